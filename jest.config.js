@@ -1,0 +1,22 @@
+// One jest run for the whole monorepo. Tests are TypeScript, transformed by SWC (fast; `tsc -b` typechecks separately).
+// Workspace packages resolve to their sources, so tests need no build of the packages they import.
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleNameMapper: {
+    '^@marketqr/([a-z0-9-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  globalSetup: '<rootDir>/packages/test-harness/src/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/test-harness/src/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  reporters: ['default', ['<rootDir>/packages/test-harness/src/summary-reporter.js', {}]],
+};

@@ -1,0 +1,108 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError, isAppError } from './errors';
+import { runReadinessChecks, type ReadinessCheck } from './health';
+import type { Metrics } from './metrics';
+import { buildOpenApi, type RouteDoc } from './openapi';
+
+export interface HttpAppOptions {
+  service: string;
+  version: string;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: () => ReadinessCheck[];
+  /** Whether the service has finished starting (connected, topics created). `/readyz` is 503 until then. */
+  started: () => boolean;
+  routes?: RouteDoc[];
+  /** Largest JSON body accepted; larger ones get 413 `HTTP.BODY_TOO_LARGE`. */
+  bodyLimit?: string;
+}
+
+/**
+ * The Express app every service starts from: JSON bodies, request logging and metrics, the operational routes, and the
+ * one error middleware that maps errors to `{error: {code, message, details}}`. The service mounts its own routers with
+ * `app.use(...)` and then calls `finish(app)` to add the 404 and error handlers last.
+ */
+export function createHttpApp(opts: HttpAppOptions): { app: Express; finish: (app: Express) => void } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(requestLogging(opts.logger, opts.metrics));
+  app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: opts.service, uptimeSeconds: Math.round(process.uptime()) });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (!opts.started()) {
+      res.status(503).json({ ready: false, service: opts.service, checks: {}, reason: 'starting' });
+      return;
+    }
+    const report = await runReadinessChecks(opts.readiness());
+    res.status(report.ready ? 200 : 503).json({ service: opts.service, ...report });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', opts.metrics.registry.contentType);
+    res.send(await opts.metrics.registry.metrics());
+  });
+  const openapi = buildOpenApi({ title: `MarketQR ${opts.service}`, version: opts.version }, opts.routes ?? []);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  const finish = (a: Express) => {
+    a.use((req, _res, next) => next(new AppError('HTTP.NOT_FOUND', `no route for ${req.method} ${req.path}`, 404)));
+    a.use(errorMiddleware(opts.logger, opts.metrics));
+  };
+  return { app, finish };
+}
+
+function requestLogging(logger: Logger, metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The matched route pattern keeps metric cardinality bounded; unmatched paths are grouped.
+      const route = (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      metrics.httpRequests.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return;
+      logger.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'http request',
+      );
+    });
+    next();
+  };
+}
+
+/** Body-parser and Express errors that carry a status: map them to stable codes instead of a 500. */
+function fromHttpLayer(err: { type?: string; status?: number; message?: string }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new AppError('HTTP.BODY_TOO_LARGE', 'request body is too large', 413);
+    case 'entity.parse.failed':
+      return new AppError('HTTP.MALFORMED_JSON', 'request body is not valid JSON', 400);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('HTTP.UNSUPPORTED_ENCODING', err.message ?? 'unsupported encoding', 415);
+    default:
+      if (err.status && err.status >= 400 && err.status < 500) {
+        return new AppError('HTTP.BAD_REQUEST', err.message ?? 'bad request', err.status);
+      }
+      return undefined;
+  }
+}
+
+function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = isAppError(err) ? err : fromHttpLayer(err as { type?: string; status?: number });
+    const appErr = known ?? new AppError('INTERNAL', 'internal error', 500);
+    if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    metrics.httpErrors.inc({ code: appErr.code, status: String(appErr.status) });
+    if (res.headersSent) return;
+    res.status(appErr.status).json({
+      error: { code: appErr.code, message: appErr.message, ...(appErr.details !== undefined ? { details: appErr.details } : {}) },
+    });
+  };
+}

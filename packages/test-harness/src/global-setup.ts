@@ -1,0 +1,92 @@
+/**
+ * Finds the real infrastructure the tests run against, in this order:
+ *   1. KAFKA_BROKERS and MONGO_URL from the environment (CI, or a developer's running stack);
+ *   2. testcontainers, when a container runtime answers: mongo:8 (one-node replica set) and apache/kafka of the same
+ *      version the local scripts run;
+ *   3. the project's own local infrastructure (infra/local/infra.sh: Kafka from Maven Central, FerretDB), started if
+ *      it is not already running and stopped again at the end if this run started it.
+ * The chosen addresses are written to process.env, which the test workers inherit.
+ */
+import { infra, localInfraUp } from './infra';
+
+type Started = { kind: 'env' | 'containers' | 'local'; stop?: () => Promise<void> };
+declare global {
+  var __MARKETQR_INFRA__: Started | undefined;
+}
+
+const KAFKA_IMAGE = 'apache/kafka:4.4.0';
+const MONGO_IMAGE = 'mongo:8';
+
+async function containerRuntimeAvailable(): Promise<boolean> {
+  if (process.env.MARKETQR_NO_CONTAINERS === '1') return false;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    // "Could not find a working container runtime strategy": no Docker here, which is normal on this project's machines.
+    return false;
+  }
+}
+
+async function startContainers(): Promise<Started> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const { MongoDBContainer } = await import('@testcontainers/mongodb');
+  const mongo = await new MongoDBContainer(MONGO_IMAGE).start();
+  // A fixed host port keeps the advertised listener and the mapped port the same.
+  const kafkaPort = 19092 + Math.floor(Math.random() * 500);
+  const kafka = await new GenericContainer(KAFKA_IMAGE)
+    .withExposedPorts({ container: 9092, host: kafkaPort })
+    .withEnvironment({
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: 'PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:${kafkaPort}`,
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+    })
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+    .start();
+  process.env.KAFKA_BROKERS = `localhost:${kafkaPort}`;
+  process.env.MONGO_URL = `${mongo.getConnectionString()}/?directConnection=true`;
+  return {
+    kind: 'containers',
+    stop: async () => {
+      await kafka.stop();
+      await mongo.stop();
+    },
+  };
+}
+
+async function startLocal(): Promise<Started> {
+  const wasUp = await localInfraUp();
+  const out = await infra(['start']);
+  const brokers = /KAFKA_BROKERS=(\S+)/.exec(out)?.[1];
+  const mongo = /MONGO_URL=(\S+)/.exec(out)?.[1];
+  if (!brokers || !mongo) throw new Error(`infra.sh start did not report its addresses:\n${out}`);
+  process.env.KAFKA_BROKERS = brokers;
+  process.env.MONGO_URL = mongo;
+  return { kind: 'local', stop: wasUp || process.env.KEEP_INFRA === '1' ? undefined : async () => void (await infra(['stop'])) };
+}
+
+export default async function globalSetup(): Promise<void> {
+  let started: Started;
+  if (process.env.KAFKA_BROKERS && process.env.MONGO_URL) {
+    started = { kind: 'env' };
+  } else if (await containerRuntimeAvailable()) {
+    started = await startContainers();
+  } else {
+    started = await startLocal();
+  }
+  globalThis.__MARKETQR_INFRA__ = started;
+  process.env.MARKETQR_INFRA_KIND = started.kind;
+  process.stdout.write(
+    `\n[test-harness] infrastructure: ${started.kind} (KAFKA_BROKERS=${process.env.KAFKA_BROKERS} MONGO_URL=${process.env.MONGO_URL})\n`,
+  );
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+export { infra, localInfraUp, repoRoot, infraScript } from './infra';
+
+/** A name no other test or run uses: `<label>_<time>_<random>`, safe for databases, topics and group ids. */
+export function uniqueName(label: string): string {
+  return `${label.replace(/[^a-zA-Z0-9]/g, '_')}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** The infrastructure the global setup chose. Throws when a test file runs outside the jest setup. */
+export function testInfra(): { kafkaBrokers: string[]; mongoUrl: string; kind: string } {
+  const brokers = process.env.KAFKA_BROKERS;
+  const mongoUrl = process.env.MONGO_URL;
+  if (!brokers || !mongoUrl) throw new Error('KAFKA_BROKERS/MONGO_URL not set: run the tests through jest (pnpm test)');
+  return { kafkaBrokers: brokers.split(','), mongoUrl, kind: process.env.MARKETQR_INFRA_KIND ?? 'env' };
+}
+
+/**
+ * Polls `probe` until it returns a truthy value or the deadline passes. Tests wait for conditions, never for time.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as T;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+      throw new Error(`timed out after ${opts.timeoutMs ?? 20_000} ms waiting for ${opts.what ?? 'condition'}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}

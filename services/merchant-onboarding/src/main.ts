@@ -1,0 +1,4 @@
+import { main } from '@marketqr/service-runtime';
+import { definition } from './service';
+
+main(definition);
