@@ -9,9 +9,14 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   moduleNameMapper: {
+    // Packages that live under infra/ rather than packages/ (listed before the generic rule, which would miss them).
+    '^@marketqr/bank-simulator$': '<rootDir>/infra/bank-simulator/src/index.ts',
     '^@marketqr/([a-z0-9-]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/packages/test-harness/src/global-setup.ts',

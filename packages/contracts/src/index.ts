@@ -1,1 +1,5 @@
 export * from './topics';
+export * from './envelope';
+export * from './define';
+export * from './events';
+export * from './registry';

@@ -14,11 +14,22 @@ export const baseConfigShape = {
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)),
   /** Prefix for every topic name and group id, so several test runs or tenants can share one broker. */
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL').default('mongodb://127.0.0.1:27017'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URL')
+    .default('mongodb://127.0.0.1:27017'),
   /** How long a SIGTERM may take to drain requests and consumers before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 };
@@ -27,7 +38,10 @@ export const baseConfigShape = {
  * Reads `env` through a zod shape and fails fast with every problem at once, naming the variables.
  * A secret may be given as `NAME_FILE=/path` (Docker and Kubernetes secrets); the file's trimmed content wins over `NAME`.
  */
-export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
   const source: Record<string, string | undefined> = {};
   for (const key of Object.keys(shape)) {
     const file = env[`${key}_FILE`];
@@ -49,5 +63,5 @@ export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.Proces
   return parsed.data;
 }
 
-/** A port number from the environment, with the service's default. */
-export const portSchema = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+/** A port number from the environment, with the service's default. 0 asks the OS for a free port (tests). */
+export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

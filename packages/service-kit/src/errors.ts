@@ -16,7 +16,8 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) => new AppError(code, message, 400, details);
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new AppError(code, message, 400, details);
 export const notFound = (code: string, message: string, details?: unknown) => new AppError(code, message, 404, details);
 export const conflict = (code: string, message: string, details?: unknown) => new AppError(code, message, 409, details);
 

@@ -102,7 +102,11 @@ function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler 
     metrics.httpErrors.inc({ code: appErr.code, status: String(appErr.status) });
     if (res.headersSent) return;
     res.status(appErr.status).json({
-      error: { code: appErr.code, message: appErr.message, ...(appErr.details !== undefined ? { details: appErr.details } : {}) },
+      error: {
+        code: appErr.code,
+        message: appErr.message,
+        ...(appErr.details !== undefined ? { details: appErr.details } : {}),
+      },
     });
   };
 }

@@ -6,3 +6,5 @@ export * from './logger';
 export * from './metrics';
 export * from './openapi';
 export * from './service';
+export * from './keyed-mutex';
+export * from './pagination';

@@ -55,7 +55,10 @@ export function buildOpenApi(info: { title: string; version: string; description
       ...(r.requestBody ? { requestBody: r.requestBody } : {}),
       responses: {
         ...(r.responses ?? { '200': { description: 'OK' } }),
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
   }

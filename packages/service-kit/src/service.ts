@@ -90,7 +90,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           break;
         } catch (err) {
           const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-          logger.warn({ resource: r.name, attempt, err: (err as Error).message, retryInMs: delay }, 'resource not up yet');
+          logger.warn(
+            { resource: r.name, attempt, err: (err as Error).message, retryInMs: delay },
+            'resource not up yet',
+          );
           await sleep(delay);
         }
       }

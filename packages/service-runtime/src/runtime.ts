@@ -22,7 +22,10 @@ import {
 export const runtimeConfigShape = {
   ...baseConfigShape,
   /** Overrides the service's database name (default `marketqr_<service>`). Tests give each run its own. */
-  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).optional(),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/)
+    .optional(),
   KAFKA_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('warn'),
 };
 
@@ -45,7 +48,7 @@ export interface ServiceParts {
   resources?: Resource[];
 }
 
-export interface ServiceDefinition<S extends z.ZodRawShape> {
+export interface ServiceDefinition<S extends z.ZodRawShape = Record<string, never>> {
   name: string;
   version: string;
   defaultPort: number;

@@ -72,7 +72,10 @@ async function startLocal(): Promise<Started> {
   if (!brokers || !mongo) throw new Error(`infra.sh start did not report its addresses:\n${out}`);
   process.env.KAFKA_BROKERS = brokers;
   process.env.MONGO_URL = mongo;
-  return { kind: 'local', stop: wasUp || process.env.KEEP_INFRA === '1' ? undefined : async () => void (await infra(['stop'])) };
+  return {
+    kind: 'local',
+    stop: wasUp || process.env.KEEP_INFRA === '1' ? undefined : async () => void (await infra(['stop'])),
+  };
 }
 
 export default async function globalSetup(): Promise<void> {

@@ -38,3 +38,4 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
+export { collectTopic, type CollectedMessage } from './kafka-collector';

@@ -1,11 +1,104 @@
+import express from 'express';
+import type { Metric } from 'prom-client';
+import { createBankGateway } from '@marketqr/bank-gateway';
+import {
+  createTokenIssuer,
+  createTokenVerifier,
+  hashSecret,
+  LoginGuard,
+  loadAuthConfig,
+  MongoLoginAttemptStore,
+} from '@marketqr/auth';
+import { createOutbox, createOutboxRelay } from '@marketqr/messaging';
+import { ConfigError } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
+import { accessControl } from './access';
+import { loginRouter, loginRoutes } from './auth/login.http';
+import { bankRoutes, banksRouter } from './banks.http';
+import { configShape } from './config';
+import { marketsRouter, marketRoutes } from './markets/markets.http';
+import { ensureAdmin } from './users/bootstrap-admin';
+import { registerModels } from './store/models';
+import { StallService } from './stalls/stall.service';
+import { stallRoutes, stallsRouter } from './stalls/stalls.http';
+import { verificationWorker } from './verification/verification.worker';
 
 /**
- * merchant-onboarding: Markets, zones, stalls, vendors, users and logins (issues JWTs), payout accounts verified by bank name inquiry, virtual accounts.
- * Started by main.ts; tests start the same definition in-process or as a child process.
+ * merchant-onboarding: markets, zones, stalls, vendors, logins (it issues the JWTs every service verifies), payout
+ * accounts verified by bank name inquiry, and each stall's virtual account. Emits merchant.* events.
  */
-export const definition: ServiceDefinition<{}> = {
+export const definition: ServiceDefinition<typeof configShape> = {
   name: 'merchant-onboarding',
   version: '0.1.0',
   defaultPort: 4101,
+  configShape,
+  setup: ({ config, logger, kafka, db, topicPrefix }) => {
+    const env = { ...process.env, ...stringEnv(config) };
+    const authConfig = loadAuthConfig(env, { issuer: true });
+    if (authConfig.usingDevelopmentSecret)
+      logger.warn('JWT_SECRET not set: using the development secret (never in production)');
+    const issuer = createTokenIssuer(authConfig);
+    const verifier = createTokenVerifier(authConfig);
+    const access = accessControl(verifier);
+
+    const models = registerModels(db);
+    const relay = createOutboxRelay({ kafka, db, logger, topicPrefix });
+    const outbox = createOutbox(db, { onReady: () => relay.nudge() });
+    if (!config.BANK_API_KEY && config.NODE_ENV === 'production') {
+      throw new ConfigError('invalid configuration:\n  BANK_API_KEY: required in production', ['BANK_API_KEY']);
+    }
+    const gateway = createBankGateway({
+      baseUrl: config.BANK_BASE_URL,
+      apiKey: config.BANK_API_KEY ?? 'development',
+      timeoutMs: config.BANK_TIMEOUT_MS,
+      breaker: { resetTimeoutMs: config.BANK_BREAKER_RESET_MS },
+      logger,
+    });
+    const stalls = new StallService(models, outbox, gateway, logger, {
+      verifyRetryBaseMs: config.VERIFY_RETRY_BASE_MS,
+    });
+    const worker = verificationWorker({ stalls, logger, pollMs: config.VERIFY_POLL_MS });
+    const guard = new LoginGuard(new MongoLoginAttemptStore(db), {
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      windowMs: config.LOGIN_LOCKOUT_MS,
+      lockoutMs: config.LOGIN_LOCKOUT_MS,
+    });
+
+    return {
+      routes: [...loginRoutes, ...bankRoutes, ...marketRoutes, ...stallRoutes],
+      mount: (app, metrics) => {
+        relay.bindMetrics(metrics.registry);
+        // The gateway counts breaker states and calls in its own registry; /metrics shows them with the rest.
+        for (const metric of gateway.registry.getMetricsAsArray())
+          metrics.registry.registerMetric(metric as unknown as Metric);
+        app.use(express.Router().use(loginRouter({ models, issuer, guard, hash: hashSecret })));
+        app.use(banksRouter());
+        app.use(marketsRouter({ models, access, hashPassword: hashSecret }));
+        app.use(stallsRouter({ stalls, models, access, hashPin: hashSecret, logger }));
+      },
+      resources: [
+        {
+          name: 'admin-bootstrap',
+          start: () => ensureAdmin(models, config.ADMIN_USERNAME, config.ADMIN_PASSWORD, logger),
+          stop: async () => undefined,
+          check: async () => undefined,
+        },
+        relay,
+        worker,
+        {
+          name: 'bank-gateway',
+          start: async () => undefined,
+          stop: async () => gateway.shutdown(),
+          check: async () => undefined,
+        },
+      ],
+    };
+  },
 };
+
+/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
+function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
+  return out;
+}

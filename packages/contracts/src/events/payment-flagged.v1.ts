@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { defineEvent } from '../define';
+import { businessDaySchema, idSchema, instantSchema, positiveVndSchema } from './common';
+
+export const PAYMENT_FLAGGED = 'payment.flagged';
+
+/**
+ * A payment needs a person: the amount differs from the dynamic QR's, it could not be tied to any stall, or it came
+ * after the QR expired. The money is held (not settled) until a manager resolves it (`payment.reallocated`,
+ * `payment.reversed`, or a later `payment.confirmed` for the same paymentId).
+ *
+ * Key: the merchantId when one was matched; for `unmatched` there is no stall, so the key is the marketId.
+ */
+export const paymentFlaggedV1Schema = z.object({
+  paymentId: idSchema,
+  reason: z.enum(['underpaid', 'overpaid', 'unmatched', 'late']),
+  /**
+   * Where the ledger credited the money: `stall` for underpaid, overpaid and late payments to a known stall (the money
+   * is the vendor's; the flag asks a person to look), `suspense` for unmatched ones (held until a manager reallocates).
+   * Settlement counts `stall` credits in the day's line exactly like `payment.confirmed`.
+   */
+  creditedTo: z.enum(['stall', 'suspense']),
+  merchantId: idSchema.nullable(),
+  marketId: idSchema,
+  amount: positiveVndSchema,
+  currency: z.literal('VND'),
+  expectedAmount: positiveVndSchema.nullable(),
+  bankTransactionId: idSchema,
+  qrId: idSchema.nullable(),
+  orderCode: z.string().min(1).max(25).nullable(),
+  payerName: z.string().max(200).nullable(),
+  description: z.string().max(500),
+  paidAt: instantSchema,
+  businessDay: businessDaySchema,
+});
+export type PaymentFlaggedV1 = z.infer<typeof paymentFlaggedV1Schema>;
+
+export const paymentFlaggedV1 = defineEvent({
+  type: PAYMENT_FLAGGED,
+  version: 1,
+  topic: 'paymentEvents',
+  key: 'merchantId (marketId when unmatched)',
+  schema: paymentFlaggedV1Schema,
+  description: 'A payment was held for review: underpaid, overpaid, unmatched or late.',
+});

@@ -1,0 +1,417 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  deadLetterTopic,
+  parseEvent,
+  type EventOfType,
+  type EventType,
+  type KnownEvent,
+  type TopicSpec,
+} from '@marketqr/contracts';
+import type { Resource } from '@marketqr/service-kit';
+import { errorCode, isRetryable } from './errors';
+import { createIdempotentProducer, ensureTopics } from './kafka';
+import { MetricsHolder, withPrefix } from './metrics';
+import { processedEventsStore, type ProcessedEventsStore } from './processed-events';
+
+export interface HandlerContext {
+  consumer: string;
+  /** The topic as consumed (with the deployment's prefix). */
+  topic: string;
+  partition: number;
+  offset: string;
+  /** 1 on the first try; a handler may log or vary on it, never rely on it for correctness. */
+  attempt: number;
+  /** Keep the group membership alive during long work (the runner also beats between messages). */
+  heartbeat(): Promise<void>;
+  log: Logger;
+}
+
+export type EventHandler<E extends KnownEvent = KnownEvent> = (event: E, ctx: HandlerContext) => Promise<void> | void;
+
+/** One handler per event type (every version of it: narrow on `event.version`). Types without a handler are skipped. */
+export type EventHandlers = { [T in EventType]?: EventHandler<EventOfType<T>> };
+
+export interface RetryPolicy {
+  /** Retries after the first attempt for operational errors; then the message is dead-lettered. */
+  retries: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  /** The consuming service: names its dead-letter topic and, by default, its consumer group. */
+  service: string;
+  /**
+   * This consumer within the service (a service may run one per use case). Names the group
+   * (`marketqr.<service>.<name>`) and the dedupe records. Default: the service name, group `marketqr.<service>`.
+   */
+  name?: string;
+  /** Overrides the group id (before the prefix). */
+  groupId?: string;
+  /** Topics to read; a TopicSpec is also created if missing (so start order between services does not matter). */
+  topics: ReadonlyArray<TopicSpec | string>;
+  /** Prepended to every topic name and to the group id (KAFKA_TOPIC_PREFIX). */
+  topicPrefix?: string;
+  /** The service's own database: processed-event records live in its `processed_events` collection. */
+  db: Connection;
+  handlers: EventHandlers;
+  logger: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** An event type this build of the contracts does not know: dead-letter it (default) or skip it. */
+  onUnknownType?: 'dead-letter' | 'skip';
+  /** Partitions handled in parallel; messages of one partition are always handled one after the other. */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new messages; also bounds how long a stop waits for an idle fetch. */
+  maxWaitTimeMs?: number;
+  /** Where a new group starts: the beginning (default: a new read model must see history) or new messages only. */
+  fromBeginning?: boolean;
+  /** Commit after this many handled messages of a partition, and in any case at the end of each batch. */
+  commitEveryMessages?: number;
+  /** Dead-letter producer; default an idempotent producer of its own. */
+  producer?: Producer;
+  /** How long processed-event records are kept (swept hourly by the consumer). Default 14 days. */
+  processedRetentionMs?: number;
+  registry?: Registry;
+}
+
+export interface EventConsumer extends Resource {
+  readonly groupId: string;
+  readonly deadLetterTopic: string;
+  /** Resolves once the consumer has joined its group and received partitions. */
+  joined(timeoutMs?: number): Promise<void>;
+  bindMetrics(registry: Registry): void;
+}
+
+/** Headers added to a dead-lettered message. Its key, value (raw bytes) and original headers are kept as they were. */
+export const DLQ_HEADERS = {
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  errorCode: 'x-error-code',
+  errorMessage: 'x-error-message',
+  consumer: 'x-consumer',
+  attempts: 'x-attempts',
+  failedAt: 'x-failed-at',
+  eventId: 'x-event-id',
+  eventType: 'x-event-type',
+} as const;
+
+/** Why handling stopped early: the message is left unresolved so that whoever owns the partition next redelivers it. */
+class Interrupted extends Error {}
+
+/**
+ * A Kafka consumer group that hands validated events to typed handlers.
+ *
+ * - Order: one partition's messages are handled one at a time, in offset order (one stall = one key = one partition).
+ * - Validation: every message goes through the contracts registry; what does not parse goes to the dead-letter topic
+ *   at once, with the reason in the headers, and the partition moves on.
+ * - Retries: operational errors are retried with exponential backoff (heartbeating meanwhile), `retries` times, then
+ *   dead-lettered; domain errors are dead-lettered at once.
+ * - Idempotency: after a handler succeeds, (consumer, eventId) is recorded under a unique index and the offset is
+ *   resolved; recorded events are skipped. A crash after the handler's effect and before the record redelivers the
+ *   event, so handlers make their effect idempotent themselves (`applyOnce`, or an upsert keyed by eventId).
+ * - Offsets are committed only for messages whose outcome is stored (autoCommit off). A crash loses nothing, it
+ *   redelivers the uncommitted tail, which the records and idempotent effects absorb.
+ * - Stop: finishes the message in hand, commits, leaves the group.
+ */
+export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
+  const name = opts.name ?? opts.service;
+  const groupId = withPrefix(
+    opts.topicPrefix,
+    opts.groupId ?? (opts.name ? `marketqr.${opts.service}.${opts.name}` : `marketqr.${opts.service}`),
+  );
+  const dlqSpec = deadLetterTopic(opts.service);
+  const dlqTopic = withPrefix(opts.topicPrefix, dlqSpec.name);
+  const topics = opts.topics.map((t) => withPrefix(opts.topicPrefix, typeof t === 'string' ? t : t.name));
+  const unprefixed = (topic: string) =>
+    opts.topicPrefix && topic.startsWith(opts.topicPrefix) ? topic.slice(opts.topicPrefix.length) : topic;
+  const retry: RetryPolicy = { retries: 5, initialDelayMs: 200, maxDelayMs: 10_000, ...opts.retry };
+  const commitEvery = opts.commitEveryMessages ?? 100;
+  const log = opts.logger.child({ component: 'consumer', consumer: name, groupId });
+  const metrics = new MetricsHolder(opts.registry);
+  const store: ProcessedEventsStore = processedEventsStore(opts.db);
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let stopping = false;
+  let abort = new AbortController();
+  let crashed: Error | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let joinedOnce: Promise<void> = new Promise(() => undefined);
+  let markJoined: () => void = () => undefined;
+
+  const count = (topic: string, outcome: string) =>
+    metrics.metrics.consumerMessages.inc({ consumer: name, topic: unprefixed(topic), outcome });
+
+  async function deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: { code: string; message: string; attempts: number; eventId?: string; type?: string },
+  ): Promise<void> {
+    if (!producer) throw new Error('consumer not started');
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.originalPartition]: String(partition),
+      [DLQ_HEADERS.originalOffset]: message.offset,
+      [DLQ_HEADERS.errorCode]: reason.code,
+      [DLQ_HEADERS.errorMessage]: reason.message.slice(0, 2_000),
+      [DLQ_HEADERS.consumer]: name,
+      [DLQ_HEADERS.attempts]: String(reason.attempts),
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+      ...(reason.eventId ? { [DLQ_HEADERS.eventId]: reason.eventId } : {}),
+      ...(reason.type ? { [DLQ_HEADERS.eventType]: reason.type } : {}),
+    };
+    await producer.send({ topic: dlqTopic, messages: [{ key: message.key, value: message.value, headers }] });
+    log.warn(
+      { topic, partition, offset: message.offset, code: reason.code, error: reason.message, eventId: reason.eventId },
+      'message dead-lettered',
+    );
+  }
+
+  /** Handles one message to a stored outcome. Throws Interrupted when it must be left for redelivery. */
+  async function handleMessage(payload: EachBatchPayload, message: KafkaMessage, seen: Set<string>): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const parsed = parseEvent(message.value);
+    if (!parsed.ok) {
+      const e = parsed.error;
+      if (e.code === 'EVENT.UNKNOWN_TYPE' && opts.onUnknownType === 'skip') {
+        count(topic, 'ignored');
+        return;
+      }
+      const detail = e.issues.length
+        ? `${e.message}: ${e.issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`
+        : e.message;
+      await deadLetter(topic, partition, message, {
+        code: e.code,
+        message: detail,
+        attempts: 0,
+        eventId: e.eventId,
+        type: e.type,
+      });
+      count(topic, 'invalid');
+      return;
+    }
+    const event = parsed.event;
+    if (seen.has(event.eventId)) {
+      count(topic, 'duplicate');
+      return;
+    }
+    const handler = opts.handlers[event.type] as EventHandler | undefined;
+    if (!handler) {
+      count(topic, 'ignored');
+      return;
+    }
+    const eventLog = log.child({ eventId: event.eventId, type: event.type, partition, offset: message.offset });
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        await handler(event, {
+          consumer: name,
+          topic,
+          partition,
+          offset: message.offset,
+          attempt,
+          heartbeat: payload.heartbeat,
+          log: eventLog,
+        });
+        metrics.metrics.consumerHandleSeconds.observe(
+          { consumer: name, type: event.type },
+          (performance.now() - started) / 1000,
+        );
+        // The record comes after the effect: a crash in between redelivers, and the effect is idempotent.
+        await store.mark({
+          consumer: name,
+          eventId: event.eventId,
+          type: event.type,
+          topic,
+          partition,
+          offset: message.offset,
+        });
+        seen.add(event.eventId);
+        count(topic, 'handled');
+        return;
+      } catch (err) {
+        const retryable = isRetryable(err);
+        if (!retryable || attempt > retry.retries) {
+          await deadLetter(topic, partition, message, {
+            code: errorCode(err),
+            message: `${retryable ? `gave up after ${attempt} attempts: ` : ''}${(err as Error).message ?? String(err)}`,
+            attempts: attempt,
+            eventId: event.eventId,
+            type: event.type,
+          });
+          count(topic, 'dead_lettered');
+          return;
+        }
+        metrics.metrics.consumerRetries.inc({ consumer: name, type: event.type });
+        const delay = backoff(retry, attempt);
+        eventLog.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'handler failed; will retry');
+        await waitBeating(delay, payload);
+      }
+    }
+  }
+
+  /** Backoff that keeps the membership alive and gives way at once to a stop or a lost partition. */
+  async function waitBeating(ms: number, payload: EachBatchPayload): Promise<void> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if (stopping || !payload.isRunning() || payload.isStale()) throw new Interrupted();
+      const left = until - Date.now();
+      if (left <= 0) return;
+      try {
+        await sleep(Math.min(left, 1_000), undefined, { signal: abort.signal });
+      } catch {
+        throw new Interrupted();
+      }
+      await payload.heartbeat();
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const ids = batch.messages.map((m) => peekEventId(m.value)).filter((id): id is string => !!id);
+    const seen = await store.seen(name, ids);
+    let resolved: string | undefined;
+    let sinceCommit = 0;
+    const commit = async () => {
+      if (resolved === undefined || sinceCommit === 0) return;
+      const next = (BigInt(resolved) + 1n).toString();
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+      });
+      sinceCommit = 0;
+    };
+    try {
+      for (const message of batch.messages) {
+        if (stopping || !payload.isRunning() || payload.isStale()) break;
+        await handleMessage(payload, message, seen);
+        payload.resolveOffset(message.offset);
+        resolved = message.offset;
+        if (++sinceCommit >= commitEvery) await commit();
+        await payload.heartbeat();
+      }
+    } catch (err) {
+      if (!(err instanceof Interrupted)) {
+        // Leave the message unresolved; kafkajs retries the batch (and restarts the consumer if that keeps failing).
+        await commit().catch(() => undefined);
+        throw err;
+      }
+    }
+    await commit();
+  }
+
+  return {
+    name: `consumer:${name}`,
+    groupId,
+    deadLetterTopic: dlqTopic,
+    bindMetrics: (registry) => metrics.bind(registry),
+    joined(timeoutMs = 30_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${groupId}: not joined within ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([joinedOnce, timeout]).finally(() => clearTimeout(timer));
+    },
+    async start() {
+      stopping = false;
+      crashed = undefined;
+      abort = new AbortController();
+      joinedOnce = new Promise<void>((resolve) => (markJoined = resolve));
+      await store.ensureIndexes();
+
+      const specs = opts.topics.filter((t): t is TopicSpec => typeof t !== 'string');
+      const admin: Admin = opts.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [...specs, dlqSpec], opts.topicPrefix);
+      } finally {
+        await admin.disconnect();
+      }
+
+      producer = opts.producer ?? createIdempotentProducer(opts.kafka);
+      if (!opts.producer) await producer.connect();
+
+      const c = opts.kafka.consumer({
+        groupId,
+        sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: opts.heartbeatIntervalMs ?? 3_000,
+        maxWaitTimeInMs: opts.maxWaitTimeMs ?? 1_000,
+        allowAutoTopicCreation: false,
+      });
+      c.on(c.events.GROUP_JOIN, (e) => {
+        log.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
+        markJoined();
+      });
+      c.on(c.events.CRASH, (e) => {
+        const error = e.payload.error;
+        log.error({ err: error.message, restart: e.payload.restart }, 'consumer crashed');
+        if (!e.payload.restart) crashed = error;
+      });
+      try {
+        await c.connect();
+        await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+        await c.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+          eachBatch,
+        });
+      } catch (err) {
+        // startService retries start(): leave nothing connected behind.
+        await c.disconnect().catch(() => undefined);
+        if (!opts.producer) await producer.disconnect().catch(() => undefined);
+        throw err;
+      }
+      consumer = c;
+
+      const retentionMs = opts.processedRetentionMs ?? 14 * 24 * 3_600_000;
+      pruneTimer = setInterval(() => {
+        store
+          .prune(new Date(Date.now() - retentionMs))
+          .catch((err: Error) => log.warn({ err: err.message }, 'prune failed'));
+      }, 3_600_000);
+      pruneTimer.unref();
+      log.info({ topics, deadLetterTopic: dlqTopic }, 'consumer started');
+    },
+    async stop() {
+      stopping = true;
+      abort.abort();
+      if (pruneTimer) clearInterval(pruneTimer);
+      // kafkajs waits for the batch in hand; our loop breaks after the message in hand and commits it.
+      await consumer?.disconnect();
+      consumer = undefined;
+      if (!opts.producer) await producer?.disconnect();
+      producer = undefined;
+    },
+    async check() {
+      if (!consumer) throw new Error('consumer not running');
+      if (crashed) throw new Error(`consumer crashed: ${crashed.message}`);
+    },
+  };
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+  // ±20% jitter so replicas retrying the same dependency do not hit it in lockstep.
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/** The eventId of a message without full validation, to look up duplicates for a whole batch in one query. */
+function peekEventId(value: Buffer | null): string | undefined {
+  if (!value) return undefined;
+  try {
+    const id = (JSON.parse(value.toString('utf8')) as { eventId?: unknown }).eventId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { topicFor, type Envelope } from '@marketqr/contracts';
+
+/**
+ * The outbox: a service's state change and the events it raises are stored so that either both happen or neither
+ * is ever published, without multi-document transactions, on MongoDB 7+ and on FerretDB 1.24.
+ *
+ * Why not events embedded in the aggregate with the relay `$pull`-ing them: FerretDB 1.24 (SQLite backend) applies
+ * an update as read-modify-write of the whole document without isolation, so two concurrent updates to one
+ * document lose one of them (FerretDB issue 3040; measured here: 200 concurrent `$inc` left 5). A relay removing
+ * published events from a stall document would, now and then, erase a concurrent business write. So the relay never
+ * writes a service's documents; it owns the `outbox` collection and only reads the aggregates.
+ *
+ * A write with events (`Outbox.update`):
+ *   1. insert one record per event into `outbox`, state `staged`, with a fresh writeId (inserts are atomic everywhere);
+ *   2. update the aggregate, pushing the writeId onto its `outboxWriteIds` in the same single-document update;
+ *   3. mark the records `ready` (or delete them if the update matched nothing) and nudge the relay.
+ * A crash after 1 leaves `staged` records: after `verifyAfterMs` the relay looks for their writeId in the aggregate.
+ * Found: the change was stored, publish. Not found: it never happened, drop them. Events therefore follow the stored
+ * state, even when FerretDB loses a racing update (its writeId is lost with it).
+ */
+export interface OutboxRecord {
+  /** The eventId: inserting the same event twice fails on the unique _id instead of publishing it twice. */
+  _id: string;
+  state: 'staged' | 'ready';
+  /** Topic name without the deployment's prefix: stored events do not depend on a deployment. */
+  topic: string;
+  /** The Kafka key: the envelope's aggregateId. */
+  key: string;
+  type: string;
+  version: number;
+  /** The envelope as JSON, published byte for byte. */
+  payload: string;
+  /** Where the state change was written, to verify staged records after a crash. */
+  source: string;
+  docId: unknown;
+  writeId: string;
+  /** Publication order: by enqueue time, then by position within one write. */
+  enqueuedAt: Date;
+  seq: number;
+}
+
+export const OUTBOX_COLLECTION = 'outbox';
+/** The field on an aggregate holding the ids of its recent writes that carried events. */
+export const WRITE_IDS_FIELD = 'outboxWriteIds';
+
+/** Mongoose plugin for an aggregate schema that raises events: keeps `outboxWriteIds` from being stripped. */
+export function outboxPlugin(schema: Schema): void {
+  schema.add({ [WRITE_IDS_FIELD]: { type: [String], default: undefined } });
+}
+
+const recordSchema = new Schema<OutboxRecord>(
+  {
+    _id: { type: String, required: true },
+    state: { type: String, required: true },
+    topic: { type: String, required: true },
+    key: { type: String, required: true },
+    type: { type: String, required: true },
+    version: { type: Number, required: true },
+    payload: { type: String, required: true },
+    source: { type: String, required: true },
+    docId: { type: Schema.Types.Mixed, required: true },
+    writeId: { type: String, required: true },
+    enqueuedAt: { type: Date, required: true },
+    seq: { type: Number, required: true },
+  },
+  { collection: OUTBOX_COLLECTION, versionKey: false },
+);
+recordSchema.index({ enqueuedAt: 1, seq: 1 });
+
+const MODEL = 'MarketqrOutboxRecord';
+
+/** The outbox collection's model on a service's connection (registered once; `mongoResource` creates its index). */
+export function outboxModel(connection: Connection): Model<OutboxRecord> {
+  return (connection.models[MODEL] ?? connection.model(MODEL, recordSchema)) as Model<OutboxRecord>;
+}
+
+let sequence = 0;
+
+export function toOutboxRecord(
+  event: Envelope,
+  at: { source: string; docId: unknown; writeId: string; enqueuedAt: Date; state?: OutboxRecord['state'] },
+): OutboxRecord {
+  return {
+    _id: event.eventId,
+    state: at.state ?? 'staged',
+    topic: topicFor(event.type, event.version).name,
+    key: event.aggregateId,
+    type: event.type,
+    version: event.version,
+    payload: JSON.stringify(event),
+    source: at.source,
+    docId: at.docId,
+    writeId: at.writeId,
+    enqueuedAt: at.enqueuedAt,
+    // Orders the events of one write, and writes of one process within the same millisecond.
+    seq: sequence++,
+  };
+}
+
+export interface OutboxOptions {
+  /** Called after events are ready, typically `() => relay.nudge()`. */
+  onReady?: () => void;
+  /** Recent writeIds an aggregate keeps; only crash recovery of staged records needs them. */
+  keepWriteIds?: number;
+}
+
+export interface OutboxUpdate {
+  /** Must select one document by `_id` (plus any conditions, e.g. a version). */
+  filter: Record<string, unknown> & { _id: unknown };
+  update: Record<string, unknown>;
+  events: readonly Envelope[];
+  upsert?: boolean;
+}
+
+export interface OutboxWriteResult {
+  /** Whether the aggregate was written (matched or upserted); when false, no event will be published. */
+  written: boolean;
+  matchedCount: number;
+  upsertedCount: number;
+}
+
+export interface Outbox {
+  /** A single-document update of an aggregate and the events it raises. */
+  update<T>(model: Model<T>, write: OutboxUpdate): Promise<OutboxWriteResult>;
+  /** Inserts a new aggregate (`doc._id` required) and its first events. */
+  insert<T>(
+    model: Model<T>,
+    doc: Record<string, unknown> & { _id: unknown },
+    events: readonly Envelope[],
+  ): Promise<void>;
+  readonly model: Model<OutboxRecord>;
+}
+
+/** The write side of the outbox, on the service's own connection. See the file comment for the protocol. */
+export function createOutbox(connection: Connection, opts: OutboxOptions = {}): Outbox {
+  const records = outboxModel(connection);
+  const col = records.collection as unknown as mongo.Collection<OutboxRecord>;
+  const keep = opts.keepWriteIds ?? 50;
+
+  function assertPlugin(model: Model<unknown>) {
+    if (!model.schema.path(WRITE_IDS_FIELD)) {
+      throw new Error(`outbox: ${model.modelName} must use outboxPlugin (its ${WRITE_IDS_FIELD} would be stripped)`);
+    }
+  }
+
+  async function stage(model: Model<unknown>, docId: unknown, events: readonly Envelope[]) {
+    const writeId = randomUUID();
+    const enqueuedAt = new Date();
+    const staged = events.map((e) =>
+      toOutboxRecord(e, { source: model.collection.collectionName, docId, writeId, enqueuedAt }),
+    );
+    if (staged.length) await col.insertMany(staged, { ordered: true });
+    return { writeId, staged, ids: staged.map((r) => r._id) };
+  }
+
+  async function ready(staged: OutboxRecord[]) {
+    if (staged.length === 0) return;
+    const res = await col.updateMany({ _id: { $in: staged.map((r) => r._id) } }, { $set: { state: 'ready' } });
+    if (res.matchedCount < staged.length) {
+      // This writer was so slow that the relay took its staged records for a crash and dropped them, yet the write
+      // is stored: put them back. If the relay had published them instead, this is a harmless duplicate.
+      const present = new Set((await col.find({ _id: { $in: staged.map((r) => r._id) } }).toArray()).map((r) => r._id));
+      const missing = staged.filter((r) => !present.has(r._id)).map((r) => ({ ...r, state: 'ready' as const }));
+      if (missing.length) await col.insertMany(missing, { ordered: false }).catch(ignoreDuplicates);
+    }
+    opts.onReady?.();
+  }
+
+  async function trim(model: Model<unknown>, docId: unknown) {
+    // One pop per write keeps the list bounded (each write adds one id). Best effort: a failure loses nothing.
+    await model.collection
+      .updateOne({ _id: docId, [`${WRITE_IDS_FIELD}.${keep}`]: { $exists: true } } as mongo.Filter<mongo.Document>, {
+        $pop: { [WRITE_IDS_FIELD]: -1 },
+      })
+      .catch(() => undefined);
+  }
+
+  return {
+    model: records,
+    async update(model, write) {
+      const m = model as unknown as Model<unknown>;
+      assertPlugin(m);
+      const { writeId, staged, ids } = await stage(m, write.filter._id, write.events);
+      const push = (write.update.$push ?? {}) as Record<string, unknown>;
+      // If this throws, the write may or may not have been applied: the records stay staged for the relay to verify.
+      const res = await m.updateOne(
+        write.filter as never,
+        { ...write.update, $push: { ...push, [WRITE_IDS_FIELD]: writeId } } as never,
+        { upsert: write.upsert ?? false },
+      );
+      const written = res.matchedCount + res.upsertedCount > 0;
+      if (!written) {
+        await col.deleteMany({ _id: { $in: ids } });
+      } else {
+        await ready(staged);
+        await trim(m, write.filter._id);
+      }
+      return { written, matchedCount: res.matchedCount, upsertedCount: res.upsertedCount };
+    },
+    async insert(model, doc, events) {
+      const m = model as unknown as Model<unknown>;
+      assertPlugin(m);
+      const { writeId, staged, ids } = await stage(m, doc._id, events);
+      try {
+        await m.create({ ...doc, [WRITE_IDS_FIELD]: [writeId] });
+      } catch (err) {
+        // A duplicate key is a definite "not written"; anything else is left for the relay to verify.
+        if ((err as { code?: number }).code === 11000) {
+          await col.deleteMany({ _id: { $in: ids } });
+        }
+        throw err;
+      }
+      await ready(staged);
+    },
+  };
+}
+
+function ignoreDuplicates(err: unknown): void {
+  if ((err as { code?: number }).code !== 11000) throw err;
+}

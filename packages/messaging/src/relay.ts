@@ -1,0 +1,292 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Connection, mongo } from 'mongoose';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Resource } from '@marketqr/service-kit';
+import { createIdempotentProducer } from './kafka';
+import { MetricsHolder, withPrefix } from './metrics';
+import { OUTBOX_COLLECTION, WRITE_IDS_FIELD, outboxModel, type OutboxRecord } from './outbox';
+
+export interface OutboxRelayOptions {
+  kafka: Kafka;
+  /** The service's own database: the `outbox` collection and the aggregates it verifies against. */
+  db: Connection;
+  logger: Logger;
+  topicPrefix?: string;
+  /** Publish with this producer instead of creating one (it must be idempotent; the relay will not disconnect it). */
+  producer?: Producer;
+  /** How often to look for ready events when nobody nudges. */
+  pollIntervalMs?: number;
+  /**
+   * Leadership lease: one replica publishes at a time. If it dies, another takes over this much later at most and
+   * re-publishes whatever the dead one had published but not yet deleted.
+   */
+  leaseMs?: number;
+  /** Records read per cycle. */
+  batchSize?: number;
+  /** A record still `staged` after this long belongs to a writer that crashed: verify it against its aggregate. */
+  verifyAfterMs?: number;
+  /** Identifies this replica in the lease; default host-pid-random. */
+  relayId?: string;
+  /** Lease name: replicas with the same name (in one database) share the work. */
+  name?: string;
+  registry?: Registry;
+  /**
+   * Fault injection for tests: runs after Kafka acknowledged a batch and before its records are deleted. Throwing here
+   * is what a crash at that instant looks like: the records stay, the lease is kept until it expires.
+   */
+  faults?: { afterPublish?: (eventIds: string[]) => void | Promise<void> };
+}
+
+export interface OutboxRelay extends Resource {
+  /** Wake the relay now (the Outbox's `onReady` does this) instead of waiting for the next poll. */
+  nudge(): void;
+  /** One lead-read-publish-delete pass. Returns how many records it settled (published or dropped). */
+  runOnce(): Promise<number>;
+  /** Send the relay's metrics to the service's registry (runService creates it after `setup`: call in `mount`). */
+  bindMetrics(registry: Registry): void;
+  isLeader(): boolean;
+  readonly relayId: string;
+}
+
+interface Lease {
+  _id: string;
+  owner: string;
+  until: Date;
+}
+
+// Loose driver typing: aggregates are the services' own shapes; only `_id` and the writeIds matter here.
+type Doc = mongo.Document;
+
+/**
+ * Publishes the outbox's ready records to Kafka, in order, then deletes them. See outbox.ts for how records are written.
+ *
+ * Guarantees:
+ * - At least once: a record is deleted only after Kafka acknowledged it. A crash in between re-publishes it (after the
+ *   lease expires, by whichever replica leads next); consumers drop the duplicate by eventId.
+ * - Order per key: one replica leads at a time (a lease document taken by insert, the one write FerretDB keeps atomic
+ *   under concurrency), it reads records by (enqueuedAt, seq), stops a key at its first record whose write is still in
+ *   flight, and sends with one request in flight, keyed by aggregateId. If a stalled leader wakes after losing the
+ *   lease, it re-sends a snapshot that is in order; the first occurrence of each event (what deduplicating consumers
+ *   act on) stays in order.
+ * - The relay never writes an aggregate document, so it cannot clobber a service's concurrent update on FerretDB.
+ */
+export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const relayId = opts.relayId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const leaseName = opts.name ?? 'outbox-relay';
+  const log = opts.logger.child({ component: 'outbox-relay', relayId });
+  const pollIntervalMs = opts.pollIntervalMs ?? 500;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const batchSize = opts.batchSize ?? 500;
+  const verifyAfterMs = opts.verifyAfterMs ?? 10_000;
+  const metrics = new MetricsHolder(opts.registry);
+  const records = outboxModel(opts.db);
+  const outbox = records.collection as unknown as mongo.Collection<OutboxRecord>;
+  const leases = opts.db.collection<Lease>('outbox_leases');
+
+  let producer: Producer | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let nudged = false;
+  let leaseUntil = 0;
+  let consecutiveFailures = 0;
+  let lastError: Error | undefined;
+
+  const nudge = () => {
+    nudged = true;
+    wake?.();
+  };
+
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      if (nudged || !running) return resolve();
+      const timer = setTimeout(done, pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  /** Takes or keeps the lease. Renews only past half its life, so an idle leader writes rarely. */
+  async function lead(): Promise<boolean> {
+    const now = Date.now();
+    if (leaseUntil > now + leaseMs / 2) return true;
+    const until = new Date(now + leaseMs);
+    if (leaseUntil > now) {
+      const res = await leases.updateOne({ _id: leaseName, owner: relayId }, { $set: { until } });
+      if (res.matchedCount === 1) {
+        leaseUntil = until.getTime();
+        return true;
+      }
+      log.warn('lost the relay lease');
+      leaseUntil = 0;
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await leases.insertOne({ _id: leaseName, owner: relayId, until });
+        leaseUntil = until.getTime();
+        log.info('leading the outbox relay');
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+      const current = await leases.findOne({ _id: leaseName });
+      if (!current) continue;
+      if (current.owner === relayId) {
+        // Our own lease from before a failed renewal answer: take it back.
+        await leases.deleteOne({ _id: leaseName, owner: relayId });
+        continue;
+      }
+      if (current.until.getTime() >= now) return false;
+      // Expired: remove exactly that lease (not a fresher one someone else just took), then race to insert.
+      await leases.deleteOne({ _id: leaseName, owner: current.owner, until: current.until });
+    }
+    return false;
+  }
+
+  /** For staged records past verifyAfterMs: did their aggregate store the write? */
+  async function verify(staged: OutboxRecord[]): Promise<{ publish: Set<string>; drop: Set<string> }> {
+    const publish = new Set<string>();
+    const drop = new Set<string>();
+    const bySource = new Map<string, OutboxRecord[]>();
+    for (const r of staged) bySource.set(r.source, [...(bySource.get(r.source) ?? []), r]);
+    for (const [source, list] of bySource) {
+      const docs = await opts.db
+        .collection<Doc>(source)
+        .find({
+          _id: { $in: list.map((r) => r.docId) },
+          [WRITE_IDS_FIELD]: { $in: list.map((r) => r.writeId) },
+        } as mongo.Filter<Doc>)
+        .project<{ _id: unknown; [WRITE_IDS_FIELD]?: string[] }>({ [WRITE_IDS_FIELD]: 1 })
+        .toArray();
+      const stored = new Set(docs.flatMap((d) => (d[WRITE_IDS_FIELD] ?? []).map((w) => `${String(d._id)}|${w}`)));
+      for (const r of list) (stored.has(`${String(r.docId)}|${r.writeId}`) ? publish : drop).add(r._id);
+    }
+    return { publish, drop };
+  }
+
+  async function publish(batch: OutboxRecord[]): Promise<void> {
+    if (!producer) throw new Error('outbox relay not started');
+    // One topicMessages entry per topic, records in order: kafkajs keeps that order within each partition.
+    const byTopic = new Map<string, Message[]>();
+    for (const r of batch) {
+      const topic = withPrefix(opts.topicPrefix, r.topic);
+      const list = byTopic.get(topic) ?? [];
+      list.push({
+        key: r.key,
+        value: r.payload,
+        headers: { 'event-id': r._id, 'event-type': r.type, 'event-version': String(r.version) },
+      });
+      byTopic.set(topic, list);
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    const now = Date.now();
+    for (const r of batch) {
+      metrics.metrics.outboxPublished.inc({ topic: r.topic });
+      metrics.metrics.outboxLag.observe(Math.max(0, now - r.enqueuedAt.getTime()) / 1000);
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    if (!(await lead())) return 0;
+    const batch = await outbox.find({}).sort({ enqueuedAt: 1, seq: 1 }).limit(batchSize).toArray();
+    const now = Date.now();
+    metrics.metrics.outboxOldestPending.set(
+      { collection: OUTBOX_COLLECTION },
+      batch[0] ? Math.max(0, now - batch[0].enqueuedAt.getTime()) / 1000 : 0,
+    );
+    if (batch.length === 0) return 0;
+
+    const old = batch.filter((r) => r.state === 'staged' && now - r.enqueuedAt.getTime() >= verifyAfterMs);
+    const verdict = old.length ? await verify(old) : { publish: new Set<string>(), drop: new Set<string>() };
+    if (verdict.drop.size) {
+      await outbox.deleteMany({ _id: { $in: [...verdict.drop] } });
+      metrics.metrics.outboxDropped.inc(verdict.drop.size);
+      log.warn({ eventIds: [...verdict.drop] }, 'dropped staged events whose write never happened');
+    }
+
+    const blocked = new Set<string>();
+    const ready: OutboxRecord[] = [];
+    for (const r of batch) {
+      if (blocked.has(r.key) || verdict.drop.has(r._id)) continue;
+      if (r.state === 'ready' || verdict.publish.has(r._id)) ready.push(r);
+      // A write still in flight: later events of this key wait for it, whatever it turns out to be.
+      else blocked.add(r.key);
+    }
+    if (ready.length) {
+      // A leader that stalled past its lease must not publish a stale snapshot on top of its successor's work.
+      if (leaseUntil <= Date.now()) return 0;
+      await publish(ready);
+      await opts.faults?.afterPublish?.(ready.map((r) => r._id));
+      await outbox.deleteMany({ _id: { $in: ready.map((r) => r._id) } });
+      log.debug({ events: ready.length }, 'relayed');
+    }
+    return ready.length + verdict.drop.size;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      nudged = false;
+      let settled = 0;
+      try {
+        settled = await runOnce();
+        consecutiveFailures = 0;
+        lastError = undefined;
+      } catch (err) {
+        consecutiveFailures++;
+        lastError = err as Error;
+        metrics.metrics.outboxPublishFailures.inc();
+        log.warn(
+          { err: (err as Error).message, consecutiveFailures },
+          'outbox relay cycle failed; events stay pending',
+        );
+      }
+      // Work done means more may be waiting: go again at once instead of sleeping.
+      if (running && settled === 0) await idle();
+    }
+  }
+
+  return {
+    name: 'outbox-relay',
+    relayId,
+    nudge,
+    runOnce,
+    isLeader: () => leaseUntil > Date.now(),
+    bindMetrics: (registry) => metrics.bind(registry),
+    async start() {
+      if (running) return;
+      await records.createCollection().catch((e: { codeName?: string }) => {
+        if (e.codeName !== 'NamespaceExists') throw e;
+      });
+      await records.createIndexes();
+      producer = opts.producer ?? createIdempotentProducer(opts.kafka);
+      if (!opts.producer) await producer.connect();
+      running = true;
+      loop = run();
+      log.info({ pollIntervalMs, leaseMs, verifyAfterMs }, 'outbox relay started');
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      // The cycle in hand finishes (publish and delete) before the producer goes.
+      await loop;
+      loop = undefined;
+      if (leaseUntil > 0) {
+        // Hand over at once instead of making a standby wait for the lease to expire.
+        await leases.deleteOne({ _id: leaseName, owner: relayId }).catch(() => undefined);
+        leaseUntil = 0;
+      }
+      if (!opts.producer) await producer?.disconnect();
+      producer = undefined;
+    },
+    async check() {
+      if (!running) throw new Error('outbox relay not running');
+      if (consecutiveFailures >= 3) throw new Error(`outbox relay failing: ${lastError?.message ?? 'unknown'}`);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { baseConfigShape, loadConfig } from './config';
+import { ConfigError } from './errors';
+
+test('defaults fill a development config', () => {
+  const c = loadConfig(baseConfigShape, {});
+  expect(c.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+  expect(c.NODE_ENV).toBe('development');
+  expect(c.SHUTDOWN_TIMEOUT_MS).toBe(15_000);
+});
+
+test('every bad variable is named at once', () => {
+  try {
+    loadConfig(baseConfigShape, { KAFKA_BROKERS: 'nohostport', MONGO_URL: 'postgres://x', LOG_LEVEL: 'loud' });
+    throw new Error('expected a ConfigError');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const problems = (e as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/KAFKA_BROKERS/);
+    expect(problems).toMatch(/MONGO_URL/);
+    expect(problems).toMatch(/LOG_LEVEL/);
+  }
+});
+
+test('a secret can come from NAME_FILE, which wins over NAME', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'secret');
+  writeFileSync(file, 's3cret-from-file\n');
+  const shape = { JWT_SECRET: z.string().min(8) };
+  expect(loadConfig(shape, { JWT_SECRET_FILE: file, JWT_SECRET: 'ignored-value' }).JWT_SECRET).toBe('s3cret-from-file');
+  expect(() => loadConfig(shape, { JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(/JWT_SECRET_FILE/);
+  expect(() => loadConfig(shape, {})).toThrow(ConfigError);
+});

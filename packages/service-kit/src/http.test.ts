@@ -1,0 +1,83 @@
+import request from 'supertest';
+import { AppError } from './errors';
+import { createHttpApp } from './http';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+
+function app(opts: { ready?: boolean; started?: boolean } = {}) {
+  const { app: a, finish } = createHttpApp({
+    service: 'test-svc',
+    version: '1.0.0',
+    logger: createLogger('test-svc', 'silent'),
+    metrics: createMetrics('test-svc'),
+    started: () => opts.started ?? true,
+    readiness: () => [
+      {
+        name: 'db',
+        check: async () => {
+          if (opts.ready === false) throw new Error('connection refused');
+        },
+      },
+    ],
+    routes: [{ method: 'post', path: '/things/:id', summary: 'Make a thing' }],
+    bodyLimit: '1kb',
+  });
+  a.post('/things/:id', (req, res) => {
+    if (req.body.amount === 0)
+      throw new AppError('THING.INVALID_AMOUNT', 'amount must be positive', 400, { field: 'amount' });
+    res.status(201).json({ id: req.params.id, ...req.body });
+  });
+  a.get('/boom', () => {
+    throw new Error('secret internal detail');
+  });
+  finish(a);
+  return a;
+}
+
+test('domain errors become {error: {code, message, details}} with their status', async () => {
+  const r = await request(app()).post('/things/1').send({ amount: 0 });
+  expect(r.status).toBe(400);
+  expect(r.body).toEqual({
+    error: { code: 'THING.INVALID_AMOUNT', message: 'amount must be positive', details: { field: 'amount' } },
+  });
+});
+
+test('malformed JSON, oversized bodies and unknown routes get stable codes', async () => {
+  const malformed = await request(app()).post('/things/1').set('content-type', 'application/json').send('{"amount": ');
+  expect(malformed.status).toBe(400);
+  expect(malformed.body.error.code).toBe('HTTP.MALFORMED_JSON');
+  const big = await request(app())
+    .post('/things/1')
+    .send({ note: 'x'.repeat(5_000) });
+  expect(big.status).toBe(413);
+  expect(big.body.error.code).toBe('HTTP.BODY_TOO_LARGE');
+  const missing = await request(app()).get('/nope');
+  expect(missing.status).toBe(404);
+  expect(missing.body.error.code).toBe('HTTP.NOT_FOUND');
+});
+
+test('unexpected errors are 500 INTERNAL without leaking their message', async () => {
+  const r = await request(app()).get('/boom');
+  expect(r.status).toBe(500);
+  expect(r.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+});
+
+test('/readyz reports each check, 503 when one fails or while starting', async () => {
+  expect((await request(app()).get('/readyz')).status).toBe(200);
+  const down = await request(app({ ready: false })).get('/readyz');
+  expect(down.status).toBe(503);
+  expect(down.body.checks.db).toMatchObject({ ok: false, error: 'connection refused' });
+  const starting = await request(app({ started: false })).get('/readyz');
+  expect(starting.status).toBe(503);
+  expect(starting.body.reason).toBe('starting');
+});
+
+test('/openapi.json lists the service routes and the operational ones; /metrics counts requests', async () => {
+  const a = app();
+  const doc = (await request(a).get('/openapi.json')).body;
+  expect(doc.paths['/things/{id}'].post.parameters[0]).toMatchObject({ name: 'id', in: 'path' });
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/openapi.json']));
+  await request(a).post('/things/7').send({ amount: 5 });
+  const metrics = (await request(a).get('/metrics')).text;
+  expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/things\/:id"[^}]*status="201"/);
+});

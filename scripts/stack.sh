@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The whole MarketQR system on one machine: local Kafka + FerretDB (infra/local/infra.sh) and the five services.
+#   stack.sh up       install, build, start everything, wait until every /readyz is green, print the URLs
+#   stack.sh down     stop the services, then the infrastructure
+#   stack.sh status   infrastructure and service readiness
+# Settings come from the environment or a .env file at the repo root (see .env.example).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# name:port, in start order. Ports can be moved with <NAME>_PORT (e.g. MERCHANT_ONBOARDING_PORT=5101).
+# The bank simulator plays the partner bank (infra/bank-simulator); the services reach it through BANK_BASE_URL.
+SERVICES=(bank-simulator:4199 merchant-onboarding:4101 qr-generation:4102 payment-ledger:4103 settlement:4104 market-insights:4105)
+LOGS="$MARKETQR_STATE/logs"
+PIDS="$MARKETQR_STATE/pids"
+
+if [[ -f "$REPO/.env" ]]; then set -a; source "$REPO/.env"; set +a; fi
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+export MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:${MONGO_PORT:-27017}}"
+export BANK_BASE_URL="${BANK_BASE_URL:-http://127.0.0.1:${BANK_SIMULATOR_PORT:-4199}}"
+
+svc_port() {
+  local name="${1%%:*}" default="${1##*:}" var
+  var="$(echo "${name}_PORT" | tr 'a-z-' 'A-Z_')"
+  echo "${!var:-$default}"
+}
+
+# Development secrets: generated once per checkout into .run/secrets (never committed), passed as *_FILE variables.
+ensure_secrets() {
+  local dir="$MARKETQR_STATE/secrets"
+  mkdir -p "$dir" && chmod 700 "$dir"
+  [[ -s "$dir/jwt-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(48).toString("base64url"))' >"$dir/jwt-secret"
+  [[ -s "$dir/admin-password" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(9).toString("base64url"))' >"$dir/admin-password"
+  [[ -s "$dir/webhook-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' >"$dir/webhook-secret"
+  chmod 600 "$dir"/*
+  export JWT_SECRET_FILE="${JWT_SECRET_FILE:-$dir/jwt-secret}"
+  export ADMIN_USERNAME="${ADMIN_USERNAME:-admin}"
+  export ADMIN_PASSWORD_FILE="${ADMIN_PASSWORD_FILE:-$dir/admin-password}"
+}
+
+svc_main() {
+  if [[ "$1" == bank-simulator ]]; then echo "$REPO/infra/bank-simulator/dist/main.js"; else echo "$REPO/services/$1/dist/main.js"; fi
+}
+
+svc_alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+ready() { http_ok "$1" /readyz; }
+
+start_services() {
+  mkdir -p "$LOGS" "$PIDS"
+  for s in "${SERVICES[@]}"; do
+    local name="${s%%:*}" port
+    port="$(svc_port "$s")"
+    if svc_alive "$name"; then say "$name already running (pid $(cat "$PIDS/$name.pid"), port $port)"; continue; fi
+    port_open "$port" && die "port $port (for $name) is taken by another process; set $(echo "${name}_PORT" | tr 'a-z-' 'A-Z_')"
+    say "starting $name on http://127.0.0.1:$port (log: $LOGS/$name.log)"
+    PORT="$port" BANK_SIM_PORT="$port" setsid node "$(svc_main "$name")" >>"$LOGS/$name.log" 2>&1 </dev/null &
+    echo $! >"$PIDS/$name.pid"
+  done
+  local deadline=$((SECONDS + ${STACK_READY_TIMEOUT:-90}))
+  for s in "${SERVICES[@]}"; do
+    local name="${s%%:*}" port
+    port="$(svc_port "$s")"
+    until ready "$port"; do
+      svc_alive "$name" || { tail -20 "$LOGS/$name.log" >&2; die "$name exited; see $LOGS/$name.log"; }
+      ((SECONDS < deadline)) || { tail -20 "$LOGS/$name.log" >&2; die "$name not ready in time; see $LOGS/$name.log"; }
+      sleep 0.3
+    done
+  done
+}
+
+stop_services() {
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+    local name="${SERVICES[$i]%%:*}"
+    if ! svc_alive "$name"; then rm -f "$PIDS/$name.pid"; continue; fi
+    local pid
+    pid="$(cat "$PIDS/$name.pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 20))
+    while kill -0 "$pid" 2>/dev/null; do
+      ((SECONDS < deadline)) || { kill -KILL "$pid" 2>/dev/null || true; }
+      sleep 0.2
+    done
+    rm -f "$PIDS/$name.pid"
+    say "$name stopped"
+  done
+}
+
+status_services() {
+  local rc=0
+  for s in "${SERVICES[@]}"; do
+    local name="${s%%:*}" port
+    port="$(svc_port "$s")"
+    if ready "$port"; then say "$name: ready (http://127.0.0.1:$port)"
+    elif svc_alive "$name"; then say "$name: running, NOT ready (http://127.0.0.1:$port/readyz)"; rc=1
+    else say "$name: down"; rc=1; fi
+  done
+  return $rc
+}
+
+case "${1:-up}" in
+  up)
+    started=$SECONDS
+    install_and_build
+    bash "$REPO/infra/local/infra.sh" start
+    ensure_secrets
+    start_services
+    say "all services ready in $((SECONDS - started))s"
+    echo
+    printf '  %-22s %s\n' "service" "URL (each has /healthz /readyz /metrics /openapi.json)"
+    for s in "${SERVICES[@]}"; do printf '  %-22s http://127.0.0.1:%s\n' "${s%%:*}" "$(svc_port "$s")"; done
+    printf '  %-22s %s\n' "kafka" "$KAFKA_BROKERS" "mongodb (FerretDB)" "$MONGO_URL"
+    echo
+    say "admin login: $ADMIN_USERNAME / $(cat "$ADMIN_PASSWORD_FILE")  (POST http://127.0.0.1:$(svc_port merchant-onboarding:4101)/auth/login)"
+    say "logs in $LOGS; stop everything with: npm stop"
+    ;;
+  down)
+    stop_services
+    bash "$REPO/infra/local/infra.sh" stop
+    ;;
+  status)
+    rc=0
+    bash "$REPO/infra/local/infra.sh" status || rc=1
+    status_services || rc=1
+    exit $rc
+    ;;
+  *) die "usage: stack.sh up|down|status" ;;
+esac

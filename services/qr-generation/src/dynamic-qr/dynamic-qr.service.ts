@@ -1,0 +1,102 @@
+import { AppError, type KeyedMutex } from '@marketqr/service-kit';
+import type { Cause } from '../events';
+import { newOrderCode, newQrId } from '../domain/codes';
+import type { DynamicQrRequest } from '../domain/dynamic-request';
+import { accountKeyOf, effectiveStatus, type QrRecord } from '../domain/model';
+import { dynamicPayload, payloadHash, posterTextOf, qrAccountOf } from '../domain/payload';
+import type { MerchantStore } from '../store/merchant-store';
+import { isDuplicateKey, type QrStore } from '../store/qr-store';
+import { notEligible, type IssuedBy } from '../static-qr/static-qr.service';
+
+const ORDER_CODE_ATTEMPTS = 5;
+
+/** A QR for one sale: an amount, an order code the bank notification echoes back, and an expiry. */
+export class DynamicQrService {
+  constructor(
+    private readonly deps: { store: QrStore; merchants: MerchantStore; mutex: KeyedMutex; city: string | null },
+  ) {}
+
+  async issue(merchantId: string, req: DynamicQrRequest, issuedBy: IssuedBy, cause: Cause): Promise<QrRecord> {
+    const { merchants, mutex, store, city } = this.deps;
+    return mutex.run(merchantId, async () => {
+      const m = await merchants.require(merchantId);
+      const refusal = notEligible(m);
+      const account = qrAccountOf(m);
+      if (refusal || !account) throw refusal ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+
+      for (let attempt = 1; ; attempt++) {
+        const orderCode = newOrderCode();
+        const payload = dynamicPayload({ merchant: m, account, city, orderCode, amount: req.amount });
+        const issuedAt = new Date();
+        const _id = newQrId();
+        const qr: QrRecord = {
+          _id,
+          kind: 'dynamic',
+          status: 'active',
+          merchantId: m._id,
+          marketId: m.marketId,
+          stallCode: m.stallCode,
+          bin: account.bin,
+          accountNumber: account.accountNumber,
+          accountKey: accountKeyOf(account),
+          code: orderCode,
+          slot: _id,
+          generation: null,
+          orderCode,
+          posterSerial: null,
+          amount: req.amount,
+          note: req.note,
+          payload,
+          payloadHash: payloadHash(payload),
+          poster: posterTextOf(m, account, city),
+          issuedAt,
+          issuedBy,
+          ttlSeconds: req.ttlSeconds,
+          expiresAt: new Date(issuedAt.getTime() + req.ttlSeconds * 1000),
+          revokedAt: null,
+          revokedReasonCode: null,
+          revokedReason: null,
+          revokedBy: null,
+          expiredAt: null,
+        };
+        try {
+          await store.insert(qr, cause);
+        } catch (e) {
+          // An order code already taken (the unique index): draw another.
+          if (isDuplicateKey(e) && attempt < ORDER_CODE_ATTEMPTS) continue;
+          throw e;
+        }
+        // Another replica's consumer may have suspended the stall meanwhile: never leave a QR active for it.
+        const after = await merchants.get(merchantId);
+        if (!after || notEligible(after)) {
+          const reason = { reasonCode: 'merchant_suspended', reason: 'stall left active state', by: 'qr-generation' };
+          await store.revoke(qr, reason, cause);
+          throw notEligible(after ?? m) ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+        }
+        return qr;
+      }
+    });
+  }
+
+  /** Cancels an open dynamic QR (the shopper paid cash, the vendor typed the wrong amount). */
+  async cancel(qrId: string, by: IssuedBy, cause: Cause, now = new Date()): Promise<QrRecord> {
+    const { store, mutex } = this.deps;
+    const first = await store.findById(qrId);
+    if (!first) throw new AppError('QR.NOT_FOUND', `no QR ${qrId}`, 404);
+    return mutex.run(first.merchantId, async () => {
+      const qr = (await store.findById(qrId))!;
+      if (qr.kind !== 'dynamic') {
+        throw new AppError('QR.NOT_CANCELLABLE', 'a static poster is replaced (re-issue), not cancelled', 409);
+      }
+      const status = effectiveStatus(qr, now);
+      if (status !== 'active') throw new AppError('QR.NOT_ACTIVE', `the QR is already ${status}`, 409, { status });
+      const reasonCode = by.role === 'vendor' ? 'cancelled_by_vendor' : `cancelled_by_${by.role}`;
+      const done = await store.revoke(qr, { reasonCode, reason: `cancelled by ${by.userId}`, by: by.userId }, cause);
+      const after = (await store.findById(qrId))!;
+      if (!done && after.status !== 'revoked') {
+        throw new AppError('QR.NOT_ACTIVE', `the QR is already ${after.status}`, 409, { status: after.status });
+      }
+      return after;
+    });
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Every use of @marketqr/messaging and of the event contracts this service produces, in one file: the messaging
+ * package was still moving when this service was written, so a change there is a change here only.
+ */
+import { createHash } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  causedBy,
+  createEvent,
+  qrExpiredV1,
+  qrIssuedV1,
+  qrRevokedV1,
+  TOPICS,
+  type Envelope,
+  type RawEnvelope,
+} from '@marketqr/contracts';
+import {
+  createEventConsumer,
+  createOutbox,
+  createOutboxRelay,
+  type EventConsumer,
+  type EventHandlers,
+  type Outbox,
+  type OutboxRelay,
+} from '@marketqr/messaging';
+import type { QrRecord } from './domain/model';
+
+export const SERVICE = 'qr-generation';
+
+export type { EventHandlers, HandlerContext } from '@marketqr/messaging';
+export { NonRetryableError, RetryableError } from '@marketqr/messaging';
+
+/** What raised an event: an HTTP request (its correlation id) or a consumed event. */
+export type Cause = { correlationId: string; causationId: string };
+export const causeOfEvent = (e: Pick<RawEnvelope, 'eventId' | 'correlationId'>): Cause => causedBy(e);
+export const causeOfRequest = (requestId: string): Cause => ({ correlationId: requestId, causationId: requestId });
+
+export interface MessagingOptions {
+  kafka: Kafka;
+  db: Connection;
+  logger: Logger;
+  topicPrefix: string;
+}
+
+/** The outbox this service writes its events with, and the relay that publishes them. */
+export function createEventOutbox(opts: MessagingOptions): { outbox: Outbox; relay: OutboxRelay } {
+  const relay = createOutboxRelay({
+    kafka: opts.kafka,
+    db: opts.db,
+    logger: opts.logger,
+    topicPrefix: opts.topicPrefix,
+    name: `${SERVICE}-outbox`,
+  });
+  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
+  return { outbox, relay };
+}
+
+/** The consumer of merchant events (group `marketqr.qr-generation.merchants`), with its dead-letter topic. */
+export function createMerchantEventsConsumer(opts: MessagingOptions & { handlers: EventHandlers }): EventConsumer {
+  return createEventConsumer({
+    kafka: opts.kafka,
+    service: SERVICE,
+    name: 'merchants',
+    topics: [TOPICS.merchantEvents],
+    topicPrefix: opts.topicPrefix,
+    db: opts.db,
+    handlers: opts.handlers,
+    logger: opts.logger,
+    // Events of a newer contracts build that this one does not know are not ours to act on.
+    onUnknownType: 'skip',
+  });
+}
+
+/** Sends the relay's and the consumer's metrics to the service's registry (it exists only from `mount` on). */
+export function bindMessagingMetrics(registry: Registry, parts: { relay: OutboxRelay; consumer: EventConsumer }): void {
+  parts.relay.bindMetrics(registry);
+  parts.consumer.bindMetrics(registry);
+}
+
+/**
+ * Event ids derived from (QR, event type), as RFC 9562 version-5 UUIDs: a QR is issued, revoked or expired once, so
+ * a second writer racing on another replica (or a retry) stages the same id, which the outbox's unique `_id` refuses,
+ * and consumers that dedupe by eventId drop any copy that still gets through.
+ */
+const NAMESPACE = Buffer.from('6f1d1c4e8e5b4f0e9a3b2d7c5e4f3a21', 'hex');
+export function stableEventId(qrId: string, type: string): string {
+  const h = createHash('sha1').update(NAMESPACE).update(`${qrId}|${type}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * qr.issued: what payment-ledger needs to match a payment to this QR (order code, amount and expiry for dynamic QRs;
+ * stall code and virtual account for both). The contract has no payloadHash field yet (see the README): consumers
+ * can compute sha256(payload) themselves meanwhile.
+ */
+export function qrIssuedEvent(qr: QrRecord, cause: Cause): Envelope {
+  return createEvent(qrIssuedV1, {
+    eventId: stableEventId(qr._id, qrIssuedV1.type),
+    aggregateId: qr.merchantId,
+    producer: SERVICE,
+    occurredAt: qr.issuedAt,
+    ...cause,
+    data: {
+      qrId: qr._id,
+      merchantId: qr.merchantId,
+      marketId: qr.marketId,
+      kind: qr.kind,
+      stallCode: qr.stallCode,
+      bin: qr.bin,
+      accountNumber: qr.accountNumber,
+      orderCode: qr.orderCode,
+      amount: qr.amount,
+      payload: qr.payload,
+      expiresAt: iso(qr.expiresAt),
+      posterSerial: qr.posterSerial,
+    },
+  });
+}
+
+export function qrRevokedEvent(
+  qr: QrRecord,
+  revocation: { reasonCode: string; reason: string; at: Date },
+  cause: Cause,
+): Envelope {
+  return createEvent(qrRevokedV1, {
+    eventId: stableEventId(qr._id, qrRevokedV1.type),
+    aggregateId: qr.merchantId,
+    producer: SERVICE,
+    occurredAt: revocation.at,
+    ...cause,
+    data: {
+      qrId: qr._id,
+      merchantId: qr.merchantId,
+      marketId: qr.marketId,
+      kind: qr.kind,
+      orderCode: qr.orderCode,
+      reasonCode: revocation.reasonCode,
+      reason: revocation.reason.slice(0, 500),
+    },
+  });
+}
+
+export function qrExpiredEvent(qr: QrRecord & { amount: number; orderCode: string; expiresAt: Date }): Envelope {
+  const eventId = stableEventId(qr._id, qrExpiredV1.type);
+  return createEvent(qrExpiredV1, {
+    eventId,
+    aggregateId: qr.merchantId,
+    producer: SERVICE,
+    occurredAt: qr.expiresAt,
+    // Expiry is caused by the clock: the flow it belongs to is the QR's own.
+    correlationId: stableEventId(qr._id, qrIssuedV1.type),
+    causationId: stableEventId(qr._id, qrIssuedV1.type),
+    data: {
+      qrId: qr._id,
+      merchantId: qr.merchantId,
+      marketId: qr.marketId,
+      orderCode: qr.orderCode,
+      amount: qr.amount,
+      expiresAt: qr.expiresAt.toISOString(),
+    },
+  });
+}

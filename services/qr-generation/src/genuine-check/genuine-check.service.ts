@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+import { newCheckId } from '../domain/codes';
+import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
+import {
+  classifyPayload,
+  decide,
+  VERDICT_MESSAGES,
+  type Decision,
+  type DecodedSummary,
+  type Verdict,
+} from '../domain/verdict';
+import type { QrMetrics } from '../metrics';
+import type { MerchantStore } from '../store/merchant-store';
+import type { Models } from '../store/models';
+import type { GenuineCheckRecord } from './genuine-check.record';
+
+export interface CheckAnswer {
+  verdict: Verdict;
+  flagged: boolean;
+  message: string;
+  messageEn: string;
+  stall: {
+    merchantId: string;
+    stallCode: string;
+    vendorName: string;
+    marketId: string;
+    marketName: string;
+    zone: string;
+    status: string | null;
+  } | null;
+  qr: {
+    id: string;
+    kind: string;
+    status: string;
+    posterSerial: string | null;
+    orderCode: string | null;
+    amount: number | null;
+    issuedAt: string;
+    expiresAt: string | null;
+    revokedAt: string | null;
+    revokedReasonCode: string | null;
+  } | null;
+  decoded: DecodedSummary;
+  /** The id of the stored record, for flagged answers. */
+  checkId: string | null;
+}
+
+const PAYLOAD_STORED_MAX = 1_024;
+
+/** "Is this QR genuine?": reads a payload, looks it up in the registry of issued QRs and our stalls' accounts. */
+export class GenuineCheckService {
+  constructor(
+    private readonly deps: { models: Models; merchants: MerchantStore; metrics: QrMetrics; logger: Logger },
+  ) {}
+
+  async check(text: string, input: 'payload' | 'image', now = new Date()): Promise<CheckAnswer> {
+    const c = classifyPayload(text);
+    let decision: Decision;
+    let stallFallback: QrRecord | null = null;
+    if (c.kind === 'final') {
+      decision = { verdict: c.verdict, qr: null, merchant: null, stallId: null };
+    } else {
+      const { models, merchants } = this.deps;
+      const [registered, merchantByAccount] = await Promise.all([
+        models.Qr.find({ payloadHash: c.hash }, { outboxWriteIds: 0 }).lean<QrRecord[]>().exec(),
+        merchants.byAccountKey(c.accountKey),
+      ]);
+      const anyQrForAccount =
+        registered.length || merchantByAccount
+          ? null
+          : await models.Qr.findOne({ accountKey: c.accountKey }, { outboxWriteIds: 0 })
+              .sort({ issuedAt: -1 })
+              .lean<QrRecord>()
+              .exec();
+      const ids = [...new Set(registered.map((q) => q.merchantId))];
+      const found = ids.length
+        ? await models.Merchant.find({ _id: { $in: ids } })
+            .lean<Merchant[]>()
+            .exec()
+        : [];
+      decision = decide(
+        c,
+        { registered, merchantByAccount, anyQrForAccount, merchantsById: new Map(found.map((m) => [m._id, m])) },
+        now,
+      );
+      stallFallback = decision.qr ?? anyQrForAccount;
+    }
+
+    const flagged = decision.verdict !== 'GENUINE';
+    const answer: CheckAnswer = {
+      verdict: decision.verdict,
+      flagged,
+      message: VERDICT_MESSAGES[decision.verdict].vi,
+      messageEn: VERDICT_MESSAGES[decision.verdict].en,
+      stall: stallOf(decision.merchant, stallFallback),
+      qr: decision.qr ? qrOf(decision.qr, now) : null,
+      decoded: c.decoded,
+      checkId: null,
+    };
+    this.deps.metrics.m.checks.inc({ verdict: decision.verdict, input });
+    if (flagged) answer.checkId = await this.record(answer, c.hash, text, input, decision);
+    return answer;
+  }
+
+  /** Flagged checks are kept (for managers now, for market-insights alerts later); genuine ones are only counted. */
+  private async record(
+    a: CheckAnswer,
+    hash: string | null,
+    text: string,
+    input: 'payload' | 'image',
+    d: Decision,
+  ): Promise<string> {
+    const rec: GenuineCheckRecord = {
+      _id: newCheckId(),
+      at: new Date(),
+      verdict: a.verdict,
+      input,
+      payload: text.trim().slice(0, PAYLOAD_STORED_MAX),
+      payloadHash: hash,
+      bin: a.decoded.bin,
+      accountNumber: a.decoded.accountNumber,
+      merchantId: a.stall?.merchantId ?? d.stallId,
+      marketId: a.stall?.marketId ?? null,
+      stallCode: a.stall?.stallCode ?? null,
+      qrId: d.qr?._id ?? null,
+      problems: a.decoded.errors.map((e) => e.code),
+    };
+    await this.deps.models.GenuineCheck.create(rec);
+    this.deps.logger.info(
+      { checkId: rec._id, verdict: rec.verdict, merchantId: rec.merchantId, marketId: rec.marketId, input },
+      'genuine check flagged a QR',
+    );
+    return rec._id;
+  }
+}
+
+function stallOf(m: Merchant | null, qr: QrRecord | null): CheckAnswer['stall'] {
+  if (m) {
+    return {
+      merchantId: m._id,
+      stallCode: m.stallCode,
+      vendorName: m.vendorName,
+      marketId: m.marketId,
+      marketName: m.marketName,
+      zone: m.zone,
+      status: m.status,
+    };
+  }
+  if (qr) {
+    return {
+      merchantId: qr.merchantId,
+      stallCode: qr.stallCode,
+      vendorName: qr.poster.vendorName,
+      marketId: qr.marketId,
+      marketName: qr.poster.marketName,
+      zone: qr.poster.zone,
+      status: null,
+    };
+  }
+  return null;
+}
+
+function qrOf(qr: QrRecord, now: Date): CheckAnswer['qr'] {
+  return {
+    id: qr._id,
+    kind: qr.kind,
+    status: effectiveStatus(qr, now),
+    posterSerial: qr.posterSerial,
+    orderCode: qr.orderCode,
+    amount: qr.amount,
+    issuedAt: qr.issuedAt.toISOString(),
+    expiresAt: qr.expiresAt ? qr.expiresAt.toISOString() : null,
+    revokedAt: qr.revokedAt ? qr.revokedAt.toISOString() : null,
+    revokedReasonCode: qr.revokedReasonCode,
+  };
+}

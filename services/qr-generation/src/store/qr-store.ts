@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { Outbox } from '@marketqr/messaging';
+import { qrExpiredEvent, qrIssuedEvent, qrRevokedEvent, type Cause } from '../events';
+import type { QrMetrics } from '../metrics';
+import type { QrRecord } from '../domain/model';
+import type { Models } from './models';
+
+export const isDuplicateKey = (e: unknown): boolean => (e as { code?: number } | null)?.code === 11000;
+
+export interface Revocation {
+  reasonCode: string;
+  reason: string;
+  by: string;
+}
+
+/**
+ * Writes to QR records, each with the event it raises, through the outbox (one atomic single-document write each,
+ * no transactions). Callers hold the stall's KeyedMutex: on FerretDB two concurrent updates of one document can both
+ * apply, so the conditions below (`status: 'active'`) are guards for MongoDB and for other replicas, not locks.
+ */
+export class QrStore {
+  constructor(
+    private readonly models: Models,
+    private readonly outbox: Outbox,
+    private readonly metrics: QrMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Stores a new QR and its qr.issued. A duplicate `code` or `slot` surfaces as the driver's 11000. */
+  async insert(qr: QrRecord, cause: Cause): Promise<void> {
+    await this.outbox.insert(this.models.Qr, { ...qr }, [qrIssuedEvent(qr, cause)]);
+    this.metrics.m.issued.inc({ kind: qr.kind, via: qr.issuedBy.via });
+    this.logger.info(
+      { qrId: qr._id, merchantId: qr.merchantId, kind: qr.kind, code: qr.code, via: qr.issuedBy.via },
+      'qr issued',
+    );
+  }
+
+  /** Active → revoked with qr.revoked. False when it was no longer active (someone else got there first). */
+  async revoke(qr: QrRecord, r: Revocation, cause: Cause): Promise<boolean> {
+    const at = new Date();
+    try {
+      const res = await this.outbox.update(this.models.Qr, {
+        filter: { _id: qr._id, status: 'active' },
+        update: {
+          $set: {
+            status: 'revoked',
+            revokedAt: at,
+            revokedReasonCode: r.reasonCode,
+            revokedReason: r.reason,
+            revokedBy: r.by,
+          },
+        },
+        events: [qrRevokedEvent(qr, { reasonCode: r.reasonCode, reason: r.reason, at }, cause)],
+      });
+      if (!res.written) return false;
+    } catch (e) {
+      // The same revocation is already staged by a concurrent writer (the event id is derived from the QR).
+      if (isDuplicateKey(e)) return false;
+      throw e;
+    }
+    this.metrics.m.revoked.inc({ kind: qr.kind, reason: r.reasonCode });
+    this.logger.info(
+      { qrId: qr._id, merchantId: qr.merchantId, kind: qr.kind, reasonCode: r.reasonCode },
+      'qr revoked',
+    );
+    return true;
+  }
+
+  /** Active dynamic QR past its expiry → expired with qr.expired. */
+  async expire(qr: QrRecord): Promise<boolean> {
+    if (qr.kind !== 'dynamic' || !qr.expiresAt || qr.amount === null || qr.orderCode === null) return false;
+    try {
+      const res = await this.outbox.update(this.models.Qr, {
+        filter: { _id: qr._id, status: 'active', expiresAt: { $lte: new Date() } },
+        update: { $set: { status: 'expired', expiredAt: new Date() } },
+        events: [qrExpiredEvent({ ...qr, amount: qr.amount, orderCode: qr.orderCode, expiresAt: qr.expiresAt })],
+      });
+      if (!res.written) return false;
+    } catch (e) {
+      if (isDuplicateKey(e)) return false;
+      throw e;
+    }
+    this.metrics.m.expired.inc();
+    this.logger.info({ qrId: qr._id, merchantId: qr.merchantId, orderCode: qr.orderCode }, 'qr expired');
+    return true;
+  }
+
+  findById(id: string): Promise<QrRecord | null> {
+    return this.models.Qr.findById(id, { outboxWriteIds: 0 }).lean<QrRecord>().exec();
+  }
+
+  activeOf(merchantId: string): Promise<QrRecord[]> {
+    return this.models.Qr.find({ merchantId, status: 'active' }, { outboxWriteIds: 0 }).lean<QrRecord[]>().exec();
+  }
+
+  /** The stall's newest static QR, whatever its status: the next poster's generation follows it. */
+  latestStatic(merchantId: string): Promise<QrRecord | null> {
+    return this.models.Qr.findOne({ merchantId, kind: 'static' }, { outboxWriteIds: 0 })
+      .sort({ generation: -1 })
+      .lean<QrRecord>()
+      .exec();
+  }
+
+  async slotTaken(slot: string): Promise<boolean> {
+    return (await this.models.Qr.exists({ slot })) !== null;
+  }
+}

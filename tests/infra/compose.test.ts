@@ -1,0 +1,37 @@
+/**
+ * docker-compose.yml cannot run on machines without Docker, so this keeps it honest another way: it parses, it runs the
+ * same Kafka version as the local scripts, every service has a Dockerfile of its own, and every variable it sets is one
+ * the services actually read (a typo there would be silently ignored by a container).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { runtimeConfigShape } from '@marketqr/service-runtime';
+import { repoRoot } from '@marketqr/test-harness';
+import { SERVICES } from '../support/service-process';
+
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true });
+
+test('runs the Kafka version the local infrastructure runs, and MongoDB 8 as a replica set', () => {
+  const pom = readFileSync(join(repoRoot, 'infra/local/kafka/pom.xml'), 'utf8');
+  const localVersion = /<kafka.version>([^<]+)</.exec(pom)![1];
+  expect(compose.services.kafka.image).toBe(`apache/kafka:${localVersion}`);
+  expect(compose.services.mongo.image).toBe('mongo:8');
+  expect(compose.services.mongo.command).toEqual(expect.arrayContaining(['--replSet']));
+});
+
+test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile with known variables', (name) => {
+  const svc = compose.services[name];
+  expect(svc.build.dockerfile).toBe(`services/${name}/Dockerfile`);
+  const dockerfile = readFileSync(join(repoRoot, svc.build.dockerfile), 'utf8');
+  expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+  expect(dockerfile).toMatch(/^USER node$/m);
+  const known = new Set([...Object.keys(runtimeConfigShape), 'PORT']);
+  for (const key of Object.keys(svc.environment)) expect(known).toContain(key);
+  expect(svc.environment.KAFKA_BROKERS).toBe('kafka:9092');
+  expect(svc.depends_on).toMatchObject({
+    kafka: { condition: 'service_healthy' },
+    mongo: { condition: 'service_healthy' },
+  });
+  expect(existsSync(join(repoRoot, 'services', name, 'src/main.ts'))).toBe(true);
+});
