@@ -33,6 +33,8 @@ export interface Access {
   requireStall(req: Request, stall: { merchantId: string; marketId: string }): Principal;
   /** 403 AUTH.FORBIDDEN unless the caller may see the market: its managers, admins, services. */
   requireMarket(req: Request, marketId: string): Principal;
+  /** 403 AUTH.FORBIDDEN unless the caller sees every market: admins, services. */
+  requireEveryMarket(req: Request): Principal;
 }
 
 /**
@@ -64,6 +66,11 @@ export function createAccess(settings: { NODE_ENV: string } & JwtSettings, logge
     requireMarket(req, marketId) {
       const p = principalOf(req);
       if (!canAccessMarket(p, marketId)) throw forbidden('not allowed for this market');
+      return p;
+    },
+    requireEveryMarket(req) {
+      const p = principalOf(req);
+      if (p.role !== 'admin' && p.role !== 'service') throw forbidden('admins only');
       return p;
     },
   };

@@ -71,6 +71,9 @@ export function createMerchantEventsConsumer(opts: MessagingOptions & { handlers
     logger: opts.logger,
     // Events of a newer contracts build that this one does not know are not ours to act on.
     onUnknownType: 'skip',
+    // Long enough (≈ 20 s in all) to outlast the relay's verification of a record left staged by a crashed write
+    // (QR.RETRY_LATER), before a message is dead-lettered.
+    retry: { retries: 8, initialDelayMs: 200, maxDelayMs: 5_000 },
   });
 }
 

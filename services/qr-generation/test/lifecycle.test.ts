@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { decodeQr } from '@marketqr/vietqr';
 import { waitFor } from '@marketqr/test-harness';
 import { CODE_ALPHABET } from '../src/domain/codes';
+import { stableEventId } from '../src/events';
 import { activated, startQrService, stall, suspended, token, updated, type Harness, type Snapshot } from './support';
 
 let h: Harness;
@@ -257,6 +258,40 @@ describe('dynamic QR', () => {
       { token: admin },
     );
     expect([staticCancel.status, staticCancel.body.error.code]).toEqual([409, 'QR.NOT_CANCELLABLE']);
+  });
+
+  test('a cancellation left half-done by a crash is retried later, never silently skipped', async () => {
+    const s = stall();
+    await activate(s);
+    const r = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, {
+      token: vendorOf(s),
+      body: { amount: 8_000 },
+    });
+    // What a crash between staging the event and writing the QR leaves: a staged outbox record with the event's id.
+    const leftover = {
+      _id: stableEventId(r.body.qr.id, 'qr.revoked'),
+      state: 'staged',
+      topic: 'marketqr.qr.events.v1',
+      key: s.merchantId,
+      type: 'qr.revoked',
+      version: 1,
+      payload: '{}',
+      source: 'qr_codes',
+      docId: r.body.qr.id,
+      writeId: 'crashed-write',
+      enqueuedAt: new Date(),
+      seq: 0,
+    };
+    await h.db.collection('outbox').insertOne(leftover as never);
+    const early = await h.http('POST', `/qr/${r.body.qr.id}/cancel`, { token: vendorOf(s) });
+    expect([early.status, early.body.error.code]).toEqual([503, 'QR.RETRY_LATER']);
+    expect((await h.http('GET', `/qr/${r.body.qr.id}`, { token: vendorOf(s) })).body.qr.status).toBe('active');
+
+    // The relay drops such a record once it has verified the write never happened; then the retry goes through.
+    await h.db.collection('outbox').deleteOne({ _id: leftover._id as never });
+    const retried = await h.http('POST', `/qr/${r.body.qr.id}/cancel`, { token: vendorOf(s) });
+    expect(retried.body.qr.status).toBe('revoked');
+    await h.waitForQrEvent('qr.revoked', (e) => e.data.qrId === r.body.qr.id);
   });
 
   test('expires by itself after its time to live, with qr.expired', async () => {

@@ -37,7 +37,12 @@ export function expirySweeper(deps: {
     let expired = 0;
     for (const qr of due) {
       if (stopped) break;
-      if (await deps.mutex.run(qr.merchantId, () => deps.store.expire(qr))) expired++;
+      try {
+        if (await deps.mutex.run(qr.merchantId, () => deps.store.expire(qr))) expired++;
+      } catch (err) {
+        // One QR that cannot be expired now (QR.RETRY_LATER) must not hold up the others: the next sweep retries it.
+        log.warn({ qrId: qr._id, err: (err as Error).message }, 'could not expire a dynamic QR; will retry');
+      }
     }
     return expired;
   }

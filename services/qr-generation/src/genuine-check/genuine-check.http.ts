@@ -111,7 +111,7 @@ export function genuineCheckRouter(deps: {
     // Managers see their own market (the default for them); checks of unknown accounts have no market: admins only.
     const marketId = q.data.marketId ?? (p.role === 'market_manager' ? p.marketId : undefined);
     if (marketId) deps.access.requireMarket(req, marketId);
-    else if (p.role !== 'admin' && p.role !== 'service') deps.access.requireMarket(req, '');
+    else deps.access.requireEveryMarket(req);
     const filter: Record<string, unknown> = {};
     if (marketId) filter.marketId = marketId;
     if (q.data.verdict) filter.verdict = q.data.verdict;

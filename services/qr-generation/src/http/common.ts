@@ -30,8 +30,8 @@ export interface Lookups {
  * stall exists is none of its business); a manager needs the stall's market, so an unknown stall is a 404 for them.
  */
 export async function stallFor(l: Lookups, req: Request, merchantId: string): Promise<Merchant> {
-  const p = l.access.principal(req);
-  if (p.role === 'vendor' && p.merchantId !== merchantId) l.access.requireStall(req, { merchantId, marketId: '' });
+  // A vendor's scope is its stall id alone: decided before any lookup.
+  if (l.access.principal(req).role === 'vendor') l.access.requireStall(req, { merchantId, marketId: '' });
   const m = await l.merchants.require(merchantId);
   l.access.requireStall(req, { merchantId: m._id, marketId: m.marketId });
   return m;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AppError } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { qrExpiredEvent, qrIssuedEvent, qrRevokedEvent, type Cause } from '../events';
 import type { QrMetrics } from '../metrics';
@@ -55,8 +56,7 @@ export class QrStore {
       });
       if (!res.written) return false;
     } catch (e) {
-      // The same revocation is already staged by a concurrent writer (the event id is derived from the QR).
-      if (isDuplicateKey(e)) return false;
+      if (isDuplicateKey(e)) return this.alreadyStaged(qr, e);
       throw e;
     }
     this.metrics.m.revoked.inc({ kind: qr.kind, reason: r.reasonCode });
@@ -78,12 +78,26 @@ export class QrStore {
       });
       if (!res.written) return false;
     } catch (e) {
-      if (isDuplicateKey(e)) return false;
+      if (isDuplicateKey(e)) return this.alreadyStaged(qr, e);
       throw e;
     }
     this.metrics.m.expired.inc();
     this.logger.info({ qrId: qr._id, merchantId: qr.merchantId, orderCode: qr.orderCode }, 'qr expired');
     return true;
+  }
+
+  /**
+   * The outbox already holds this QR's event (its id is derived from the QR). Either another writer got there first
+   * (the QR is no longer active: nothing left to do), or an earlier attempt crashed between staging the event and
+   * writing the QR, and the relay will drop that record within its verification delay: retry after it.
+   */
+  private async alreadyStaged(qr: QrRecord, cause: unknown): Promise<false> {
+    const now = await this.findById(qr._id);
+    if (now && now.status !== 'active') return false;
+    throw new AppError('QR.RETRY_LATER', 'an earlier attempt of this change is still pending; retry shortly', 503, {
+      qrId: qr._id,
+      cause: (cause as Error).message,
+    });
   }
 
   findById(id: string): Promise<QrRecord | null> {
