@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '@marketqr/service-kit';
 import { AccountDirectory, type RegisteredAccount } from './bank/accounts';
 import { BankDirectory } from './bank/banks';
 import { Ledger, type Transfer } from './bank/ledger';
@@ -7,6 +8,14 @@ import { FaultInjector, type FaultRule } from './faults/faults';
 import { RequestLog } from './http/request-log';
 import { bankError } from './support/errors';
 import { createRng, type Rng } from './support/rng';
+import { ShopperBank, type ShopperAccountInput } from './shopper/shoppers';
+import {
+  WebhookDispatcher,
+  type NotifyOptions,
+  type RetryPolicy,
+  type WebhookDelivery,
+  type WebhookEndpointInput,
+} from './webhooks/dispatcher';
 
 export interface SimulatorStateOptions {
   seed: string;
@@ -17,6 +26,12 @@ export interface SimulatorStateOptions {
   /** Registered at start and again after every reset. */
   accounts: RegisteredAccount[];
   faults: FaultRule[];
+  /** Webhook endpoints configured at start (and again after every reset). */
+  webhooks: WebhookEndpointInput[];
+  webhookRetry: RetryPolicy;
+  /** Shoppers at start; absent: a few generated from the seed. */
+  shoppers?: ShopperAccountInput[];
+  logger?: Logger;
 }
 
 export interface IncomingTransferInput {
@@ -27,6 +42,8 @@ export interface IncomingTransferInput {
   fromBin?: string;
   fromAccount?: string;
   bookedAt?: Date;
+  /** Per-credit webhook options (duplicates, delay, format override). */
+  notify?: NotifyOptions;
 }
 
 /**
@@ -40,6 +57,10 @@ export class SimulatorState {
   readonly payouts: PayoutStore;
   readonly faults: FaultInjector;
   readonly requests = new RequestLog();
+  /** Notifies MarketQR of credits by signed webhooks. */
+  readonly webhooks: WebhookDispatcher;
+  /** The shoppers' accounts at any bank, and the payments made from their banking app. */
+  readonly shoppers: ShopperBank;
   private idRng: Rng;
   private faultRng: Rng;
   private readonly stopping = new AbortController();
@@ -53,6 +74,23 @@ export class SimulatorState {
     this.ledger = new Ledger(() => this.idRng);
     this.payouts = new PayoutStore(this.accounts, this.ledger, () => this.idRng, options.operatingAccount);
     this.faults = new FaultInjector(() => this.faultRng);
+    this.webhooks = new WebhookDispatcher({
+      seed: options.seed,
+      banks: this.banks,
+      partnerBin: options.partnerBin,
+      retry: options.webhookRetry,
+      endpoints: options.webhooks,
+      balanceOf: (account) => this.ledger.balanceOf(options.partnerBin, account),
+      virtualAccountName: (va) => this.accounts.virtualAccount(va)?.displayName ?? null,
+      logger: options.logger,
+    });
+    this.shoppers = new ShopperBank({
+      seed: options.seed,
+      banks: this.banks,
+      directory: this.accounts,
+      initial: options.shoppers,
+      now: () => this.now(),
+    });
     this.seedData();
   }
 
@@ -75,6 +113,7 @@ export class SimulatorState {
     this.payouts.clear();
     this.faults.reset();
     this.requests.clear();
+    this.webhooks.reset();
     for (const hook of this.resetHooks) hook();
     this.seedData();
   }
@@ -101,13 +140,24 @@ export class SimulatorState {
 
   stop(): void {
     this.stopping.abort();
+    this.webhooks.stop();
   }
 
   /**
-   * A transfer from some bank customer into a collection account (directly or through a stall's virtual account).
-   * Stands in for a shopper's payment until the shopper's banking app area exists.
+   * A transfer from some bank customer into a collection account (directly or through a stall's virtual account),
+   * notified to the webhooks that cover it. The shopper's banking app pays through `credit` too.
    */
   receiveTransfer(input: IncomingTransferInput): Transfer {
+    return this.credit(input).transfer;
+  }
+
+  /** Books a credit and queues its webhook deliveries. */
+  credit(input: IncomingTransferInput): { transfer: Transfer; deliveries: WebhookDelivery[] } {
+    const transfer = this.bookCredit(input);
+    return { transfer, deliveries: this.webhooks.notifyCredit(transfer, input.notify) };
+  }
+
+  private bookCredit(input: IncomingTransferInput): Transfer {
     if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
       throw bankError('INVALID_REQUEST', 'amount must be a positive integer number of đồng', 400);
     }
@@ -132,6 +182,7 @@ export class SimulatorState {
   }
 
   private seedData(): void {
+    this.shoppers.seed();
     for (const account of this.options.accounts) this.accounts.register(account);
     if (this.options.faults.length) this.faults.set(this.options.faults);
   }

@@ -3,7 +3,6 @@
  * package was still moving when this service was written, so a change there is a change here only.
  */
 import { createHash } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -26,6 +25,7 @@ import {
   type Outbox,
   type OutboxRelay,
 } from '@marketqr/messaging';
+import type { ServiceContext } from '@marketqr/service-runtime';
 import type { QrRecord } from './domain/model';
 
 export const SERVICE = 'qr-generation';
@@ -39,7 +39,7 @@ export const causeOfEvent = (e: Pick<RawEnvelope, 'eventId' | 'correlationId'>):
 export const causeOfRequest = (requestId: string): Cause => ({ correlationId: requestId, causationId: requestId });
 
 export interface MessagingOptions {
-  kafka: Kafka;
+  kafka: ServiceContext<object>['kafka'];
   db: Connection;
   logger: Logger;
   topicPrefix: string;
@@ -101,8 +101,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * qr.issued: what payment-ledger needs to match a payment to this QR (order code, amount and expiry for dynamic QRs;
- * stall code and virtual account for both). The contract has no payloadHash field yet (see the README): consumers
- * can compute sha256(payload) themselves meanwhile.
+ * stall code and virtual account for both), and the payload's hash for the genuine check.
  */
 export function qrIssuedEvent(qr: QrRecord, cause: Cause): Envelope {
   return createEvent(qrIssuedV1, {
@@ -124,6 +123,7 @@ export function qrIssuedEvent(qr: QrRecord, cause: Cause): Envelope {
       payload: qr.payload,
       expiresAt: iso(qr.expiresAt),
       posterSerial: qr.posterSerial,
+      payloadHash: qr.payloadHash,
     },
   });
 }
@@ -147,6 +147,12 @@ export function qrRevokedEvent(
       orderCode: qr.orderCode,
       reasonCode: revocation.reasonCode,
       reason: revocation.reason.slice(0, 500),
+      stallCode: qr.stallCode,
+      bin: qr.bin,
+      accountNumber: qr.accountNumber,
+      amount: qr.amount,
+      expiresAt: iso(qr.expiresAt),
+      payloadHash: qr.payloadHash,
     },
   });
 }
@@ -168,6 +174,11 @@ export function qrExpiredEvent(qr: QrRecord & { amount: number; orderCode: strin
       orderCode: qr.orderCode,
       amount: qr.amount,
       expiresAt: qr.expiresAt.toISOString(),
+      kind: 'dynamic',
+      stallCode: qr.stallCode,
+      bin: qr.bin,
+      accountNumber: qr.accountNumber,
+      payloadHash: qr.payloadHash,
     },
   });
 }

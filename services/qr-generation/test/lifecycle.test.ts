@@ -310,6 +310,11 @@ describe('dynamic QR', () => {
       orderCode: r.body.qr.orderCode,
       amount: 120_000,
       expiresAt: r.body.qr.expiresAt,
+      kind: 'dynamic',
+      stallCode: s.stallCode,
+      bin: '970436',
+      accountNumber: expect.any(String),
+      payloadHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const stored = await waitFor(async () => {
       const g = await h.http('GET', `/qr/${r.body.qr.id}`, { token: vendorOf(s) });

@@ -40,17 +40,29 @@ export interface StatementQuery {
 export class Ledger {
   private readonly byId = new Map<string, Transfer>();
   private readonly byDay = new Map<string, Transfer[]>();
+  /** Running balance per `bin:account`, from 0 at start: credits in, debits out, in booking order. */
+  private readonly balances = new Map<string, number>();
   private seq = 0;
 
   constructor(private readonly rng: () => Rng) {}
 
-  book(t: Omit<Transfer, 'transactionId' | 'bookedAt' | 'businessDay'>, at: Date): Transfer {
-    const businessDay = businessDayOf(at);
+  /**
+   * A fresh transaction id for a transfer booked at `at`. `book` uses it; the shopper's app uses it for transfers it
+   * sends to other banks, which this bank does not book, so ids stay unique across both.
+   */
+  newTransactionId(at: Date): string {
     this.seq += 1;
-    const transactionId = `FT${businessDay.slice(2).replace(/-/g, '')}${String(this.seq).padStart(6, '0')}${String(
+    return `FT${businessDayOf(at).slice(2).replace(/-/g, '')}${String(this.seq).padStart(6, '0')}${String(
       this.rng().int(1000),
     ).padStart(3, '0')}`;
+  }
+
+  book(t: Omit<Transfer, 'transactionId' | 'bookedAt' | 'businessDay'>, at: Date): Transfer {
+    const businessDay = businessDayOf(at);
+    const transactionId = this.newTransactionId(at);
     const transfer: Transfer = { ...t, transactionId, bookedAt: at.toISOString(), businessDay };
+    this.move(t.to, t.amount);
+    this.move(t.from, -t.amount);
     this.byId.set(transactionId, transfer);
     const day = this.byDay.get(businessDay) ?? [];
     day.push(transfer);
@@ -60,6 +72,16 @@ export class Ledger {
     }
     this.byDay.set(businessDay, day);
     return transfer;
+  }
+
+  /** Balance of an account as this ledger saw it (integer đồng; 0 before any booking). */
+  balanceOf(bin: string, accountNumber: string): number {
+    return this.balances.get(`${bin}:${accountNumber}`) ?? 0;
+  }
+
+  private move(party: Party, amount: number): void {
+    const key = `${party.bin}:${party.accountNumber}`;
+    this.balances.set(key, (this.balances.get(key) ?? 0) + amount);
   }
 
   get(transactionId: string): Transfer | undefined {
@@ -90,6 +112,7 @@ export class Ledger {
   clear(): void {
     this.byId.clear();
     this.byDay.clear();
+    this.balances.clear();
     this.seq = 0;
   }
 }

@@ -18,7 +18,18 @@ export type BankErrorCode =
   | 'TRANSACTION_NOT_FOUND'
   | 'PAYOUT_NOT_FOUND'
   | 'SERVICE_UNAVAILABLE'
-  | 'OUTCOME_UNKNOWN';
+  | 'OUTCOME_UNKNOWN'
+  // The shopper's banking app
+  | 'QR_INVALID'
+  | 'QR_SCHEME_UNSUPPORTED'
+  | 'AMOUNT_REQUIRED'
+  | 'AMOUNT_MISMATCH'
+  | 'INVALID_AMOUNT'
+  | 'INSUFFICIENT_FUNDS'
+  | 'SHOPPER_NOT_FOUND'
+  // Webhook administration
+  | 'WEBHOOK_NOT_FOUND'
+  | 'DELIVERY_NOT_FOUND';
 
 export const bankError = (code: BankErrorCode, message: string, status = 422, details?: unknown) =>
   new AppError(code, message, status, details);

@@ -18,3 +18,11 @@ export function isCalendarDay(day: string): boolean {
   const d = new Date(`${day}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(day);
 }
+
+/**
+ * `YYYY-MM-DD HH:mm:ss` of the instant in Vietnam, the form SePay and Casso put in their notifications. Vietnam has
+ * been UTC+7 all year round since 1975 (no daylight saving), so a fixed offset is exact and needs no time-zone data.
+ */
+export function vnDateTime(at: Date): string {
+  return new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+}

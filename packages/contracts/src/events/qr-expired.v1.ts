@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define';
-import { idSchema, instantSchema, positiveVndSchema } from './common';
+import { accountNumberSchema, bankBinSchema, idSchema, instantSchema, positiveVndSchema } from './common';
 
 export const QR_EXPIRED = 'qr.expired';
 
@@ -12,6 +12,15 @@ export const qrExpiredV1Schema = z.object({
   orderCode: z.string().min(1).max(25),
   amount: positiveVndSchema,
   expiresAt: instantSchema,
+  kind: z.literal('dynamic').optional(),
+  stallCode: z.string().min(1).max(25).optional(),
+  bin: bankBinSchema.optional(),
+  accountNumber: accountNumberSchema.optional(),
+  /** sha256 (hex) of the payload as issued: what the genuine check and consumers compare. */
+  payloadHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type QrExpiredV1 = z.infer<typeof qrExpiredV1Schema>;
 

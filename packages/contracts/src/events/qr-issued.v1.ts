@@ -28,6 +28,11 @@ export const qrIssuedV1Schema = z
     expiresAt: instantSchema.nullable(),
     /** Serial of the printed poster (static QRs), for the "is this QR genuine?" check. */
     posterSerial: z.string().min(1).max(64).nullable(),
+    /** sha256 (hex) of the payload as issued: what the genuine check and consumers compare. */
+    payloadHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   })
   .superRefine((d, ctx) => {
     if (d.kind === 'dynamic' && (d.amount === null || d.orderCode === null || d.expiresAt === null)) {
