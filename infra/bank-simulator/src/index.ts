@@ -16,3 +16,35 @@ export type { RequestLogEntry } from './http/request-log';
 export type { SimulatorArea } from './routes/area';
 export { businessDayOf, BANK_TIME_ZONE } from './support/time';
 export type { BankErrorCode } from './support/errors';
+export { signBankSim, signSepay, signCasso, sortKeysDeep, cassoSignedContent, hmacHex } from './webhooks/signing';
+export {
+  WEBHOOK_PROVIDERS,
+  notificationBody,
+  type WebhookProvider,
+  type BankSimNotification,
+  type SepayNotification,
+  type CassoNotification,
+  type Notification,
+} from './webhooks/formats';
+export {
+  DEFAULT_RETRY_POLICY,
+  retryDelayMs,
+  type RetryPolicy,
+  type NotifyOptions,
+  type WebhookDelivery,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type DeliveryFilter,
+  type WebhookEndpointInput,
+  type WebhookEndpointView,
+} from './webhooks/dispatcher';
+export {
+  DEFAULT_SHOPPER_BALANCE,
+  type ShopperAccount,
+  type ShopperAccountInput,
+  type ShopperRef,
+  type ShopperTransaction,
+} from './shopper/shoppers';
+export { bankDescription, cleanContent, MAX_CONTENT, MAX_DESCRIPTION } from './shopper/description';
+export { readQr, payQr, amountToPay, type PayInput, type QrTarget } from './shopper/pay';
+export { vnDateTime } from './support/time';

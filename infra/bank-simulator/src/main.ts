@@ -1,9 +1,10 @@
 import { ConfigError, createLogger, loadConfig } from '@marketqr/service-kit';
-import { simulatorConfigShape } from './config';
+import { simulatorConfigShape, webhookFromConfig } from './config';
 import { SIMULATOR_NAME, startBankSimulator } from './simulator';
 
 async function main(): Promise<void> {
   const config = loadConfig(simulatorConfigShape);
+  const { webhooks, webhookRetry } = webhookFromConfig(config);
   const logger = createLogger(SIMULATOR_NAME, config.LOG_LEVEL);
   // startBankSimulator logs "bank simulator ready" with the port and the seed (needed to replay a run).
   await startBankSimulator({
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     partnerBin: config.BANK_SIM_PARTNER_BIN,
     operatingAccount: config.BANK_SIM_OPERATING_ACCOUNT,
     faults: config.BANK_SIM_FAULTS,
+    webhooks,
+    webhookRetry,
     logger,
     handleSignals: true,
   });

@@ -9,8 +9,20 @@ import { accountsArea } from './routes/accounts.routes';
 import { adminArea } from './routes/admin.routes';
 import type { SimulatorArea } from './routes/area';
 import { payoutsArea } from './routes/payouts.routes';
+import { shopperArea } from './routes/shopper.routes';
 import { transactionsArea } from './routes/transactions.routes';
+import { retryPolicySchema, webhookEndpointSchema, webhooksArea } from './routes/webhooks.routes';
+import { payQr, type PayInput } from './shopper/pay';
+import type { ShopperAccount, ShopperAccountInput, ShopperTransaction } from './shopper/shoppers';
 import { SimulatorState, type IncomingTransferInput } from './state';
+import {
+  DEFAULT_RETRY_POLICY,
+  type DeliveryFilter,
+  type RetryPolicy,
+  type WebhookDelivery,
+  type WebhookEndpointInput,
+  type WebhookEndpointView,
+} from './webhooks/dispatcher';
 
 export const SIMULATOR_NAME = 'bank-simulator';
 export const SIMULATOR_VERSION = '0.1.0';
@@ -19,8 +31,8 @@ export const DEFAULT_PORT = 4199;
 export const DEFAULT_PARTNER_BIN = '970418';
 export const DEFAULT_OPERATING_ACCOUNT = '1200888888';
 
-/** Route areas, each mounted in turn. The shopper's banking app and webhooks will be added here. */
-const AREAS: SimulatorArea[] = [accountsArea, transactionsArea, payoutsArea, adminArea];
+/** Route areas, each mounted in turn. */
+const AREAS: SimulatorArea[] = [accountsArea, transactionsArea, payoutsArea, adminArea, webhooksArea, shopperArea];
 
 export interface BankSimulatorOptions {
   /** 0 (the default) picks a free port: what tests want. */
@@ -40,6 +52,12 @@ export interface BankSimulatorOptions {
   accounts?: RegisteredAccount[];
   /** Faults in force from the start (and after every reset). */
   faults?: FaultRule[];
+  /** Webhook endpoints from the start (and after every reset); more can be added at run time. */
+  webhooks?: WebhookEndpointInput[];
+  /** Default retry policy of every endpoint (each may override it). Tests shorten the waits. */
+  webhookRetry?: Partial<RetryPolicy>;
+  /** The shoppers at start (and after every reset); default: six generated from the seed, at six banks. */
+  shoppers?: ShopperAccountInput[];
   logger?: Logger;
   /** When no logger is given. Tests default to silent. */
   logLevel?: string;
@@ -64,7 +82,14 @@ export interface RunningBankSimulator {
   ledger(): Transfer[];
   payouts(): PayoutRecord[];
   registerAccount(account: RegisteredAccount): void;
+  /** Books a credit and notifies the webhooks that cover it (as `POST /__admin/incoming-transfers`). */
   receiveTransfer(input: IncomingTransferInput): Transfer;
+  addWebhook(endpoint: WebhookEndpointInput): WebhookEndpointView;
+  removeWebhook(id: string): boolean;
+  webhookDeliveries(filter?: DeliveryFilter): WebhookDelivery[];
+  addShopper(account: ShopperAccountInput): ShopperAccount;
+  /** A shopper pays a scanned QR (as `POST /shopper/pay`). */
+  pay(input: PayInput): ShopperTransaction;
 }
 
 export async function startBankSimulator(opts: BankSimulatorOptions = {}): Promise<RunningBankSimulator> {
@@ -89,6 +114,10 @@ export async function startBankSimulator(opts: BankSimulatorOptions = {}): Promi
       ...(opts.accounts ?? []),
     ],
     faults: (opts.faults ?? []).map((f) => faultRuleSchema.parse(f)),
+    webhooks: (opts.webhooks ?? []).map((w) => webhookEndpointSchema.parse(w)),
+    webhookRetry: { ...DEFAULT_RETRY_POLICY, ...retryPolicySchema.parse(opts.webhookRetry ?? {}) },
+    shoppers: opts.shoppers,
+    logger,
   });
 
   const host = opts.host ?? '127.0.0.1';
@@ -107,7 +136,15 @@ export async function startBankSimulator(opts: BankSimulatorOptions = {}): Promi
     handleSignals: opts.handleSignals ?? false,
   });
   await service.ready;
-  logger.info({ port: service.port, seed, partnerBin }, 'bank simulator ready');
+  logger.info(
+    {
+      port: service.port,
+      seed,
+      partnerBin,
+      webhooks: state.webhooks.listEndpoints().map((w) => ({ id: w.id, url: w.url, provider: w.provider })),
+    },
+    'bank simulator ready',
+  );
 
   let stopped: Promise<void> | undefined;
   return {
@@ -135,5 +172,10 @@ export async function startBankSimulator(opts: BankSimulatorOptions = {}): Promi
     payouts: () => state.payouts.all(),
     registerAccount: (account) => state.accounts.register(account),
     receiveTransfer: (input) => state.receiveTransfer(input),
+    addWebhook: (endpoint) => state.webhooks.addEndpoint(webhookEndpointSchema.parse(endpoint)),
+    removeWebhook: (id) => state.webhooks.removeEndpoint(id),
+    webhookDeliveries: (filter) => state.webhooks.list(filter),
+    addShopper: (account) => state.shoppers.upsert(account).account,
+    pay: (input) => payQr(state, input).transaction,
   };
 }

@@ -338,6 +338,37 @@ test('vendors and managers reach only their own stall and market', async () => {
   expect(anonymous.body.error.code).toBe('AUTH.MISSING_TOKEN');
 });
 
+test('a vendor changes the payout account: it is verified again and announced as merchant.updated', async () => {
+  sim.registerAccount({ bin: '970422', accountNumber: '7777888899', name: 'Nguyễn Thị Hoa', status: 'active' });
+  const token = await login('0912345678', '246810');
+  const mine = (await call('GET', '/markets/cho-nenh/stalls?pageSize=100', undefined, managerToken)).body.items.find(
+    (s: Json) => s.stallCode === 'A-12',
+  );
+  const changed = await call(
+    'PUT',
+    `/stalls/${mine.id}/payout-account`,
+    { bin: '970422', accountNumber: '7777 8888 99' },
+    token,
+  );
+  expect(changed.status).toBe(200);
+  expect(changed.body.stall).toMatchObject({
+    status: 'active',
+    payoutAccount: { bin: '970422', accountNumber: '7777888899' },
+    verification: { state: 'verified', method: 'name_inquiry' },
+  });
+  await waitFor(
+    () =>
+      events.messages.some(
+        (m) =>
+          m.key === mine.id &&
+          (m.value as Json).type === 'merchant.updated' &&
+          (m.value as Json).data.changedFields.includes('payoutAccount') &&
+          (m.value as Json).data.payoutAccount.accountNumber === '7777888899',
+      ),
+    { what: 'merchant.updated for the new payout account' },
+  );
+});
+
 test('lists are paginated', async () => {
   const page1 = await call('GET', '/markets/cho-nenh/stalls?pageSize=2&page=1', undefined, managerToken);
   const page2 = await call('GET', '/markets/cho-nenh/stalls?pageSize=2&page=2', undefined, managerToken);

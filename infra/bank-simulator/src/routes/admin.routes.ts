@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BANK_OPERATIONS, faultRuleSchema } from '../faults/faults';
 import { parseOr400 } from '../support/validation';
 import type { SimulatorArea } from './area';
+import { deliveryLink, notifyFields, notifyOptions } from './webhooks.routes';
 
 const faultsBody = z.union([
   faultRuleSchema,
@@ -24,6 +25,7 @@ const incomingBody = z.strictObject({
   fromBin: z.string().optional(),
   fromAccount: z.string().optional(),
   bookedAt: z.iso.datetime({ offset: true }).optional(),
+  ...notifyFields,
 });
 
 /**
@@ -49,7 +51,9 @@ export const adminArea: SimulatorArea = {
     {
       method: 'post',
       path: '/__admin/reset',
-      summary: 'Forget everything (ledger, payouts, virtual accounts, registered accounts, faults, request log)',
+      summary:
+        'Forget everything (ledger, payouts, virtual accounts, registered accounts, faults, request log, ' +
+        'webhook deliveries, shoppers); webhooks and shoppers go back to those given at start',
       tags: ['admin'],
     },
     {
@@ -67,7 +71,9 @@ export const adminArea: SimulatorArea = {
     {
       method: 'post',
       path: '/__admin/incoming-transfers',
-      summary: "Book a transfer into a collection or stall's virtual account (a shopper paying)",
+      summary:
+        "Book a transfer into a collection or stall's virtual account and notify the webhooks " +
+        '(duplicate?, duplicates?, delayMs?, provider?)',
       tags: ['admin'],
     },
     { method: 'get', path: '/__admin/ledger', summary: 'Every booked transfer', tags: ['admin'] },
@@ -103,11 +109,16 @@ export const adminArea: SimulatorArea = {
     });
     app.post('/__admin/incoming-transfers', (req, res) => {
       const body = parseOr400(incomingBody, req.body);
-      const transfer = state.receiveTransfer({
-        ...body,
+      const { transfer, deliveries } = state.credit({
+        toAccount: body.toAccount,
+        amount: body.amount,
+        description: body.description,
+        fromBin: body.fromBin,
+        fromAccount: body.fromAccount,
         bookedAt: body.bookedAt ? new Date(body.bookedAt) : undefined,
+        notify: notifyOptions(body),
       });
-      res.status(201).json(transfer);
+      res.status(201).json({ ...transfer, deliveries: deliveries.map(deliveryLink) });
     });
     app.get('/__admin/ledger', (_req, res) => {
       res.json({ transfers: state.ledger.all() });

@@ -1,0 +1,86 @@
+import { clearSession, loadSession } from './session';
+
+/**
+ * Every call the pages make, through the web server's proxy (`/api/<service>/…`, one origin). The paths of routes
+ * still being written in other services are kept here, in one place, so a rename is a one-line change.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const API = {
+  onboarding: '/api/onboarding',
+  qr: '/api/qr',
+  ledger: '/api/ledger',
+  settlement: '/api/settlement',
+  insights: '/api/insights',
+  bank: '/api/bank',
+} as const;
+
+export async function api<T = Json>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { auth?: boolean; raw?: BodyInit; contentType?: string } = {},
+): Promise<T> {
+  const session = loadSession();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.auth !== false && session) headers.authorization = `Bearer ${session.token}`;
+  let payload: BodyInit | undefined;
+  if (opts.raw !== undefined) {
+    payload = opts.raw;
+    if (opts.contentType) headers['content-type'] = opts.contentType;
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, 'WEB.OFFLINE', 'network unreachable');
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    if (res.status === 401 && session) clearSession();
+    throw new ApiError(res.status, err?.code ?? `HTTP.${res.status}`, err?.message ?? res.statusText, err?.details);
+  }
+  return data as T;
+}
+
+export const get = <T = Json>(path: string) => api<T>('GET', path);
+export const post = <T = Json>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+
+/** A link that carries the token (PDF posters, CSV downloads): the proxy turns `access_token` into a bearer header. */
+export function withToken(path: string): string {
+  const session = loadSession();
+  if (!session) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(session.token)}`;
+}
+
+/** Items of a paged answer (`{items}`), or of the first array-valued field the service answers with. */
+export function itemsOf(data: unknown, ...keys: string[]): Json[] {
+  if (Array.isArray(data)) return data as Json[];
+  if (data && typeof data === 'object') {
+    const o = data as Json;
+    for (const k of [...keys, 'items', 'data', 'results']) if (Array.isArray(o[k])) return o[k] as Json[];
+    for (const v of Object.values(o)) if (Array.isArray(v)) return v as Json[];
+  }
+  return [];
+}

@@ -1,0 +1,157 @@
+/**
+ * The vendor's live payment feed over Server-Sent Events, made to survive a market's weak mobile connection:
+ *
+ * - the browser's EventSource reconnects by itself after a dropped connection and sends `Last-Event-ID`, so the
+ *   ledger replays what was missed (no gaps);
+ * - when the EventSource gives up (an HTTP error, the proxy restarting) a new one is opened with backoff, carrying the
+ *   last id as `?lastEventId=` (a new EventSource cannot send the header; the web proxy turns it into one);
+ * - every payment is shown and announced once, whatever is replayed (deduplicated by payment id and event id);
+ * - no event for a while (the ledger sends heartbeats) counts as a dead connection and reconnects.
+ */
+export interface FeedPayment {
+  /** The payment id (dedupe key). */
+  id: string;
+  eventId: string;
+  type: string;
+  amount: number;
+  paidAt: string;
+  payerName: string | null;
+  description: string | null;
+  orderCode: string | null;
+  qrId: string | null;
+  raw: Record<string, unknown>;
+}
+
+export type FeedStatus = 'connecting' | 'live' | 'reconnecting';
+
+export interface FeedOptions {
+  /** The stream URL, given the last event id seen (null at first). */
+  url: (lastEventId: string | null) => string;
+  onPayment: (p: FeedPayment) => void;
+  onStatus?: (s: FeedStatus) => void;
+  /** Reconnect when nothing (not even a heartbeat) arrived for this long. */
+  silenceMs?: number;
+  /** Event names that carry payments; other named events are heartbeats. */
+  paymentEvents?: string[];
+}
+
+const DEFAULT_PAYMENT_EVENTS = ['message', 'payment', 'payment.confirmed', 'payment.flagged', 'payment.reallocated'];
+const HEARTBEAT_EVENTS = ['heartbeat', 'ping', 'ready', 'hello'];
+
+/** A payment from one event's JSON, whatever envelope the ledger wraps it in; null when it is not one. */
+export function paymentFromEvent(type: string, eventId: string, data: unknown): FeedPayment | null {
+  if (!data || typeof data !== 'object') return null;
+  const outer = data as Record<string, unknown>;
+  const inner = (outer.payment ?? outer.data ?? outer) as Record<string, unknown>;
+  const amount = Number(inner.amount);
+  const id = String(inner.paymentId ?? inner.id ?? eventId ?? '');
+  if (!id || !Number.isSafeInteger(amount) || amount <= 0) return null;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  return {
+    id,
+    eventId,
+    type: String(outer.type ?? inner.type ?? type),
+    amount,
+    paidAt: str(inner.paidAt) ?? str(inner.bookedAt) ?? str(outer.occurredAt) ?? new Date().toISOString(),
+    payerName: str(inner.payerName),
+    description: str(inner.description),
+    orderCode: str(inner.orderCode),
+    qrId: str(inner.qrId),
+    raw: inner,
+  };
+}
+
+export class PaymentFeed {
+  private source: EventSource | null = null;
+  private lastEventId: string | null = null;
+  private readonly seen = new Set<string>();
+  private retryMs = 1_000;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: FeedOptions) {}
+
+  /** Ids already shown (from the list loaded with the page): their events are not announced again. */
+  markSeen(ids: Iterable<string>): void {
+    for (const id of ids) this.seen.add(id);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+    window.addEventListener('online', this.onOnline);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.silenceTimer);
+    this.source?.close();
+    this.source = null;
+  }
+
+  private readonly onOnline = () => {
+    if (this.stopped) return;
+    this.reopen(0);
+  };
+
+  private open(): void {
+    this.opts.onStatus?.(this.lastEventId ? 'reconnecting' : 'connecting');
+    const es = new EventSource(this.opts.url(this.lastEventId));
+    this.source = es;
+    es.onopen = () => {
+      this.retryMs = 1_000;
+      this.opts.onStatus?.('live');
+      this.touch();
+    };
+    es.onerror = () => {
+      if (this.source !== es) return;
+      if (es.readyState === EventSource.CLOSED) this.reopen(this.retryMs);
+      else this.opts.onStatus?.('reconnecting');
+    };
+    for (const name of this.opts.paymentEvents ?? DEFAULT_PAYMENT_EVENTS) {
+      es.addEventListener(name, (ev) => this.onEvent(name, ev as MessageEvent<string>));
+    }
+    for (const name of HEARTBEAT_EVENTS) es.addEventListener(name, () => this.touch());
+  }
+
+  private reopen(delayMs: number): void {
+    this.source?.close();
+    this.source = null;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.silenceTimer);
+    this.opts.onStatus?.('reconnecting');
+    this.retryTimer = setTimeout(() => {
+      if (!this.stopped) this.open();
+    }, delayMs);
+    this.retryMs = Math.min(30_000, this.retryMs * 2);
+  }
+
+  /** A live connection hears at least a heartbeat every so often; silence means the network dropped it quietly. */
+  private touch(): void {
+    clearTimeout(this.silenceTimer);
+    const ms = this.opts.silenceMs ?? 45_000;
+    this.silenceTimer = setTimeout(() => this.reopen(0), ms);
+  }
+
+  private onEvent(name: string, ev: MessageEvent<string>): void {
+    this.touch();
+    if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+    let data: unknown;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    const p = paymentFromEvent(name, ev.lastEventId, data);
+    if (!p) return;
+    const key = `${p.type}:${p.id}`;
+    if (this.seen.has(p.id) || this.seen.has(key) || (p.eventId && this.seen.has(`event:${p.eventId}`))) return;
+    this.seen.add(p.id);
+    this.seen.add(key);
+    if (p.eventId) this.seen.add(`event:${p.eventId}`);
+    this.opts.onPayment(p);
+  }
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** The browser code, built once per process: TypeScript modules under src/client plus jsQR, in one script. */
+export interface ClientBundle {
+  js: string;
+  /** Content hash, used as the ETag and in the script URL so a new build is never served from a stale cache. */
+  hash: string;
+}
+
+/** `src/client` of this package: the sources ship with it (package.json `files`), so a built server finds them. */
+export const clientEntry = resolve(__dirname, '../../src/client/main.ts');
+
+export async function buildClientBundle(entry = clientEntry): Promise<ClientBundle> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    // Phones two or three years old: their browsers run ES2020 and have EventSource, speechSynthesis, getUserMedia.
+    target: ['es2020', 'chrome90', 'safari14', 'firefox90'],
+    minify: true,
+    sourcemap: false,
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const js = out.outputFiles[0]!.text;
+  return { js, hash: createHash('sha256').update(js).digest('hex').slice(0, 16) };
+}

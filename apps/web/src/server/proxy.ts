@@ -1,0 +1,149 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+/** One `/api/<name>/*` prefix and the service it forwards to. */
+export interface Upstream {
+  /** The path segment after `/api/` (`onboarding`, `qr` …). */
+  name: string;
+  /** Base URL of the service. */
+  target: string;
+  /** When set, only paths matching it are forwarded (the bank simulator: the shopper's app only). */
+  allow?: RegExp;
+}
+
+/** Headers that describe one connection, not the message: never forwarded in either direction (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+function forwardable(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+  return out;
+}
+
+const problem = (res: Response, status: number, code: string, message: string, details?: unknown) => {
+  if (res.headersSent) return void res.destroy();
+  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+};
+
+/**
+ * A reverse proxy for one upstream, mounted with `app.use('/api/<name>', …)` (Express strips the prefix).
+ *
+ * Two query parameters become headers, because a browser cannot set headers on `EventSource` or on a plain link to a
+ * PDF or a CSV: `access_token` → `Authorization: Bearer …` and `lastEventId` → `Last-Event-ID` (a new EventSource made
+ * after a hard failure does not send the header itself). Both are removed from the URL the service sees, so tokens
+ * stay out of its logs.
+ *
+ * Responses are streamed as they arrive: an event stream is written through chunk by chunk (no buffering, no
+ * timeout), and closing the browser's side closes the upstream request.
+ */
+export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: number }): RequestHandler {
+  const base = new URL(upstream.target);
+  return (req: Request, res: Response) => {
+    const incoming = new URL(req.url, 'http://web.invalid');
+    if (upstream.allow && !upstream.allow.test(incoming.pathname)) {
+      return problem(res, 404, 'WEB.NOT_PROXIED', `/api/${upstream.name}${incoming.pathname} is not exposed`);
+    }
+    const headers = forwardable(req.headers);
+    const token = incoming.searchParams.get('access_token');
+    if (token && !headers.authorization) headers.authorization = `Bearer ${token}`;
+    const lastEventId = incoming.searchParams.get('lastEventId');
+    if (lastEventId && !headers['last-event-id']) headers['last-event-id'] = lastEventId;
+    incoming.searchParams.delete('access_token');
+    incoming.searchParams.delete('lastEventId');
+    headers['x-forwarded-for'] = req.ip ?? '';
+    headers['x-forwarded-host'] = req.get('host') ?? '';
+    headers['x-forwarded-proto'] = req.protocol;
+
+    // The shared app shell parses JSON bodies before routers run; send such a body on as JSON again.
+    let body: Buffer | undefined;
+    if ((req as Request & { _body?: boolean })._body) {
+      body = Buffer.from(JSON.stringify(req.body), 'utf8');
+      headers['content-length'] = String(body.length);
+      delete headers['content-encoding'];
+    }
+
+    const basePath = base.pathname.replace(/\/$/, '');
+    const upstreamReq = httpRequest({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      method: req.method,
+      path: `${basePath}${incoming.pathname}${incoming.search}`,
+      headers,
+    });
+
+    let streaming = false;
+    const timer = setTimeout(() => {
+      if (streaming) return;
+      upstreamReq.destroy(new Error('upstream timeout'));
+      problem(res, 504, 'WEB.UPSTREAM_TIMEOUT', `${upstream.name} did not answer in ${opts.timeoutMs} ms`);
+    }, opts.timeoutMs);
+
+    upstreamReq.on('response', (up: IncomingMessage) => {
+      const type = String(up.headers['content-type'] ?? '');
+      streaming = type.startsWith('text/event-stream');
+      if (streaming) clearTimeout(timer);
+      res.status(up.statusCode ?? 502);
+      for (const [k, v] of Object.entries(forwardable(up.headers))) res.setHeader(k, v);
+      if (streaming) {
+        // Nothing between here and the browser may hold events back.
+        res.setHeader('X-Accel-Buffering', 'no');
+        res.setHeader('Cache-Control', 'no-cache, no-transform');
+        req.socket.setTimeout(0);
+        req.socket.setNoDelay(true);
+        res.flushHeaders();
+      }
+      up.on('end', () => clearTimeout(timer));
+      up.on('error', () => res.destroy());
+      up.pipe(res);
+    });
+    upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (res.writableEnded || res.destroyed) return;
+      opts.logger.warn({ upstream: upstream.name, err: err.message }, 'upstream request failed');
+      problem(res, 502, 'WEB.UPSTREAM_UNAVAILABLE', `${upstream.name} is not reachable`, {
+        service: upstream.name,
+      });
+    });
+    // The browser went away (tab closed, EventSource closed): stop the upstream request too.
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+
+    if (body) upstreamReq.end(body);
+    else req.pipe(upstreamReq);
+  };
+}
+
+/** The `/api/*` map: which prefix reaches which service. */
+export function upstreamsOf(c: {
+  MERCHANT_ONBOARDING_URL: string;
+  QR_GENERATION_URL: string;
+  PAYMENT_LEDGER_URL: string;
+  SETTLEMENT_URL: string;
+  MARKET_INSIGHTS_URL: string;
+  BANK_SIMULATOR_URL: string;
+}): Upstream[] {
+  return [
+    { name: 'onboarding', target: c.MERCHANT_ONBOARDING_URL },
+    { name: 'qr', target: c.QR_GENERATION_URL },
+    { name: 'ledger', target: c.PAYMENT_LEDGER_URL },
+    { name: 'settlement', target: c.SETTLEMENT_URL },
+    { name: 'insights', target: c.MARKET_INSIGHTS_URL },
+    // The simulator also plays the bank's own API and an admin surface: neither belongs in a browser.
+    { name: 'bank', target: c.BANK_SIMULATOR_URL, allow: /^\/shopper\// },
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * pnpm bench: measures MarketQR on this machine against the limits of its own infrastructure, and writes
+ * bench/results/system.{json,md} (the table is printed too). Uses KAFKA_BROKERS/MONGO_URL when set, else the local
+ * infrastructure (started if needed). Numbers belong here, never in timed tests.
+ */
+import { cpus, totalmem } from 'node:os';
+import { infra, localInfraUp } from '@marketqr/test-harness';
+import { kafkaFloor, mongoFloor } from './floor';
+import { qrBench } from './qr';
+import { fmt, mdTable, rssMb, writeResults } from './support';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+async function infrastructure(): Promise<{ brokers: string[]; mongoUrl: string }> {
+  if (process.env.KAFKA_BROKERS && process.env.MONGO_URL) {
+    return { brokers: process.env.KAFKA_BROKERS.split(','), mongoUrl: process.env.MONGO_URL };
+  }
+  if (!(await localInfraUp())) process.stdout.write('[bench] starting the local infrastructure…\n');
+  const out = await infra(['start']);
+  return { brokers: [/KAFKA_BROKERS=(\S+)/.exec(out)![1]!], mongoUrl: /MONGO_URL=(\S+)/.exec(out)![1]! };
+}
+
+function infraRss(): Record<string, number | undefined> {
+  const state = process.env.MARKETQR_STATE ?? join(__dirname, '../../.run');
+  const out: Record<string, number | undefined> = {};
+  for (const name of ['kafka', 'ferretdb']) {
+    try {
+      out[name] = rssMb(Number(readFileSync(join(state, 'pids', `${name}.pid`), 'utf8')));
+    } catch {
+      out[name] = undefined;
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const quick = process.argv.includes('--quick');
+  const { brokers, mongoUrl } = await infrastructure();
+  const count = quick ? 2_000 : 20_000;
+  const bytes = 700; // about the size of a payment.confirmed envelope
+  const started = new Date();
+  process.stdout.write(`[bench] floor: ${count} Kafka messages and Mongo inserts of ${bytes} bytes…\n`);
+  const kafka = await kafkaFloor(brokers, count, bytes);
+  const mongo = await mongoFloor(mongoUrl, count, bytes);
+  process.stdout.write('[bench] dynamic QR issue through the HTTP API at rising fixed rates…\n');
+  const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: [25, 50, 100, 150, 200, 300, 400] });
+  const memory = infraRss();
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+  const md = [
+    `# MarketQR benchmark (${started.toISOString()})`,
+    '',
+    `Machine: ${machine}. Infrastructure: Kafka 4.4 (local, KRaft) and the MongoDB-wire server at ${mongoUrl}.`,
+    '',
+    '## Floor: the infrastructure alone',
+    '',
+    mdTable(
+      ['what', 'count', 'bytes', 'rate /s', 'seconds'],
+      [
+        ['kafkajs produce (idempotent, batches of 50)', count, bytes, fmt(kafka.produceRate), fmt(kafka.seconds, 1)],
+        ['kafkajs produce → consume (end to end)', count, bytes, fmt(kafka.endToEndRate), fmt(kafka.seconds, 1)],
+        [
+          `mongoose inserts, unique index, ${mongo.concurrency} concurrent`,
+          count,
+          bytes,
+          fmt(mongo.insertRate),
+          fmt(mongo.seconds, 1),
+        ],
+      ],
+    ),
+    '',
+    '## Dynamic QR issue (POST /stalls/:id/qr/dynamic: payload + PNG) at fixed arrival rates',
+    '',
+    mdTable(
+      ['target /s', 'sent', '2xx', 'errors', 'p50 ms', 'p97.5 ms', 'p99 ms', 'achieved /s'],
+      qr.steps.map((s) => [s.rate, s.sent, s.ok, s.errors, s.p50, s.p975, s.p99, fmt(s.achieved, 1)]),
+    ),
+    '',
+    `Highest rate with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB.`,
+    '',
+    '## Memory (RSS) of the infrastructure after the run',
+    '',
+    mdTable(
+      ['process', 'MB'],
+      Object.entries(memory).map(([k, v]) => [k, v ?? 'n/a']),
+    ),
+    '',
+  ].join('\n');
+  writeResults('system', { started, machine, floor: { kafka, mongo }, qr, memory }, md);
+  process.stdout.write(`\n${md}\n[bench] written to bench/results/system.json and system.md\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

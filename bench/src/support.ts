@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { repoRoot, waitFor } from '@marketqr/test-harness';
+
+export const resultsDir = resolve(repoRoot, 'bench/results');
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarise(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return {
+    count: s.length,
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+  };
+}
+
+/** Resident memory of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a built service (dist/main.js) on a free port with the given environment; resolves once it is ready. */
+export async function startBuilt(name: string, main: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const path = resolve(repoRoot, main);
+  if (!existsSync(path)) throw new Error(`${path} missing: build first (pnpm build)`);
+  const child = spawn(process.execPath, [path], {
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  // The service logs its port at info level; warn hides it, so ask for it through an explicit port instead.
+  const port = Number(env.PORT ?? 0);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited:\n${out}`);
+      const r = await fetch(`${url}/readyz`).catch(() => undefined);
+      return r?.ok;
+    },
+    { timeoutMs: 60_000, what: `${name} ready` },
+  );
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+let nextPort = 24_000 + Math.floor(Math.random() * 10_000);
+export const freePort = () => nextPort++;
+
+export function writeResults(name: string, json: unknown, markdown: string): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${name}.md`), markdown);
+}
+
+export function mdTable(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# pnpm bench / npm run bench: installs and builds, then measures (bench/src/run.ts). `--quick` for a short run.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+install_and_build
+cd "$REPO"
+exec node bench/dist/run.js "$@"
