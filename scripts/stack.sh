@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole MarketQR system on one machine: local Kafka + FerretDB (infra/local/infra.sh) and the five services.
-#   stack.sh up       install, build, start everything, wait until every /readyz is green, print the URLs
-#   stack.sh down     stop the services, then the infrastructure
+#   stack.sh up       install, build, start everything, wait until every /readyz is green, seed the demo market and
+#                     start the simulated shoppers (MARKETQR_DEMO=0 skips both), print the URLs and demo logins
+#   stack.sh down     stop the shoppers, the web app and the services, then the infrastructure
 #   stack.sh status   infrastructure and service readiness
 # Settings come from the environment or a .env file at the repo root (see .env.example).
 set -euo pipefail
@@ -9,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # name:port, in start order. Ports can be moved with <NAME>_PORT (e.g. MERCHANT_ONBOARDING_PORT=5101).
 # The bank simulator plays the partner bank (infra/bank-simulator); the services reach it through BANK_BASE_URL.
-SERVICES=(bank-simulator:4199 merchant-onboarding:4101 qr-generation:4102 payment-ledger:4103 settlement:4104 market-insights:4105)
+# The web app (apps/web) comes last: it serves the pages and proxies /api/* to the others.
+SERVICES=(bank-simulator:4199 merchant-onboarding:4101 qr-generation:4102 payment-ledger:4103 settlement:4104 market-insights:4105 web:4100)
 LOGS="$MARKETQR_STATE/logs"
 PIDS="$MARKETQR_STATE/pids"
 
@@ -17,6 +19,18 @@ if [[ -f "$REPO/.env" ]]; then set -a; source "$REPO/.env"; set +a; fi
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 export MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:${MONGO_PORT:-27017}}"
 export BANK_BASE_URL="${BANK_BASE_URL:-http://127.0.0.1:${BANK_SIMULATOR_PORT:-4199}}"
+# Where the web app's proxy finds each service (and the demo scripts too).
+export MERCHANT_ONBOARDING_URL="${MERCHANT_ONBOARDING_URL:-http://127.0.0.1:${MERCHANT_ONBOARDING_PORT:-4101}}"
+export QR_GENERATION_URL="${QR_GENERATION_URL:-http://127.0.0.1:${QR_GENERATION_PORT:-4102}}"
+export PAYMENT_LEDGER_URL="${PAYMENT_LEDGER_URL:-http://127.0.0.1:${PAYMENT_LEDGER_PORT:-4103}}"
+export SETTLEMENT_URL="${SETTLEMENT_URL:-http://127.0.0.1:${SETTLEMENT_PORT:-4104}}"
+export MARKET_INSIGHTS_URL="${MARKET_INSIGHTS_URL:-http://127.0.0.1:${MARKET_INSIGHTS_PORT:-4105}}"
+export BANK_SIMULATOR_URL="${BANK_SIMULATOR_URL:-$BANK_BASE_URL}"
+# The bank simulator notifies the ledger of every credit (signed with the shared webhook secret).
+export BANK_SIM_WEBHOOK_URL="${BANK_SIM_WEBHOOK_URL:-$PAYMENT_LEDGER_URL/webhooks/bank-sim}"
+export BANK_SIM_WEBHOOK_PROVIDER="${BANK_SIM_WEBHOOK_PROVIDER:-bank-sim}"
+# The demo market's collection account (scripts/demo/data.js), so the ledger ties payments to it that name no stall.
+[[ "${MARKETQR_DEMO:-1}" == 0 ]] || export COLLECTION_ACCOUNTS="${COLLECTION_ACCOUNTS:-2150008686=cho-nenh}"
 
 svc_port() {
   local name="${1%%:*}" default="${1##*:}" var
@@ -35,10 +49,17 @@ ensure_secrets() {
   export JWT_SECRET_FILE="${JWT_SECRET_FILE:-$dir/jwt-secret}"
   export ADMIN_USERNAME="${ADMIN_USERNAME:-admin}"
   export ADMIN_PASSWORD_FILE="${ADMIN_PASSWORD_FILE:-$dir/admin-password}"
+  # One secret for the bank's webhooks: the simulator signs with it, the ledger verifies with it.
+  export WEBHOOK_SECRET_BANKSIM_FILE="${WEBHOOK_SECRET_BANKSIM_FILE:-$dir/webhook-secret}"
+  export BANK_SIM_WEBHOOK_SECRET_FILE="${BANK_SIM_WEBHOOK_SECRET_FILE:-$WEBHOOK_SECRET_BANKSIM_FILE}"
 }
 
 svc_main() {
-  if [[ "$1" == bank-simulator ]]; then echo "$REPO/infra/bank-simulator/dist/main.js"; else echo "$REPO/services/$1/dist/main.js"; fi
+  case "$1" in
+    bank-simulator) echo "$REPO/infra/bank-simulator/dist/main.js" ;;
+    web) echo "$REPO/apps/web/dist/main.js" ;;
+    *) echo "$REPO/services/$1/dist/main.js" ;;
+  esac
 }
 
 svc_alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
@@ -97,6 +118,39 @@ status_services() {
   return $rc
 }
 
+# The demo (scripts/demo): the seeded market, then simulated shoppers paying stalls in the background.
+DEMO_PID="$PIDS/demo-shoppers.pid"
+demo_enabled() { [[ "${MARKETQR_DEMO:-1}" != 0 ]]; }
+
+start_demo() {
+  demo_enabled || return 0
+  say "seeding the demo market (scripts/demo/seed.js; log: $LOGS/demo-seed.log)…"
+  if ! node "$REPO/scripts/demo/seed.js" >>"$LOGS/demo-seed.log" 2>&1; then
+    tail -5 "$LOGS/demo-seed.log" >&2
+    say "demo seeding failed (see $LOGS/demo-seed.log); the services run without the demo"
+    return 0
+  fi
+  tail -1 "$LOGS/demo-seed.log" | sed 's/^\[demo\] /[marketqr] demo: /'
+  if [[ -f "$DEMO_PID" ]] && kill -0 "$(cat "$DEMO_PID")" 2>/dev/null; then return 0; fi
+  setsid node "$REPO/scripts/demo/shoppers.js" >>"$LOGS/demo-shoppers.log" 2>&1 </dev/null &
+  echo $! >"$DEMO_PID"
+  say "simulated shoppers paying stalls every few seconds (log: $LOGS/demo-shoppers.log)"
+}
+
+stop_demo() {
+  [[ -f "$DEMO_PID" ]] || return 0
+  local pid
+  pid="$(cat "$DEMO_PID")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    say "demo shoppers stopped"
+  fi
+  rm -f "$DEMO_PID"
+}
+
 case "${1:-up}" in
   up)
     started=$SECONDS
@@ -111,9 +165,17 @@ case "${1:-up}" in
     printf '  %-22s %s\n' "kafka" "$KAFKA_BROKERS" "mongodb (FerretDB)" "$MONGO_URL"
     echo
     say "admin login: $ADMIN_USERNAME / $(cat "$ADMIN_PASSWORD_FILE")  (POST http://127.0.0.1:$(svc_port merchant-onboarding:4101)/auth/login)"
+    start_demo
+    web="http://127.0.0.1:$(svc_port web:4100)"
+    echo
+    say "web app: $web  (vendor $web/vendor · manager $web/manager · shopper demo $web/shopper)"
+    if demo_enabled && [[ -s "$MARKETQR_STATE/demo/logins.txt" ]]; then
+      sed 's/^/  /' "$MARKETQR_STATE/demo/logins.txt"
+    fi
     say "logs in $LOGS; stop everything with: npm stop"
     ;;
   down)
+    stop_demo
     stop_services
     bash "$REPO/infra/local/infra.sh" stop
     ;;

@@ -1,11 +1,93 @@
+import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
+import { ConfigError } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
+import { accessControl } from './access';
+import { AlertEvaluator } from './alerts/alert-evaluator';
+import { alertRoutes, alertsRouter } from './alerts/alerts.http';
+import { AlertService } from './alerts/alerts.service';
+import { configShape, DEVELOPMENT_PAYER_SALT } from './config';
+import { createInsightsConsumer, createProjections, handlersFor } from './projections/insights.consumer';
+import { statsRouter, statsRoutes } from './stats/stats.http';
+import { StatsService } from './stats/stats.service';
+import { registerStore } from './store/models';
+
+export interface InsightsOverrides {
+  /** The time alerts are evaluated at and "today" defaults to; tests move it. */
+  clock?: () => Date;
+}
 
 /**
- * market-insights: Read models for market management: adoption and payment statistics, alerts, exports, and the web pages.
- * Started by main.ts; tests start the same definition in-process or as a child process.
+ * market-insights: read models for market management built from every topic (adoption and payment statistics,
+ * settlement totals), alerts for managers, CSV exports. Produces no events.
  */
-export const definition: ServiceDefinition = {
-  name: 'market-insights',
-  version: '0.1.0',
-  defaultPort: 4105,
-};
+export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefinition<typeof configShape> {
+  const clock = overrides.clock ?? (() => new Date());
+  return {
+    name: 'market-insights',
+    version: '0.1.0',
+    defaultPort: 4105,
+    configShape,
+    setup: ({ config, logger, kafka, db, topicPrefix }) => {
+      const authConfig = loadAuthConfig({ ...process.env, ...stringEnv(config) });
+      if (authConfig.usingDevelopmentSecret)
+        logger.warn('JWT_SECRET not set: using the development secret (never in production)');
+      const access = accessControl(createTokenVerifier(authConfig));
+
+      const lenient = config.NODE_ENV === 'development' || config.NODE_ENV === 'test';
+      if (!config.INSIGHTS_PAYER_SALT && !lenient) {
+        throw new ConfigError('invalid configuration:\n  INSIGHTS_PAYER_SALT: required outside development and test', [
+          'INSIGHTS_PAYER_SALT',
+        ]);
+      }
+      if (!config.INSIGHTS_PAYER_SALT) logger.warn('INSIGHTS_PAYER_SALT not set: using the development salt');
+
+      const store = registerStore(db);
+      const alerts = new AlertService(store);
+      const stats = new StatsService(store);
+      const projections = createProjections({
+        store,
+        alerts,
+        payerSalt: config.INSIGHTS_PAYER_SALT ?? DEVELOPMENT_PAYER_SALT,
+        settlementAlertFromAttempt: config.ALERT_SETTLEMENT_ATTEMPTS,
+      });
+      const consumer = createInsightsConsumer({
+        kafka,
+        db,
+        logger,
+        topicPrefix,
+        handlers: handlersFor(projections),
+        concurrency: config.INSIGHTS_CONSUMER_CONCURRENCY,
+      });
+      const evaluator = new AlertEvaluator({
+        store,
+        alerts,
+        logger,
+        clock,
+        intervalMs: config.ALERT_EVAL_INTERVAL_MS,
+        historyDays: config.ALERT_HISTORY_DAYS,
+        usualMinDays: config.ALERT_USUAL_MIN_DAYS,
+        stoppedHours: config.ALERT_STOPPED_HOURS,
+        profileTtlMs: config.ALERT_PROFILE_TTL_MS,
+      });
+
+      return {
+        routes: [...statsRoutes, ...alertRoutes],
+        mount: (app, metrics) => {
+          consumer.bindMetrics(metrics.registry);
+          app.use(statsRouter({ stats, access, clock, maxRangeDays: config.STATS_MAX_RANGE_DAYS }));
+          app.use(alertsRouter({ alerts, access, clock }));
+        },
+        resources: [consumer, evaluator],
+      };
+    },
+  };
+}
+
+export const definition = createDefinition();
+
+/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
+function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
+  return out;
+}

@@ -1,11 +1,107 @@
+import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
+import { KeyedMutex } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
+import { accessControl } from './access';
+import { configShape, webhookSecrets } from './config';
+import { correctionRoutes, correctionsRouter } from './corrections/corrections.http';
+import { CorrectionService } from './corrections/corrections.service';
+import { createEventOutbox, createLedgerConsumer } from './events';
+import { Ledger } from './ledger/ledger';
+import { paymentStreamRouter, streamRoutes } from './live/payments-stream.http';
+import { PaymentStreams } from './live/payment-streams';
+import { ledgerEventHandlers } from './matching/events.consumer';
+import { InboxProcessor } from './matching/inbox.processor';
+import { Projections } from './matching/projections';
+import { bindLedgerMetrics, createLedgerMetrics } from './metrics';
+import { statementRoutes, statementsRouter } from './statements/statements.http';
+import { registerModels } from './store/models';
+import { installRawBody } from './webhooks/raw-body';
+import { WEBHOOK_PATH, webhookRoutes, webhooksRouter } from './webhooks/webhooks.http';
+import { WebhookService } from './webhooks/webhook.service';
 
 /**
- * payment-ledger: Bank notifications (the inbox), matching them to stalls and QRs, the double-entry journal and balances, reversals and reallocations, and the live payment stream to vendors.
- * Started by main.ts; tests start the same definition in-process or as a child process.
+ * payment-ledger: signed bank notifications in (the inbox), matched to stalls and QRs, posted to a double-entry
+ * journal with hash-chained accounts; reversals and reallocations; live payment streams for vendors.
+ * Started by main.ts; tests start the same definition in-process.
  */
-export const definition: ServiceDefinition = {
+export const definition: ServiceDefinition<typeof configShape> = {
   name: 'payment-ledger',
   version: '0.1.0',
   defaultPort: 4103,
+  configShape,
+  setup: ({ config, logger, kafka, db, topicPrefix }) => {
+    const authConfig = loadAuthConfig({ ...process.env, ...stringEnv(config) });
+    if (authConfig.usingDevelopmentSecret)
+      logger.warn('JWT_SECRET not set: using the development secret (never in production)');
+    const { secrets, defaulted } = webhookSecrets(config);
+    if (defaulted.length)
+      logger.warn({ providers: defaulted }, 'webhook secrets not set: using the development secret (never in production)');
+
+    const metrics = createLedgerMetrics();
+    const models = registerModels(db);
+    const { outbox, relay } = createEventOutbox({ kafka, db, logger, topicPrefix });
+    const ledger = new Ledger(models, outbox, logger, metrics);
+    const projections = new Projections(models, config.COLLECTION_ACCOUNTS, logger);
+    const processor = new InboxProcessor({
+      models,
+      projections,
+      ledger,
+      logger,
+      metrics,
+      options: {
+        holdMs: config.MATCH_HOLD_MS,
+        graceMs: config.INBOX_GRACE_MS,
+        pollMs: config.INBOX_POLL_MS,
+        concurrency: config.PROCESSOR_CONCURRENCY,
+        orderCodePattern: new RegExp(config.ORDER_CODE_PATTERN, 'gi'),
+      },
+    });
+    const webhooks = new WebhookService(models, processor, logger, { graceMs: config.INBOX_GRACE_MS });
+    const streams = new PaymentStreams(models, logger, metrics, {
+      pollMs: config.SSE_POLL_MS,
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+    });
+    ledger.onPosted((p) => streams.notify(p));
+    const corrections = new CorrectionService(models, ledger, projections, logger);
+    const access = accessControl(createTokenVerifier(authConfig), projections);
+    const consumer = createLedgerConsumer({
+      kafka,
+      db,
+      logger,
+      topicPrefix,
+      handlers: ledgerEventHandlers({ projections, processor, ledger, mutex: new KeyedMutex(), logger }),
+    });
+
+    return {
+      routes: [...webhookRoutes, ...streamRoutes, ...statementRoutes, ...correctionRoutes],
+      mount: (app, registry) => {
+        bindLedgerMetrics(metrics, registry.registry);
+        relay.bindMetrics(registry.registry);
+        consumer.bindMetrics(registry.registry);
+        installRawBody(app, WEBHOOK_PATH, config.WEBHOOK_MAX_BODY_BYTES);
+        app.use(
+          webhooksRouter({ webhooks, secrets, toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS, metrics, logger }),
+        );
+        app.use(paymentStreamRouter({ streams, access }));
+        app.use(statementsRouter({ models, ledger, access }));
+        app.use(correctionsRouter({ corrections, models, access }));
+      },
+      // The relay first (events are published as they are stored), then what writes: the consumer, the processor
+      // and the sweeper; live streams last. Stopped in reverse.
+      resources: [
+        relay,
+        consumer,
+        processor.resource(),
+        ledger.sweeper({ intervalMs: config.LEDGER_SWEEP_MS, olderThanMs: config.LEDGER_PENDING_AFTER_MS }),
+        streams.resource(),
+      ],
+    };
+  },
 };
+
+/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
+function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
+  return out;
+}

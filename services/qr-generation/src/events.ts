@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import {
   causedBy,
   createEvent,
+  qrCheckFlaggedV1,
   qrExpiredV1,
   qrIssuedV1,
   qrRevokedV1,
@@ -179,6 +180,47 @@ export function qrExpiredEvent(qr: QrRecord & { amount: number; orderCode: strin
       bin: qr.bin,
       accountNumber: qr.accountNumber,
       payloadHash: qr.payloadHash,
+    },
+  });
+}
+
+/**
+ * qr.check-flagged: a genuine check that did not answer "genuine" (market-insights turns these into "unknown poster"
+ * alerts). Keyed by the stall the payload points at, else the market it was checked from.
+ */
+export function qrCheckFlaggedEvent(check: {
+  _id: string;
+  at: Date;
+  verdict: string;
+  input: 'payload' | 'image';
+  merchantId: string | null;
+  marketId: string | null;
+  reportedMarketId: string | null;
+  stallCode: string | null;
+  qrId: string | null;
+  bin: string | null;
+  accountNumber: string | null;
+  payloadHash: string | null;
+}): Envelope {
+  return createEvent(qrCheckFlaggedV1, {
+    aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',
+    producer: SERVICE,
+    occurredAt: check.at,
+    data: {
+      checkId: check._id,
+      verdict: check.verdict,
+      merchantId: check.merchantId,
+      marketId: check.marketId,
+      reportedMarketId: check.reportedMarketId,
+      stallCode: check.stallCode,
+      qrId: check.qrId,
+      // Only well-formed values travel: a tampered payload may carry anything in these fields.
+      bin: check.bin && /^\d{6}$/.test(check.bin) ? check.bin : null,
+      accountNumber:
+        check.accountNumber && /^[0-9A-Za-z]{1,19}$/.test(check.accountNumber) ? check.accountNumber : null,
+      payloadHash: check.payloadHash,
+      input: check.input,
+      checkedAt: check.at.toISOString(),
     },
   });
 }

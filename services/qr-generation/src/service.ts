@@ -59,7 +59,7 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
     });
     const dynamics = new DynamicQrService({ store, merchants, mutex, city });
     const images = new ImageService(metrics);
-    const checks = new GenuineCheckService({ models, merchants, metrics, logger });
+    const checks = new GenuineCheckService({ models, merchants, metrics, logger, outbox });
     const sweeper = expirySweeper({ models, store, mutex, intervalMs: config.QR_EXPIRY_SWEEP_MS, logger });
 
     const lookups = { access, merchants, store, publicBaseUrl: config.QR_PUBLIC_BASE_URL ?? null };

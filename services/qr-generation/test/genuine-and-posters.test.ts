@@ -126,6 +126,19 @@ describe('genuine check', () => {
     }
     const [last] = (await h.http('GET', '/genuine-checks?verdict=UNKNOWN_ACCOUNT', { token: admin })).body.items;
     expect(last).toMatchObject({ verdict: 'UNKNOWN_ACCOUNT', input: 'image', bin: '970422' });
+
+    // Checked from a market's shopper page: published as qr.check-flagged for that market's alerts.
+    const reported = await h.http('POST', '/qr/verify?marketId=market-ben-thanh', { body: { payload: fake } });
+    const event = await h.waitForQrEvent('qr.check-flagged', (e) => e.data.checkId === reported.body.checkId);
+    expect(event.aggregateId).toBe('market-ben-thanh');
+    expect(event.data).toMatchObject({
+      verdict: 'UNKNOWN_ACCOUNT',
+      merchantId: null,
+      reportedMarketId: 'market-ben-thanh',
+      bin: '970422',
+      accountNumber: '0987654321',
+      input: 'payload',
+    });
   });
 
   test('a replaced poster: REVOKED, naming the stall', async () => {

@@ -50,7 +50,7 @@ export async function api<T = Json>(
     throw new ApiError(0, 'WEB.OFFLINE', 'network unreachable');
   }
   const text = await res.text();
-  let data: unknown = undefined;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : undefined;
   } catch {
@@ -83,4 +83,55 @@ export function itemsOf(data: unknown, ...keys: string[]): Json[] {
     for (const v of Object.values(o)) if (Array.isArray(v)) return v as Json[];
   }
   return [];
+}
+
+/** Routes of the services, as the pages call them (through the proxy). */
+export const paths = {
+  login: `${API.onboarding}/auth/login`,
+  stall: (id: string) => `${API.onboarding}/stalls/${enc(id)}`,
+  market: (id: string) => `${API.onboarding}/markets/${enc(id)}`,
+  markets: `${API.onboarding}/markets`,
+  banks: `${API.onboarding}/banks`,
+  marketStalls: (id: string, query: string) => `${API.onboarding}/markets/${enc(id)}/stalls?${query}`,
+  approve: (id: string) => `${API.onboarding}/stalls/${enc(id)}/approve`,
+  review: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/review`,
+  retryVerification: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/retry`,
+
+  poster: (id: string) => `${API.qr}/stalls/${enc(id)}/qr/static`,
+  dynamicQr: (id: string) => `${API.qr}/stalls/${enc(id)}/qr/dynamic`,
+  cancelQr: (qrId: string) => `${API.qr}/qr/${enc(qrId)}/cancel`,
+  /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
+  qrLink: (link: string) => (link.startsWith('/') ? `${API.qr}${link}` : link),
+  verify: `${API.qr}/qr/verify`,
+
+  paymentsStream: (id: string) => `${API.ledger}/stalls/${enc(id)}/payments/stream`,
+  statement: (id: string, query = '') => `${API.ledger}/stalls/${enc(id)}/statement${query ? `?${query}` : ''}`,
+  paymentsToday: (id: string) => `${API.ledger}/stalls/${enc(id)}/payments/today`,
+  marketPayments: (marketId: string, outcome: string) =>
+    `${API.ledger}/markets/${enc(marketId)}/payments?outcome=${enc(outcome)}&pageSize=50`,
+  payment: (paymentId: string) => `${API.ledger}/payments/${enc(paymentId)}`,
+  reallocate: (paymentId: string) => `${API.ledger}/payments/${enc(paymentId)}/reallocate`,
+
+  settlementLines: (id: string) => `${API.settlement}/stalls/${enc(id)}/settlement-lines?pageSize=30`,
+  batches: (marketId: string) => `${API.settlement}/markets/${enc(marketId)}/settlement-batches?pageSize=14`,
+  marketLines: (marketId: string, state: string) =>
+    `${API.settlement}/markets/${enc(marketId)}/settlement-lines?state=${enc(state)}&pageSize=50`,
+  line: (lineId: string) => `${API.settlement}/settlement-lines/${enc(lineId)}`,
+  retryLine: (lineId: string) => `${API.settlement}/settlement-lines/${enc(lineId)}/retry`,
+  reconciliation: (marketId: string, day: string, format: 'json' | 'csv') =>
+    `${API.settlement}/markets/${enc(marketId)}/reconciliation?day=${enc(day)}${format === 'csv' ? '&format=csv' : ''}`,
+
+  /** A market-insights table (`adoption`, `payments`, `zones`, `categories`, `hours`, `stalls` …). */
+  stats: (marketId: string, table: string, query = '') =>
+    `${API.insights}/markets/${enc(marketId)}/stats/${enc(table)}${query ? `?${query}` : ''}`,
+  alerts: (marketId: string, query = '') =>
+    `${API.insights}/markets/${enc(marketId)}/alerts${query ? `?${query}` : ''}`,
+  acknowledge: (alertId: string) => `${API.insights}/alerts/${enc(alertId)}/acknowledge`,
+
+  shopperDecode: (payload: string) => `${API.bank}/shopper/decode?payload=${encodeURIComponent(payload)}`,
+  shopperPay: `${API.bank}/shopper/pay`,
+};
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
 }

@@ -4,15 +4,17 @@
  * - the browser's EventSource reconnects by itself after a dropped connection and sends `Last-Event-ID`, so the
  *   ledger replays what was missed (no gaps);
  * - when the EventSource gives up (an HTTP error, the proxy restarting) a new one is opened with backoff, carrying the
- *   last id as `?lastEventId=` (a new EventSource cannot send the header; the web proxy turns it into one);
- * - every payment is shown and announced once, whatever is replayed (deduplicated by payment id and event id);
- * - no event for a while (the ledger sends heartbeats) counts as a dead connection and reconnects.
+ *   last id in the URL (a new EventSource cannot send the header; the ledger takes `?since=` too);
+ * - the phone coming back online reconnects at once instead of waiting for the backoff;
+ * - every payment is shown and announced once, whatever is replayed (deduplicated by payment id).
  */
 export interface FeedPayment {
   /** The payment id (dedupe key). */
   id: string;
   eventId: string;
   type: string;
+  /** The ledger's matching outcome: `paid`, or `underpaid`/`overpaid`/`late` (credited, flagged for a look). */
+  outcome: string;
   amount: number;
   paidAt: string;
   payerName: string | null;
@@ -29,14 +31,11 @@ export interface FeedOptions {
   url: (lastEventId: string | null) => string;
   onPayment: (p: FeedPayment) => void;
   onStatus?: (s: FeedStatus) => void;
-  /** Reconnect when nothing (not even a heartbeat) arrived for this long. */
-  silenceMs?: number;
-  /** Event names that carry payments; other named events are heartbeats. */
+  /** Event names that carry payments. */
   paymentEvents?: string[];
 }
 
 const DEFAULT_PAYMENT_EVENTS = ['message', 'payment', 'payment.confirmed', 'payment.flagged', 'payment.reallocated'];
-const HEARTBEAT_EVENTS = ['heartbeat', 'ping', 'ready', 'hello'];
 
 /** A payment from one event's JSON, whatever envelope the ledger wraps it in; null when it is not one. */
 export function paymentFromEvent(type: string, eventId: string, data: unknown): FeedPayment | null {
@@ -51,8 +50,9 @@ export function paymentFromEvent(type: string, eventId: string, data: unknown): 
     id,
     eventId,
     type: String(outer.type ?? inner.type ?? type),
+    outcome: String(inner.outcome ?? (String(outer.type ?? '').endsWith('flagged') ? 'flagged' : 'paid')),
     amount,
-    paidAt: str(inner.paidAt) ?? str(inner.bookedAt) ?? str(outer.occurredAt) ?? new Date().toISOString(),
+    paidAt: str(inner.paidAt) ?? str(outer.postedAt) ?? str(outer.occurredAt) ?? new Date().toISOString(),
     payerName: str(inner.payerName),
     description: str(inner.description),
     orderCode: str(inner.orderCode),
@@ -67,7 +67,6 @@ export class PaymentFeed {
   private readonly seen = new Set<string>();
   private retryMs = 1_000;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
   constructor(private readonly opts: FeedOptions) {}
@@ -87,7 +86,6 @@ export class PaymentFeed {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
     clearTimeout(this.retryTimer);
-    clearTimeout(this.silenceTimer);
     this.source?.close();
     this.source = null;
   }
@@ -104,24 +102,25 @@ export class PaymentFeed {
     es.onopen = () => {
       this.retryMs = 1_000;
       this.opts.onStatus?.('live');
-      this.touch();
     };
     es.onerror = () => {
       if (this.source !== es) return;
       if (es.readyState === EventSource.CLOSED) this.reopen(this.retryMs);
       else this.opts.onStatus?.('reconnecting');
     };
+    // The ledger opens every stream with `ready`, whose id is where it starts: resuming from there loses nothing.
+    es.addEventListener('ready', (ev) => {
+      if ((ev as MessageEvent).lastEventId) this.lastEventId = (ev as MessageEvent).lastEventId;
+    });
     for (const name of this.opts.paymentEvents ?? DEFAULT_PAYMENT_EVENTS) {
       es.addEventListener(name, (ev) => this.onEvent(name, ev as MessageEvent<string>));
     }
-    for (const name of HEARTBEAT_EVENTS) es.addEventListener(name, () => this.touch());
   }
 
   private reopen(delayMs: number): void {
     this.source?.close();
     this.source = null;
     clearTimeout(this.retryTimer);
-    clearTimeout(this.silenceTimer);
     this.opts.onStatus?.('reconnecting');
     this.retryTimer = setTimeout(() => {
       if (!this.stopped) this.open();
@@ -129,15 +128,7 @@ export class PaymentFeed {
     this.retryMs = Math.min(30_000, this.retryMs * 2);
   }
 
-  /** A live connection hears at least a heartbeat every so often; silence means the network dropped it quietly. */
-  private touch(): void {
-    clearTimeout(this.silenceTimer);
-    const ms = this.opts.silenceMs ?? 45_000;
-    this.silenceTimer = setTimeout(() => this.reopen(0), ms);
-  }
-
   private onEvent(name: string, ev: MessageEvent<string>): void {
-    this.touch();
     if (ev.lastEventId) this.lastEventId = ev.lastEventId;
     let data: unknown;
     try {
@@ -147,11 +138,8 @@ export class PaymentFeed {
     }
     const p = paymentFromEvent(name, ev.lastEventId, data);
     if (!p) return;
-    const key = `${p.type}:${p.id}`;
-    if (this.seen.has(p.id) || this.seen.has(key) || (p.eventId && this.seen.has(`event:${p.eventId}`))) return;
+    if (this.seen.has(p.id)) return;
     this.seen.add(p.id);
-    this.seen.add(key);
-    if (p.eventId) this.seen.add(`event:${p.eventId}`);
     this.opts.onPayment(p);
   }
 }

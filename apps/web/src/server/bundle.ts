@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -9,8 +10,13 @@ export interface ClientBundle {
   hash: string;
 }
 
+/** The package's folder, from `dist/` (built) or `src/server/` (tests run the sources). */
+export const packageRoot = existsSync(resolve(__dirname, '../package.json'))
+  ? resolve(__dirname, '..')
+  : resolve(__dirname, '../..');
+
 /** `src/client` of this package: the sources ship with it (package.json `files`), so a built server finds them. */
-export const clientEntry = resolve(__dirname, '../../src/client/main.ts');
+export const clientEntry = resolve(packageRoot, 'src/client/main.ts');
 
 export async function buildClientBundle(entry = clientEntry): Promise<ClientBundle> {
   const out = await build({
@@ -19,7 +25,7 @@ export async function buildClientBundle(entry = clientEntry): Promise<ClientBund
     write: false,
     format: 'iife',
     // Phones two or three years old: their browsers run ES2020 and have EventSource, speechSynthesis, getUserMedia.
-    target: ['es2020', 'chrome90', 'safari14', 'firefox90'],
+    target: 'es2020',
     minify: true,
     sourcemap: false,
     charset: 'utf8',

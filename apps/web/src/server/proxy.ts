@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
+import type { Logger } from '@marketqr/service-kit';
 
 /** One `/api/<name>/*` prefix and the service it forwards to. */
 export interface Upstream {
@@ -66,9 +66,9 @@ export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: n
     headers['x-forwarded-host'] = req.get('host') ?? '';
     headers['x-forwarded-proto'] = req.protocol;
 
-    // The shared app shell parses JSON bodies before routers run; send such a body on as JSON again.
+    // The shared app shell (service-kit) parses JSON bodies before routers run; send such a body on as JSON again.
     let body: Buffer | undefined;
-    if ((req as Request & { _body?: boolean })._body) {
+    if (req.body !== undefined) {
       body = Buffer.from(JSON.stringify(req.body), 'utf8');
       headers['content-length'] = String(body.length);
       delete headers['content-encoding'];

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import express, { type Express } from 'express';
 import { startService, type Logger, type RouteDoc, type RunningService } from '@marketqr/service-kit';
-import { buildClientBundle, type ClientBundle } from './bundle';
+import { buildClientBundle, packageRoot, type ClientBundle } from './bundle';
 import type { WebConfig } from './config';
 import { proxyTo, upstreamsOf } from './proxy';
 
@@ -17,7 +17,7 @@ export const PAGES = {
   '/shopper': 'shopper',
 } as const;
 
-const publicDir = resolve(__dirname, '../../public');
+const publicDir = resolve(packageRoot, 'public');
 
 const routes: RouteDoc[] = [
   ...Object.keys(PAGES).map((path) => ({ method: 'get' as const, path, summary: 'page', tags: ['pages'] })),
@@ -51,7 +51,12 @@ export function shell(page: string, bundle: ClientBundle): string {
 `;
 }
 
-export function mountWeb(app: Express, config: WebConfig, logger: Logger, bundle: () => ClientBundle | undefined): void {
+export function mountWeb(
+  app: Express,
+  config: WebConfig,
+  logger: Logger,
+  bundle: () => ClientBundle | undefined,
+): void {
   for (const u of upstreamsOf(config)) {
     app.use(`/api/${u.name}`, proxyTo(u, { logger, timeoutMs: config.WEB_UPSTREAM_TIMEOUT_MS }));
   }
@@ -62,10 +67,13 @@ export function mountWeb(app: Express, config: WebConfig, logger: Logger, bundle
     return b;
   };
   for (const [path, page] of Object.entries(PAGES)) {
-    app.get(path, (_req, res) => {
+    const send = (_req: express.Request, res: express.Response) => {
       const b = current(res);
       if (b) res.set('Cache-Control', 'no-cache').type('html').send(shell(page, b));
-    });
+    };
+    app.get(path, send);
+    // Deep links inside a page (market-insights' alert links: /manager/suspense/<paymentId> …).
+    if (path !== '/') app.get(`${path}/*rest`, send);
   }
   app.get('/app.js', (req, res) => {
     const b = current(res);

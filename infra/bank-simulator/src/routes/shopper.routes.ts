@@ -109,7 +109,12 @@ export const shopperArea: SimulatorArea = {
       summary: 'Confirm screen for a scanned QR: ?payload=&amount= → bank, account, holder name, amount',
       tags: ['shopper'],
     },
-    { method: 'post', path: '/shopper/decode', summary: 'The same, with {payload, amount?} in the body', tags: ['shopper'] },
+    {
+      method: 'post',
+      path: '/shopper/decode',
+      summary: 'The same, with {payload, amount?} in the body',
+      tags: ['shopper'],
+    },
     {
       method: 'post',
       path: '/shopper/pay',

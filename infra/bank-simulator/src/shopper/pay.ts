@@ -39,10 +39,15 @@ export function readQr(state: SimulatorState, payload: string): QrTarget {
     });
   }
   if (decoded.scheme !== 'vietqr') {
-    throw bankError('QR_SCHEME_UNSUPPORTED', `a ${decoded.scheme ?? 'non-EMVCo'} QR cannot be paid by NAPAS transfer`, 422, {
-      scheme: decoded.scheme ?? null,
-      guid: decoded.guid ?? null,
-    });
+    throw bankError(
+      'QR_SCHEME_UNSUPPORTED',
+      `a ${decoded.scheme ?? 'non-EMVCo'} QR cannot be paid by NAPAS transfer`,
+      422,
+      {
+        scheme: decoded.scheme ?? null,
+        guid: decoded.guid ?? null,
+      },
+    );
   }
   if (!decoded.serviceCode || !PAYABLE_SERVICES.includes(decoded.serviceCode)) {
     throw bankError('QR_SCHEME_UNSUPPORTED', `NAPAS service ${decoded.serviceCode} is not a transfer`, 422, {

@@ -402,7 +402,10 @@ function post(
 ): Promise<PostResult> {
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    // Armed before the request exists; it only fires (and reads `req`) long after both are set.
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
     const done = (r: PostResult) => {
       if (settled) return;
       settled = true;
@@ -424,13 +427,12 @@ function post(
         res.on('data', (chunk: string) => {
           if (text.length < MAX_RESPONSE) text += chunk;
         });
-        res.on('end', () => done({ status: res.statusCode ?? null, error: null, response: text.slice(0, MAX_RESPONSE) }));
+        res.on('end', () =>
+          done({ status: res.statusCode ?? null, error: null, response: text.slice(0, MAX_RESPONSE) }),
+        );
         res.on('error', (e) => done({ status: res.statusCode ?? null, error: e.message, response: text || null }));
       },
     );
-    timer = setTimeout(() => {
-      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => done({ status: null, error: e.code ?? e.message, response: null }));
     req.end(body);
   });

@@ -1,4 +1,4 @@
-import { cassoSignedContent, signBankSim, signCasso, signSepay, sortKeysDeep } from './signing';
+import { cassoSignedContent, hmacHex, signBankSim, signCasso, signSepay, sortKeysDeep } from './signing';
 
 /**
  * Fixed vectors, computed outside this code with openssl (`printf '%s' "<ts>.<body>" | openssl dgst -sha256 -hmac
@@ -71,9 +71,13 @@ describe('signatures against fixed vectors', () => {
       't=1741252532123,v1=62bce2640ab6deaa9cce67ad210f2cc1a36d8f44b5a1d9b27c2d69f06e4f297e' +
         '5e6cb77fbe8c1d399c472a8810baff82e3198f24505e2ae372fe3da0fdc32ffd',
     );
-    // Signed over the sorted form, not the bytes sent: the natural order gives another signature.
-    expect(signCasso('casso-checksum-key', 1, CASSO_BODY)).toBe(
-      signCasso('casso-checksum-key', 1, sortKeysDeep(CASSO_BODY)),
+    // What is signed is the sorted form, whatever order the object's keys come in; the bytes sent (natural order)
+    // would give another signature, which is the trap for a receiver that HMACs the raw body.
+    expect(signCasso('casso-checksum-key', 1, sortKeysDeep(CASSO_BODY))).toBe(
+      signCasso('casso-checksum-key', 1, CASSO_BODY),
+    );
+    expect(hmacHex('sha512', 'casso-checksum-key', `1.${JSON.stringify(CASSO_BODY)}`)).not.toBe(
+      signCasso('casso-checksum-key', 1, CASSO_BODY).split('v1=')[1],
     );
   });
 

@@ -6,6 +6,7 @@ export * from './merchant-suspended.v1';
 export * from './merchant-updated.v1';
 export * from './qr-issued.v1';
 export * from './qr-revoked.v1';
+export * from './qr-check-flagged.v1';
 export * from './qr-expired.v1';
 export * from './payment-confirmed.v1';
 export * from './payment-flagged.v1';

@@ -31,6 +31,8 @@ export const settlementFailedV1Schema = z.object({
   retryable: z.boolean(),
   nextAttemptAt: instantSchema.nullable(),
   attempt: z.number().int().positive(),
+  /** Settlement gave up retrying by itself: a person must look (the line is `needs_attention`). */
+  needsAttention: z.boolean().optional(),
 });
 export type SettlementFailedV1 = z.infer<typeof settlementFailedV1Schema>;
 

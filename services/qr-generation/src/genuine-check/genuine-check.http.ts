@@ -100,7 +100,12 @@ export function genuineCheckRouter(deps: {
       if (!text.trim()) throw new AppError('QR.INVALID_REQUEST', 'payload is empty', 400);
       input = 'payload';
     }
-    res.set('Cache-Control', 'no-store').json(await deps.checks.check(text, input));
+    // The shopper page says which market it is in, so an unknown account can be reported to that market's managers.
+    const market =
+      typeof req.query.marketId === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(req.query.marketId)
+        ? req.query.marketId
+        : null;
+    res.set('Cache-Control', 'no-store').json(await deps.checks.check(text, input, new Date(), market));
   });
 
   r.get('/genuine-checks', deps.access.authenticate, async (req, res) => {

@@ -1,7 +1,7 @@
 import type { Verdict } from '../domain/verdict';
 
 /**
- * A check that flagged something, kept for managers and (later) market-insights alerts: a cluster of UNKNOWN_ACCOUNT
+ * A check that flagged something, kept for managers and published as qr.check-flagged (market-insights alerts): a cluster of UNKNOWN_ACCOUNT
  * answers at one market is what a fake QR stuck over real posters looks like. Nothing about the person who checked.
  */
 export interface GenuineCheckRecord {
@@ -17,6 +17,8 @@ export interface GenuineCheckRecord {
   /** The stall the payload points at (registered QR or account), when it points at one of ours. */
   merchantId: string | null;
   marketId: string | null;
+  /** The market the check was made from (`?marketId=` on the request), when the caller said. */
+  reportedMarketId: string | null;
   stallCode: string | null;
   qrId: string | null;
   /** Decoder error codes, e.g. QR.CRC_MISMATCH. */

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Outbox } from '@marketqr/messaging';
+import { qrCheckFlaggedEvent } from '../events';
 import { newCheckId } from '../domain/codes';
 import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
 import {
@@ -50,10 +52,21 @@ const PAYLOAD_STORED_MAX = 1_024;
 /** "Is this QR genuine?": reads a payload, looks it up in the registry of issued QRs and our stalls' accounts. */
 export class GenuineCheckService {
   constructor(
-    private readonly deps: { models: Models; merchants: MerchantStore; metrics: QrMetrics; logger: Logger },
+    private readonly deps: {
+      models: Models;
+      merchants: MerchantStore;
+      metrics: QrMetrics;
+      logger: Logger;
+      outbox: Outbox;
+    },
   ) {}
 
-  async check(text: string, input: 'payload' | 'image', now = new Date()): Promise<CheckAnswer> {
+  async check(
+    text: string,
+    input: 'payload' | 'image',
+    now = new Date(),
+    reportedMarketId: string | null = null,
+  ): Promise<CheckAnswer> {
     const c = classifyPayload(text);
     let decision: Decision;
     let stallFallback: QrRecord | null = null;
@@ -98,17 +111,18 @@ export class GenuineCheckService {
       checkId: null,
     };
     this.deps.metrics.m.checks.inc({ verdict: decision.verdict, input });
-    if (flagged) answer.checkId = await this.record(answer, c.hash, text, input, decision);
+    if (flagged) answer.checkId = await this.record(answer, c.hash, text, input, decision, reportedMarketId);
     return answer;
   }
 
-  /** Flagged checks are kept (for managers now, for market-insights alerts later); genuine ones are only counted. */
+  /** Flagged checks are kept and published (qr.check-flagged); genuine ones are only counted. */
   private async record(
     a: CheckAnswer,
     hash: string | null,
     text: string,
     input: 'payload' | 'image',
     d: Decision,
+    reportedMarketId: string | null,
   ): Promise<string> {
     const rec: GenuineCheckRecord = {
       _id: newCheckId(),
@@ -121,11 +135,12 @@ export class GenuineCheckService {
       accountNumber: a.decoded.accountNumber,
       merchantId: a.stall?.merchantId ?? d.stallId,
       marketId: a.stall?.marketId ?? null,
+      reportedMarketId,
       stallCode: a.stall?.stallCode ?? null,
       qrId: d.qr?._id ?? null,
       problems: a.decoded.errors.map((e) => e.code),
     };
-    await this.deps.models.GenuineCheck.create(rec);
+    await this.deps.outbox.insert(this.deps.models.GenuineCheck, { ...rec }, [qrCheckFlaggedEvent(rec)]);
     this.deps.logger.info(
       { checkId: rec._id, verdict: rec.verdict, merchantId: rec.merchantId, marketId: rec.marketId, input },
       'genuine check flagged a QR',

@@ -99,12 +99,15 @@ const checkSchema = new Schema<GenuineCheckRecord>(
     accountNumber: { type: String, default: null },
     merchantId: { type: String, default: null },
     marketId: { type: String, default: null },
+    reportedMarketId: { type: String, default: null },
     stallCode: { type: String, default: null },
     qrId: { type: String, default: null },
     problems: { type: [String], default: [] },
   },
   { collection: 'genuine_checks', versionKey: false },
 );
+// A flagged check and its qr.check-flagged event are written together.
+checkSchema.plugin(outboxPlugin);
 checkSchema.index({ marketId: 1, at: -1 });
 checkSchema.index({ verdict: 1, at: -1 });
 checkSchema.index({ at: -1 });

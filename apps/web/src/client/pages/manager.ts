@@ -1,0 +1,712 @@
+import { get, itemsOf, paths, post, withToken, type Json } from '../api';
+import { barChart, emptyChart, hbarChart, hoursChart, lineChart, type Point } from '../charts';
+import { fill, h } from '../dom';
+import {
+  businessDay,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatDayShort,
+  formatPercent,
+  formatVnd,
+} from '../format';
+import { lang, t, type MessageKey } from '../i18n';
+import { errorMessage, header, section, tabs, toast } from '../layout';
+import { loadSession } from '../session';
+import { statusPill } from './vendor';
+import { categoryName, labelOf } from '../labels';
+
+type Tab = 'dashboard' | 'approvals' | 'alerts' | 'suspense' | 'settlement';
+
+/** Where a path under /manager lands: alert links from market-insights point at these. */
+export function routeOf(pathname: string): { tab: Tab; focus: string | null } {
+  const parts = pathname
+    .replace(/^\/manager\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map(decodeURIComponent);
+  switch (parts[0]) {
+    case 'approvals':
+    case 'stalls':
+      return { tab: 'approvals', focus: parts[1] ?? null };
+    case 'alerts':
+      return { tab: 'alerts', focus: parts[1] ?? null };
+    case 'suspense':
+      return { tab: 'suspense', focus: parts[1] ?? null };
+    case 'settlement':
+    case 'settlement-lines':
+      return { tab: 'settlement', focus: parts[1] ?? null };
+    default:
+      return { tab: 'dashboard', focus: null };
+  }
+}
+
+const TAB_PATH: Record<Tab, string> = {
+  dashboard: '/manager',
+  approvals: '/manager/approvals',
+  alerts: '/manager/alerts',
+  suspense: '/manager/suspense',
+  settlement: '/manager/settlement',
+};
+
+/**
+ * Market management: the dashboard (adoption, payments per day, zones, categories, busiest hours from market-insights),
+ * the stalls waiting for approval, alerts, misdirected payments to reallocate, payout batches and reconciliation.
+ */
+export function managerPage(root: HTMLElement): void {
+  const session = loadSession();
+  if (!session || (session.user.role !== 'market_manager' && session.user.role !== 'admin')) {
+    location.replace(`/login?role=manager&next=${encodeURIComponent(location.pathname)}`);
+    return;
+  }
+  let { tab, focus } = routeOf(location.pathname);
+  let marketId: string | null = session.user.marketId ?? new URLSearchParams(location.search).get('market');
+  let market: Json | null = null;
+  const body = h('div', { class: 'tab-body' });
+
+  const render = () => {
+    const name = market ? String(market.name) : (marketId ?? '');
+    document.title = `${t('manager.title', { market: name })} · ${t('app.name')}`;
+    fill(
+      root,
+      header(t('manager.title', { market: name }), render),
+      tabs<Tab>(
+        [
+          { id: 'dashboard', label: t('manager.tab.dashboard') },
+          { id: 'approvals', label: t('manager.tab.approvals') },
+          { id: 'alerts', label: t('manager.tab.alerts') },
+          { id: 'suspense', label: t('manager.tab.suspense') },
+          { id: 'settlement', label: t('manager.tab.settlement') },
+        ],
+        tab,
+        (id) => {
+          tab = id;
+          focus = null;
+          history.pushState(null, '', TAB_PATH[id] + location.search);
+          render();
+        },
+        'tabs top',
+      ),
+      h('main', { class: 'page manager' }, body),
+    );
+    if (!marketId) return void fill(body, h('p', { class: 'muted' }, t('common.loading')));
+    const id = marketId;
+    switch (tab) {
+      case 'dashboard':
+        return void section(body, () => dashboard(id));
+      case 'approvals':
+        return void section(body, () => approvals(id, focus, render));
+      case 'alerts':
+        return void section(body, () => alerts(id, focus, render));
+      case 'suspense':
+        return void section(body, () => suspense(id, focus, render));
+      case 'settlement':
+        return void section(body, () => settlement(id, focus, render));
+    }
+  };
+
+  window.addEventListener('popstate', () => {
+    ({ tab, focus } = routeOf(location.pathname));
+    render();
+  });
+
+  render();
+  void (async () => {
+    if (!marketId) {
+      // An admin has no market of their own: the first one (or ?market=).
+      const list = itemsOf(await get(paths.markets).catch(() => ({ items: [] })));
+      marketId = list[0] ? String(list[0].id ?? list[0]._id) : null;
+    }
+    if (marketId) market = ((await get(paths.market(marketId)).catch(() => null))?.market as Json | undefined) ?? null;
+    render();
+  })();
+}
+
+// ---------------------------------------------------------------- dashboard
+
+/** The dashboard's numbers, from market-insights' answers (shapes read leniently: the service is young). */
+export interface DashboardData {
+  activeStalls: number | null;
+  registeredStalls: number | null;
+  adoptionRate: number | null;
+  paymentsToday: number | null;
+  amountToday: number | null;
+  adoption: Point[];
+  daily: Point[];
+  zones: Point[];
+  categories: Point[];
+  hours: number[];
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+export async function loadDashboard(marketId: string): Promise<DashboardData> {
+  const today = businessDay();
+  const days = Array.from({ length: 14 }, (_, i) => addDays(today, i - 13));
+  const range = `from=${days[0]}&to=${today}`;
+  const rows = (data: Json) => itemsOf(data, 'rows');
+  const [adoptionToday, payments, zones, categories, hours, ...adoptionByDay] = await Promise.all([
+    get(paths.stats(marketId, 'adoption', `date=${today}`)),
+    get(paths.stats(marketId, 'payments', range)),
+    get(paths.stats(marketId, 'zones', range)),
+    get(paths.stats(marketId, 'categories', range)),
+    get(paths.stats(marketId, 'hours', range)),
+    // The adoption rate looks back 30 days from a day: one answer per day of the chart.
+    ...days.slice(0, -1).map((d) => get(paths.stats(marketId, 'adoption', `date=${d}`))),
+  ]);
+  const now = (rows(adoptionToday)[0] ?? {}) as Json;
+  const group = (data: Json, key: string) =>
+    rows(data).map((r) => ({ label: labelOf(key, String(r[key])), value: num(r.paymentCount) ?? 0 }));
+  return {
+    activeStalls: num(now.active),
+    registeredStalls: num(now.registered),
+    adoptionRate: num(now.adoptionRate),
+    paymentsToday: num(now.paymentCount),
+    amountToday: num(now.paymentValue),
+    adoption: [...adoptionByDay, adoptionToday]
+      .map((a, i) => ({ day: days[i]!, rate: num((rows(a)[0] ?? {}).adoptionRate) }))
+      .filter((p) => p.rate !== null)
+      .map((p) => ({ label: formatDayShort(p.day), value: p.rate! })),
+    daily: rows(payments).map((d) => ({ label: formatDayShort(String(d.day)), value: num(d.paymentCount) ?? 0 })),
+    zones: group(zones, 'zone'),
+    categories: group(categories, 'category'),
+    hours: rows(hours).map((r) => num(r.paymentCount) ?? 0),
+  };
+}
+
+async function dashboard(marketId: string): Promise<Node[]> {
+  const d = await loadDashboard(marketId);
+  const dash = (v: number | null, f: (n: number) => string) => (v === null ? '—' : f(v));
+  const pct = (v: number) => formatPercent(v, lang());
+  const kpi = (key: MessageKey, value: string, sub?: string, id?: string) =>
+    h(
+      'div',
+      { class: 'kpi', 'data-kpi': id ?? key },
+      h('div', { class: 'kpi-label' }, t(key)),
+      h('div', { class: 'kpi-value' }, value),
+      sub ? h('div', { class: 'muted' }, sub) : null,
+    );
+  const chart = (key: MessageKey, content: Node) =>
+    h('section', { class: 'card chart-card' }, h('h2', {}, t(key)), content);
+  const csv = (table: string) =>
+    withToken(paths.stats(marketId, table, `from=${addDays(businessDay(), -29)}&to=${businessDay()}&format=csv`));
+  return [
+    h(
+      'div',
+      { class: 'kpis', 'data-testid': 'kpis' },
+      kpi(
+        'dash.activeStalls',
+        dash(d.activeStalls, formatCount),
+        d.registeredStalls !== null ? `/ ${formatCount(d.registeredStalls)}` : undefined,
+        'active',
+      ),
+      kpi('dash.adoption', dash(d.adoptionRate, pct), undefined, 'adoption'),
+      kpi('dash.paymentsToday', dash(d.paymentsToday, formatCount), undefined, 'payments'),
+      kpi('dash.amountToday', dash(d.amountToday, formatVnd), undefined, 'amount'),
+    ),
+    chart(
+      'dash.chart.adoption',
+      d.adoption.length
+        ? lineChart(d.adoption, { label: t('dash.chart.adoption'), format: pct, max: rateScale(d.adoption) })
+        : emptyChart(t('dash.chart.empty')),
+    ),
+    chart(
+      'dash.chart.daily',
+      d.daily.some((p) => p.value > 0)
+        ? barChart(d.daily, { label: t('dash.chart.daily'), format: formatCount })
+        : emptyChart(t('dash.chart.empty')),
+    ),
+    chart(
+      'dash.chart.zones',
+      d.zones.length
+        ? hbarChart(d.zones, { label: t('dash.chart.zones'), format: formatCount })
+        : emptyChart(t('dash.chart.empty')),
+    ),
+    chart(
+      'dash.chart.categories',
+      d.categories.length
+        ? hbarChart(d.categories, { label: t('dash.chart.categories'), format: formatCount })
+        : emptyChart(t('dash.chart.empty')),
+    ),
+    chart(
+      'dash.chart.hours',
+      d.hours.some((v) => v > 0)
+        ? hoursChart(d.hours, { label: t('dash.chart.hours'), format: formatCount })
+        : emptyChart(t('dash.chart.empty')),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, t('dash.csv')),
+      h(
+        'div',
+        { class: 'stack' },
+        h(
+          'a',
+          { class: 'btn block', href: csv('payments'), download: true, 'data-testid': 'csv-daily' },
+          t('dash.csv.daily'),
+        ),
+        h('a', { class: 'btn block', href: csv('stalls'), download: true }, t('dash.csv.stalls')),
+        h(
+          'a',
+          {
+            class: 'btn block',
+            href: withToken(paths.reconciliation(marketId, addDays(businessDay(), -1), 'csv')),
+            download: true,
+          },
+          t('dash.csv.reconciliation'),
+        ),
+      ),
+    ),
+  ];
+}
+
+/** The top of the adoption axis: the next 10 % above the highest value, so a young market's line is not flat. */
+function rateScale(points: Point[]): number {
+  const top = Math.max(...points.map((p) => p.value));
+  return Math.min(1, Math.max(0.1, Math.ceil((top * 1.2) / 0.1) * 0.1));
+}
+
+// ---------------------------------------------------------------- approvals
+
+async function approvals(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
+  const [verified, pending, mismatch, banks] = await Promise.all([
+    get(paths.marketStalls(marketId, 'status=verified&pageSize=100')),
+    get(paths.marketStalls(marketId, 'status=pending_verification&pageSize=100')),
+    get(paths.marketStalls(marketId, 'verification=name_mismatch&pageSize=100')),
+    get(paths.banks).catch(() => null),
+  ]);
+  const bankNames = new Map(itemsOf(banks).map((b) => [String(b.bin), String(b.shortName)]));
+  const seen = new Set<string>();
+  const stalls = [...itemsOf(mismatch), ...itemsOf(verified), ...itemsOf(pending)].filter((s) => {
+    const id = String(s.id);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  if (focus && !seen.has(focus)) {
+    const one = await get(paths.stall(focus)).catch(() => null);
+    if (one?.stall) stalls.unshift(one.stall as Json);
+  }
+  if (!stalls.length) return [h('p', { class: 'muted card' }, t('approvals.empty'))];
+  const act = async (fn: () => Promise<Json>, code: string) => {
+    try {
+      await fn();
+      toast(t('approvals.done', { code }));
+      rerender();
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  };
+  const askNote = (): string | null => {
+    const note = window.prompt(t('approvals.note.prompt'), '');
+    return note && note.trim().length >= 3 ? note.trim() : null;
+  };
+  return [
+    h(
+      'ul',
+      { class: 'cards', 'data-testid': 'approval-queue' },
+      stalls.map((s) => {
+        const v = (s.verification ?? {}) as Json;
+        const code = String(s.stallCode);
+        const state = String(v.state ?? '');
+        const vendor = (s.vendor ?? {}) as Json;
+        const account = (s.payoutAccount ?? {}) as Json;
+        return h(
+          'li',
+          {
+            class: `card stall${focus === s.id ? ' focus' : ''}${state === 'name_mismatch' ? ' warn' : ''}`,
+            'data-stall-id': String(s.id),
+          },
+          h(
+            'div',
+            { class: 'stall-head' },
+            h('strong', { class: 'big' }, `${code} · ${vendor.fullName ?? ''}`),
+            statusPill(String(s.status)),
+          ),
+          h(
+            'div',
+            { class: 'muted' },
+            `${labelOf('zone', String(s.zone))} · ${categoryName(String(s.category))} · ${vendor.phone ?? ''}`,
+          ),
+          h('div', {}, t(`verification.${state}` as MessageKey)),
+          state === 'name_mismatch'
+            ? h(
+                'div',
+                { class: 'notice warn' },
+                h('div', {}, t('approvals.typed', { name: String(vendor.fullName ?? '') })),
+                h('div', {}, t('approvals.bank', { name: String(v.bankHolderName ?? '—') })),
+              )
+            : null,
+          h(
+            'div',
+            { class: 'muted' },
+            t('approvals.account', {
+              bank: bankNames.get(String(account.bin)) ?? String(account.bin ?? ''),
+              account: String(account.accountNumber ?? ''),
+            }),
+          ),
+          h(
+            'div',
+            { class: 'row wrap' },
+            s.status === 'verified'
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'btn primary',
+                    'data-action': 'approve',
+                    onclick: () => void act(() => post(paths.approve(String(s.id))), code),
+                  },
+                  t('approvals.approve'),
+                )
+              : null,
+            state === 'name_mismatch'
+              ? [
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'btn primary',
+                      'data-action': 'accept',
+                      onclick: () => {
+                        const note = askNote();
+                        if (note) void act(() => post(paths.review(String(s.id)), { decision: 'accept', note }), code);
+                      },
+                    },
+                    t('approvals.accept'),
+                  ),
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'btn danger',
+                      'data-action': 'reject',
+                      onclick: () => {
+                        const note = askNote();
+                        if (note) void act(() => post(paths.review(String(s.id)), { decision: 'reject', note }), code);
+                      },
+                    },
+                    t('approvals.reject'),
+                  ),
+                ]
+              : null,
+            state === 'pending'
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'btn',
+                    onclick: () => void act(() => post(paths.retryVerification(String(s.id))), code),
+                  },
+                  t('approvals.retry'),
+                )
+              : null,
+          ),
+        );
+      }),
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------- alerts
+
+/** market-insights links alerts to `/manager/...` paths: followed inside this page. */
+async function alerts(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
+  const list = itemsOf(await get(paths.alerts(marketId, 'status=unresolved&pageSize=50')));
+  const csv = h(
+    'a',
+    { class: 'btn block', href: withToken(paths.alerts(marketId, 'format=csv')), download: true },
+    t('dash.csv'),
+  );
+  if (!list.length) return [h('p', { class: 'muted card' }, t('alerts.empty')), csv];
+  const ack = (id: string) =>
+    post(paths.acknowledge(id))
+      .then(rerender)
+      .catch((e: unknown) => toast(errorMessage(e), 'error'));
+  return [
+    h(
+      'ul',
+      { class: 'cards', 'data-testid': 'alerts' },
+      list.map((a) =>
+        h(
+          'li',
+          { class: `card alert sev-${a.severity}${focus === a.id ? ' focus' : ''}` },
+          h(
+            'div',
+            { class: 'row spread' },
+            h('span', { class: `pill sev-${a.severity}` }, t(`alerts.severity.${a.severity}` as MessageKey)),
+            h('time', { class: 'muted' }, formatDateTime(String(a.raisedAt))),
+          ),
+          h('strong', {}, String(a.title ?? a.kind)),
+          a.stallCode
+            ? h(
+                'div',
+                { class: 'muted' },
+                `${t('common.stall', { code: String(a.stallCode) })}${a.zone ? ` · ${labelOf('zone', String(a.zone))}` : ''}`,
+              )
+            : null,
+          a.status === 'acknowledged' ? h('div', { class: 'muted' }, t('alerts.acknowledged')) : null,
+          h(
+            'div',
+            { class: 'row wrap' },
+            a.link ? h('a', { class: 'btn primary', href: String(a.link) }, actionLabel(String(a.kind))) : null,
+            a.status === 'open'
+              ? h(
+                  'button',
+                  { type: 'button', class: 'btn', onclick: () => void ack(String(a.id)) },
+                  t('alerts.acknowledge'),
+                )
+              : null,
+          ),
+        ),
+      ),
+    ),
+    csv,
+  ];
+}
+
+function actionLabel(kind: string): string {
+  if (kind === 'payment_in_suspense') return t('manager.tab.suspense');
+  if (kind === 'settlement_failed') return t('manager.tab.settlement');
+  return t('manager.tab.approvals');
+}
+
+// ---------------------------------------------------------------- suspense and reallocation
+
+/** A payment the ledger holds on the market (no stall matched): `unmatched`, and not moved or reversed since. */
+async function heldPayments(marketId: string): Promise<Json[]> {
+  const entries = itemsOf(await get(paths.marketPayments(marketId, 'unmatched')));
+  const views = await Promise.all(entries.map((e) => get(paths.payment(String(e.paymentId))).catch(() => null)));
+  return entries.flatMap((e, i) => {
+    const v = views[i];
+    if (v && (v.reversed || v.holderMerchantId)) return [];
+    const meta = (e.meta ?? {}) as Json;
+    const amount = Math.max(0, ...((e.postings ?? []) as Json[]).map((p) => Number(p.amount)));
+    return [
+      {
+        paymentId: e.paymentId,
+        amount,
+        description: meta.description ?? e.description,
+        payerName: meta.payerName,
+        paidAt: meta.paidAt ?? e.postedAt,
+        reason: meta.outcome,
+      },
+    ];
+  });
+}
+
+async function suspense(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
+  const [items, active] = await Promise.all([
+    heldPayments(marketId),
+    get(paths.marketStalls(marketId, 'status=active&pageSize=100')),
+  ]);
+  const stalls = itemsOf(active);
+  const intro = h('p', { class: 'muted' }, t('suspense.hint'));
+  if (!items.length) return [intro, h('p', { class: 'muted card' }, t('suspense.empty'))];
+  return [
+    intro,
+    h(
+      'ul',
+      { class: 'cards', 'data-testid': 'suspense' },
+      items.map((p) => {
+        const id = String(p.paymentId ?? p.id);
+        const form = h(
+          'form',
+          { class: 'form' },
+          h('label', { for: `to-${id}` }, t('suspense.to')),
+          h(
+            'select',
+            { id: `to-${id}`, name: 'to', required: true },
+            h('option', { value: '' }, '—'),
+            stalls.map((s) =>
+              h('option', { value: String(s.id) }, `${s.stallCode} · ${(s.vendor as Json)?.fullName ?? ''}`),
+            ),
+          ),
+          h('label', { for: `reason-${id}` }, t('suspense.reason')),
+          h('input', {
+            id: `reason-${id}`,
+            name: 'reason',
+            value: t('suspense.reason.default'),
+            minlength: 3,
+            required: true,
+          }),
+          h('button', { type: 'submit', class: 'btn primary' }, t('suspense.submit')),
+        );
+        form.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          const data = new FormData(form);
+          const to = String(data.get('to') ?? '');
+          if (!to) return;
+          const stall = stalls.find((s) => s.id === to);
+          post(paths.reallocate(id), { toMerchantId: to, reason: String(data.get('reason') ?? '') })
+            .then(() => {
+              toast(t('suspense.done', { amount: formatVnd(Number(p.amount)), code: String(stall?.stallCode ?? to) }));
+              rerender();
+            })
+            .catch((e: unknown) => toast(errorMessage(e), 'error'));
+        });
+        return h(
+          'li',
+          { class: `card${focus === id ? ' focus' : ''}`, 'data-payment-id': id },
+          h(
+            'div',
+            { class: 'row spread' },
+            h('strong', { class: 'big' }, formatVnd(Number(p.amount))),
+            h('time', { class: 'muted' }, formatDateTime(String(p.paidAt ?? p.bookedAt ?? ''))),
+          ),
+          p.description ? h('div', {}, `“${p.description}”`) : null,
+          p.payerName ? h('div', { class: 'muted' }, String(p.payerName)) : null,
+          p.reason ? h('div', { class: 'muted' }, t('suspense.reason.label', { reason: String(p.reason) })) : null,
+          form,
+        );
+      }),
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------- settlement
+
+async function settlement(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
+  const yesterday = addDays(businessDay(), -1);
+  const [batches, attention, recon, focused] = await Promise.all([
+    get(paths.batches(marketId)),
+    get(paths.marketLines(marketId, 'needs_attention')),
+    get(paths.reconciliation(marketId, yesterday, 'json')).catch(() => null),
+    focus ? get(paths.line(focus)).catch(() => null) : Promise.resolve(null),
+  ]);
+  const lines = itemsOf(attention);
+  if (focused?.line && !lines.some((l) => l.id === focus)) lines.unshift(focused.line as Json);
+  const retry = (id: string) =>
+    post(paths.retryLine(id))
+      .then(rerender)
+      .catch((e: unknown) => toast(errorMessage(e), 'error'));
+  return [
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, t('settle.attention')),
+      lines.length
+        ? h(
+            'ul',
+            { class: 'plain' },
+            lines.map((l) => {
+              const payout = (l.payout ?? {}) as Json;
+              return h(
+                'li',
+                { class: `line${focus === l.id ? ' focus' : ''}`, 'data-line-id': String(l.id) },
+                h(
+                  'div',
+                  { class: 'row spread' },
+                  h('strong', {}, `${l.stallCode ?? ''} · ${l.vendorName ?? ''}`),
+                  statusPill(String(l.state)),
+                ),
+                h(
+                  'div',
+                  { class: 'row spread' },
+                  h('span', { class: 'muted' }, formatDate(String(l.businessDay))),
+                  h('strong', {}, formatVnd(Number(l.netAmount ?? 0))),
+                ),
+                payout.lastError ? h('div', { class: 'muted' }, String(payout.lastError)) : null,
+                l.state === 'needs_attention'
+                  ? h(
+                      'button',
+                      { type: 'button', class: 'btn', onclick: () => void retry(String(l.id)) },
+                      t('settle.retry'),
+                    )
+                  : null,
+              );
+            }),
+          )
+        : h('p', { class: 'muted' }, t('settle.attention.empty')),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, t('settle.batches')),
+      itemsOf(batches).length
+        ? h(
+            'ul',
+            { class: 'plain', 'data-testid': 'batches' },
+            itemsOf(batches).map((b) =>
+              h(
+                'li',
+                { class: 'batch' },
+                h(
+                  'div',
+                  { class: 'row spread' },
+                  h('strong', {}, formatDate(String(b.businessDay))),
+                  statusPill(String(b.state)),
+                ),
+                h(
+                  'div',
+                  { class: 'row spread muted' },
+                  h('span', {}, t('settle.lines', { n: Number(b.lineCount ?? 0) })),
+                  h('strong', {}, formatVnd(Number(b.totalNetAmount ?? 0))),
+                ),
+                b.linesByState
+                  ? h(
+                      'div',
+                      { class: 'row wrap' },
+                      Object.entries(b.linesByState as Record<string, number>).map(([state, n]) =>
+                        h('span', { class: `pill status-${state}` }, `${statusText(state)}: ${n}`),
+                      ),
+                    )
+                  : null,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, t('settle.batches.empty')),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, t('settle.reconciliation')),
+      h('div', { class: 'muted' }, `${t('settle.reconciliation.day')}: ${formatDate(yesterday)}`),
+      recon?.reconciliation
+        ? reconciliationSummary(recon.reconciliation as Json)
+        : h('p', { class: 'muted' }, t('common.none')),
+      h(
+        'a',
+        { class: 'btn block', href: withToken(paths.reconciliation(marketId, yesterday, 'csv')), download: true },
+        t('dash.csv.reconciliation'),
+      ),
+    ),
+  ];
+}
+
+function statusText(state: string): string {
+  const key = `status.${state}` as MessageKey;
+  const text = t(key);
+  return text === key ? state : text;
+}
+
+function reconciliationSummary(r: Json): HTMLElement {
+  const sum = (r.summary ?? {}) as Json;
+  const pair = (v: unknown) => {
+    const o = (v ?? {}) as Json;
+    return `${formatVnd(Number(o.ours ?? 0))} / ${formatVnd(Number(o.bank ?? 0))}`;
+  };
+  return h(
+    'dl',
+    { class: 'facts', 'data-testid': 'reconciliation' },
+    h('dt', {}, t('recon.matched')),
+    h('dd', {}, formatCount(Number(sum.matched ?? 0))),
+    h('dt', {}, t('recon.missing_ours')),
+    h('dd', {}, formatCount(Number(sum.missing_ours ?? 0))),
+    h('dt', {}, t('recon.missing_at_bank')),
+    h('dd', {}, formatCount(Number(sum.missing_at_bank ?? 0))),
+    h('dt', {}, t('recon.amount_differs')),
+    h('dd', {}, formatCount(Number(sum.amount_differs ?? 0))),
+    h('dt', {}, t('recon.credits')),
+    h('dd', {}, pair(sum.credits)),
+    h('dt', {}, t('recon.payouts')),
+    h('dd', {}, pair(sum.payouts)),
+  );
+}

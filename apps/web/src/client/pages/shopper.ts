@@ -1,0 +1,331 @@
+import { get, post, paths, type Json } from '../api';
+import { fill, h } from '../dom';
+import { formatVnd } from '../format';
+import { lang, t } from '../i18n';
+import { icon } from '../icons';
+import { errorMessage, header } from '../layout';
+import { CameraScanner, decodeFile } from '../qr-scan';
+import { zoneName } from '../labels';
+
+type Step =
+  | { kind: 'scan'; message?: string }
+  | { kind: 'checking'; payload: string }
+  | { kind: 'confirm'; payload: string; check: Json; bank: Json | null; message?: string; anyway?: boolean }
+  | { kind: 'paying'; payload: string; check: Json; bank: Json | null }
+  | { kind: 'paid'; receipt: Json; name: string };
+
+/**
+ * The shopper's side, for demos: scan a stall's QR (camera or a picked image), see who will be paid and whether the
+ * code is genuine (qr-generation's check, and the bank's name inquiry), type the amount for a static poster, and pay
+ * through the bank simulator, which notifies the ledger like a real bank.
+ */
+export function shopperPage(root: HTMLElement): void {
+  let step: Step = { kind: 'scan' };
+  const video = h('video', { class: 'camera', muted: true, playsinline: true, 'aria-hidden': 'true' });
+  const scanner = new CameraScanner(video);
+  let scanning = false;
+  const body = h('div', { class: 'tab-body' });
+
+  const render = () => {
+    document.title = `${t('shopper.title')} · ${t('app.name')}`;
+    fill(
+      root,
+      header(t('shopper.title'), render),
+      h('main', { class: 'page shopper' }, h('p', { class: 'muted' }, t('shopper.hint')), body),
+    );
+    renderStep();
+  };
+
+  const go = (s: Step) => {
+    step = s;
+    renderStep();
+  };
+
+  const check = async (payload: string) => {
+    stopCamera();
+    go({ kind: 'checking', payload });
+    try {
+      const [verdict, bank] = await Promise.all([
+        post(paths.verify, { payload }),
+        get(paths.shopperDecode(payload)).catch(() => null),
+      ]);
+      go({ kind: 'confirm', payload, check: verdict, bank });
+    } catch (e) {
+      go({ kind: 'scan', message: errorMessage(e) });
+    }
+  };
+
+  const checkImage = async (file: File) => {
+    const payload = await decodeFile(file).catch(() => null);
+    if (payload) return check(payload);
+    go({ kind: 'scan', message: t('shopper.noqr') });
+  };
+
+  const stopCamera = () => {
+    if (!scanning) return;
+    scanner.stop();
+    scanning = false;
+  };
+
+  const startCamera = async () => {
+    try {
+      scanning = true;
+      renderStep();
+      await scanner.start((payload) => {
+        scanning = false;
+        void check(payload);
+      });
+    } catch {
+      scanning = false;
+      go({ kind: 'scan', message: t('shopper.camera.denied') });
+    }
+  };
+
+  const pay = async (s: Extract<Step, { kind: 'confirm' }>, amount: number | undefined) => {
+    go({ kind: 'paying', payload: s.payload, check: s.check, bank: s.bank });
+    try {
+      const receipt = await post(paths.shopperPay, { payload: s.payload, ...(amount === undefined ? {} : { amount }) });
+      go({ kind: 'paid', receipt, name: payeeName(s.check, s.bank) });
+    } catch (e) {
+      go({ ...s, message: errorMessage(e) });
+    }
+  };
+
+  const renderStep = () => {
+    switch (step.kind) {
+      case 'scan':
+        return fill(body, scanView(step.message));
+      case 'checking':
+      case 'paying':
+        return fill(
+          body,
+          h(
+            'p',
+            { class: 'card', role: 'status' },
+            t(step.kind === 'checking' ? 'shopper.checking' : 'shopper.paying'),
+          ),
+        );
+      case 'confirm':
+        return fill(body, confirmView(step));
+      case 'paid':
+        return fill(body, paidView(step.receipt, step.name));
+    }
+  };
+
+  const scanView = (message?: string) => {
+    const file = h('input', {
+      type: 'file',
+      accept: 'image/*',
+      id: 'qr-file',
+      class: 'visually-hidden',
+      'data-testid': 'qr-file',
+    });
+    file.addEventListener('change', () => {
+      const f = file.files?.[0];
+      if (f) void checkImage(f);
+    });
+    const paste = h('textarea', { id: 'qr-text', rows: 3, 'data-testid': 'qr-text', spellcheck: 'false' });
+    return [
+      message ? h('div', { class: 'notice error', role: 'alert' }, message) : null,
+      h(
+        'section',
+        { class: 'card scan' },
+        scanning ? video : null,
+        scanning ? h('p', { class: 'muted', role: 'status' }, t('shopper.scanning')) : null,
+        h(
+          'div',
+          { class: 'stack' },
+          scanning
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn block',
+                  onclick: () => {
+                    stopCamera();
+                    renderStep();
+                  },
+                },
+                t('shopper.scan.stop'),
+              )
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn primary block',
+                  'data-testid': 'scan',
+                  onclick: () => void startCamera(),
+                },
+                icon('camera'),
+                t('shopper.scan'),
+              ),
+          h('label', { class: 'btn block', for: 'qr-file' }, icon('image'), t('shopper.pick')),
+          file,
+        ),
+      ),
+      h(
+        'details',
+        { class: 'card' },
+        h('summary', {}, t('shopper.paste')),
+        h('label', { for: 'qr-text', class: 'visually-hidden' }, t('shopper.paste')),
+        paste,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn block',
+            'data-testid': 'check-text',
+            onclick: () => {
+              const v = paste.value.trim();
+              if (v) void check(v);
+            },
+          },
+          t('shopper.paste.check'),
+        ),
+      ),
+    ];
+  };
+
+  const confirmView = (s: Extract<Step, { kind: 'confirm' }>) => {
+    const c = s.check;
+    const genuine = c.verdict === 'GENUINE';
+    const stall = (c.stall ?? null) as Json | null;
+    const fixed = qrAmount(c, s.bank);
+    const amountInput = h('input', {
+      id: 'amount',
+      name: 'amount',
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      placeholder: '50.000',
+      'data-testid': 'pay-amount',
+      'aria-describedby': 'amount-words',
+    });
+    const quick = [10_000, 20_000, 50_000, 100_000].map((v) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn-chip',
+          onclick: () => {
+            amountInput.value = formatVnd(v).replace(/\u00a0₫$/, '');
+          },
+        },
+        formatVnd(v),
+      ),
+    );
+    const payBtn = h(
+      'button',
+      {
+        type: 'button',
+        class: `btn ${genuine ? 'primary' : 'danger'} block`,
+        'data-testid': 'pay',
+        disabled: !genuine && !s.anyway,
+      },
+      fixed !== null ? t('shopper.pay', { amount: formatVnd(fixed) }) : t('shopper.pay', { amount: '' }).trim(),
+    );
+    payBtn.addEventListener('click', () => {
+      if (fixed !== null) return void pay(s, undefined);
+      const amount = Number(amountInput.value.replace(/\D/g, ''));
+      if (!Number.isSafeInteger(amount) || amount <= 0) return go({ ...s, message: t('shopper.amount.invalid') });
+      void pay(s, amount);
+    });
+    return [
+      h(
+        'section',
+        {
+          class: `card verdict ${genuine ? 'ok' : 'bad'}`,
+          role: genuine ? 'status' : 'alert',
+          'data-testid': 'verdict',
+          'data-verdict': String(c.verdict),
+        },
+        h('div', { class: 'verdict-title' }, genuine ? '✓ ' : '⚠ ', t(genuine ? 'shopper.genuine' : 'shopper.fake')),
+        h('p', {}, String(lang() === 'vi' ? c.message : (c.messageEn ?? c.message))),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h(
+          'dl',
+          { class: 'facts' },
+          stall
+            ? [
+                h('dt', {}, t('shopper.payee')),
+                h('dd', { class: 'big', 'data-testid': 'payee' }, String(stall.vendorName)),
+              ]
+            : null,
+          stall ? [h('dt', {}, t('shopper.stall')), h('dd', {}, String(stall.stallCode))] : null,
+          stall ? [h('dt', {}, t('shopper.market')), h('dd', {}, String(stall.marketName))] : null,
+          stall?.zone ? [h('dt', {}, t('shopper.zone')), h('dd', {}, zoneName(String(stall.zone)))] : null,
+          s.bank
+            ? [
+                h('dt', {}, t('shopper.bankHolder')),
+                h(
+                  'dd',
+                  {},
+                  `${s.bank.accountName ?? ''} · ${(s.bank.bank as Json | undefined)?.shortName ?? ''} ${s.bank.accountNumber ?? ''}`,
+                ),
+              ]
+            : null,
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        s.message ? h('div', { class: 'notice error', role: 'alert' }, s.message) : null,
+        fixed !== null
+          ? [
+              h('div', { class: 'muted' }, t('shopper.amount.fixed')),
+              h('div', { class: 'amount-display' }, formatVnd(fixed)),
+            ]
+          : [h('label', { for: 'amount' }, t('shopper.amount')), amountInput, h('div', { class: 'row wrap' }, quick)],
+        !genuine && !s.anyway
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn block',
+                'data-testid': 'pay-anyway',
+                onclick: () => go({ ...s, anyway: true }),
+              },
+              t('shopper.pay.anyway'),
+            )
+          : null,
+        payBtn,
+        h(
+          'button',
+          { type: 'button', class: 'btn link block', onclick: () => go({ kind: 'scan' }) },
+          t('shopper.again'),
+        ),
+      ),
+    ];
+  };
+
+  const paidView = (r: Json, name: string) => [
+    h(
+      'section',
+      { class: 'card verdict ok', role: 'status', 'data-testid': 'paid' },
+      h('div', { class: 'verdict-title' }, '✓ ', t('shopper.paid', { amount: formatVnd(Number(r.amount)), name })),
+      h('p', { class: 'muted' }, t('shopper.ref', { id: String(r.transactionId ?? r.id ?? '') })),
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'btn primary block', 'data-testid': 'again', onclick: () => go({ kind: 'scan' }) },
+      t('shopper.again'),
+    ),
+  ];
+
+  render();
+}
+
+function qrAmount(check: Json, bank: Json | null): number | null {
+  const fromBank = bank?.amount;
+  if (typeof fromBank === 'number' && fromBank > 0) return fromBank;
+  const decoded = (check.decoded ?? {}) as Json;
+  const n = Number(decoded.amount);
+  return decoded.amount && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function payeeName(check: Json, bank: Json | null): string {
+  const stall = check.stall as Json | null;
+  return String(stall?.vendorName ?? bank?.accountName ?? '');
+}

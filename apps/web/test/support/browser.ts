@@ -1,0 +1,62 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot } from '@marketqr/test-harness';
+
+/** Debian's Chromium (scripts/ensure-chromium.sh installs it); never a browser downloaded by Playwright. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTEFACTS = resolve(repoRoot, 'test-results/web');
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
+  mkdirSync(ARTEFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A phone: 390 × 844 CSS pixels, touch, Vietnamese locale and time zone. */
+export async function phone(browser: Browser): Promise<BrowserContext> {
+  const ctx = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  // Speech synthesis is recorded, not spoken: the test reads what would have been said.
+  await ctx.addInitScript(() => {
+    const w = window as unknown as { __spoken: { text: string; lang: string }[] };
+    w.__spoken = [];
+    if ('speechSynthesis' in window) {
+      window.speechSynthesis.speak = (u: SpeechSynthesisUtterance) => {
+        w.__spoken.push({ text: u.text, lang: u.lang });
+      };
+    }
+  });
+  return ctx;
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: resolve(ARTEFACTS, `${name}.png`), fullPage: true });
+}
+
+/** No horizontal scrolling at a phone's width. */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+export async function spoken(page: Page): Promise<{ text: string; lang: string }[]> {
+  return page.evaluate(() => (window as unknown as { __spoken: { text: string; lang: string }[] }).__spoken);
+}

@@ -1,0 +1,226 @@
+/**
+ * The web app in a real headless Chromium against the whole running system (bank simulator, five services, web
+ * server: each its own process) with the demo market seeded:
+ * - a vendor makes a dynamic QR on the keypad; a shopper picks its image, sees the genuine check and pays it through
+ *   the bank simulator; the vendor's live feed shows the payment and says it aloud in Vietnamese;
+ * - a fake QR gets the red warning;
+ * - the manager's dashboard shows the numbers market-insights answers, and the approval queue its pending stalls;
+ * - every page fits a phone (390 × 844): no horizontal scroll, the key buttons on screen;
+ * - the language switch is remembered.
+ * Screenshots are kept in test-results/web/.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { waitFor } from '@marketqr/test-harness';
+import { encodeVietQr } from '@marketqr/vietqr';
+import { formatPercent, formatVnd } from '../src/client/format';
+import { loadDashboard } from '../src/client/pages/manager';
+import { ARTEFACTS, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
+import { json, startStack, type Stack } from './support/stack';
+
+jest.setTimeout(180_000);
+
+let stack: Stack;
+let browser: Browser;
+let vendorCtx: BrowserContext;
+let vendor: Page;
+let managerToken: string;
+const VENDOR = { phone: '0914270000', pin: '246810', name: 'Nguyễn Thị Hoa', stall: 'A-01' };
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack(), launch()]);
+  managerToken = (
+    await json('POST', `${stack.urls.onboarding}/auth/login`, { username: 'bql.nenh', password: 'cho-nenh-2026' })
+  ).token;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function login(page: Page, role: 'vendor' | 'manager', username: string, password: string) {
+  await page.goto(`${stack.urls.web}/login?role=${role}`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(role === 'vendor' ? '**/vendor' : '**/manager');
+}
+
+test('the seed printed the demo logins', () => {
+  expect(stack.logins).toContain('manager: bql.nenh / cho-nenh-2026');
+  expect(stack.logins).toContain(`vendor:  ${VENDOR.phone} / PIN ${VENDOR.pin}`);
+});
+
+test('a shopper pays the vendor’s dynamic QR; the vendor’s feed shows it and says it in Vietnamese', async () => {
+  vendorCtx = await phone(browser);
+  vendor = await vendorCtx.newPage();
+  await login(vendor, 'vendor', VENDOR.phone, VENDOR.pin);
+  await vendor.getByText(`Sạp ${VENDOR.stall}`).first().waitFor();
+  await vendor.locator('.dot.live').waitFor({ timeout: 15_000 });
+  await shot(vendor, '01-vendor-keypad');
+
+  for (const key of ['5', '0', '000']) await vendor.click(`button[data-key="${key}"]`);
+  await expect(vendor.textContent('[data-testid=amount-display]')).resolves.toBe('50.000\u00a0₫');
+  await vendor.click('[data-testid=make-qr]');
+  const img = vendor.locator('[data-testid=qr-image]');
+  await img.waitFor();
+  await expect(vendor.textContent('[data-testid=qr-amount]')).resolves.toBe('50.000\u00a0₫');
+  await expect(vendor.textContent('[data-testid=qr-countdown]')).resolves.toMatch(/Hết hạn sau \d+:\d\d/);
+  await shot(vendor, '02-vendor-dynamic-qr');
+  const dataUrl = (await img.getAttribute('src'))!;
+  const png = resolve(ARTEFACTS, 'dynamic-qr.png');
+  writeFileSync(png, Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));
+
+  const shopperCtx = await phone(browser);
+  const shopper = await shopperCtx.newPage();
+  await shopper.goto(`${stack.urls.web}/shopper`);
+  await shot(shopper, '03-shopper-scan');
+  await shopper.setInputFiles('[data-testid=qr-file]', png);
+  const verdict = shopper.locator('[data-testid=verdict]');
+  await verdict.waitFor();
+  await expect(verdict.getAttribute('data-verdict')).resolves.toBe('GENUINE');
+  await expect(shopper.textContent('[data-testid=payee]')).resolves.toBe(VENDOR.name);
+  await shot(shopper, '04-shopper-confirm');
+  await shopper.click('[data-testid=pay]');
+  await shopper.locator('[data-testid=paid]').waitFor();
+  await expect(shopper.textContent('[data-testid=paid]')).resolves.toContain('50.000\u00a0₫');
+  await shot(shopper, '05-shopper-paid');
+
+  // shopper app → simulator → signed webhook → ledger → SSE through the web proxy → the vendor's phone
+  await waitFor(async () => (await spoken(vendor)).some((u) => u.text === 'Đã nhận năm mươi nghìn đồng'), {
+    timeoutMs: 30_000,
+    what: 'the vendor’s phone to announce the payment',
+  });
+  const said = (await spoken(vendor)).find((u) => u.text === 'Đã nhận năm mươi nghìn đồng')!;
+  expect(said.lang).toBe('vi-VN');
+  expect(said.text).toBe(said.text.normalize('NFC'));
+  await vendor.locator('.qr-paid').waitFor();
+  await shot(vendor, '06-vendor-paid');
+  await vendor.click('[data-testid=qr-close]');
+  await vendor.click('button[data-tab=feed]');
+  await expect(vendor.locator('[data-testid=payments] li').first().textContent()).resolves.toContain('50.000\u00a0₫');
+  await expect(vendor.textContent('[data-testid=today-amount]')).resolves.toBe('50.000\u00a0₫');
+  await shot(vendor, '07-vendor-feed');
+  // Said once, even though the list loaded with the page and the stream both know the payment.
+  expect((await spoken(vendor)).filter((u) => u.text.startsWith('Đã nhận')).length).toBe(1);
+  await shopperCtx.close();
+});
+
+test('a fake QR (an account that is none of the market’s stalls) gets the red warning', async () => {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  await page.goto(`${stack.urls.web}/shopper`);
+  const fake = encodeVietQr({ bin: '970436', accountNumber: '0123456789', merchantName: 'NGUYEN THI HOA' });
+  await page.click('details summary');
+  await page.fill('[data-testid=qr-text]', fake);
+  await page.click('[data-testid=check-text]');
+  const verdict = page.locator('[data-testid=verdict]');
+  await verdict.waitFor();
+  await expect(verdict.getAttribute('data-verdict')).resolves.toBe('UNKNOWN_ACCOUNT');
+  await expect(verdict.textContent()).resolves.toContain('CẢNH BÁO');
+  expect(await verdict.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(185, 28, 28)');
+  await expect(page.isDisabled('[data-testid=pay]')).resolves.toBe(true);
+  await shot(page, '08-shopper-fake');
+  await ctx.close();
+});
+
+test('the manager’s dashboard shows what market-insights answers; the approval queue lists the waiting stalls', async () => {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  // market-insights builds its read model from the events: wait until it has seen the seed and the payment.
+  const load = () => withFetchToken(managerToken, stack.urls.insights, () => loadDashboard('cho-nenh'));
+  await waitFor(
+    async () => {
+      const d = await load();
+      return d.activeStalls === 44 && (d.paymentsToday ?? 0) >= 1;
+    },
+    { timeoutMs: 60_000, what: 'market-insights to count the 44 active stalls and the payment' },
+  );
+  await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+  await page.locator('[data-testid=kpis]').waitFor();
+  // The same numbers, read from the service directly (same adapter, node's fetch with the manager's token).
+  const expected = await load();
+  const kpi = (id: string) => page.textContent(`[data-kpi=${id}] .kpi-value`);
+  await expect(kpi('active')).resolves.toBe(String(expected.activeStalls));
+  await expect(kpi('payments')).resolves.toBe(String(expected.paymentsToday));
+  await expect(kpi('amount')).resolves.toBe(formatVnd(expected.amountToday!));
+  await expect(kpi('adoption')).resolves.toBe(formatPercent(expected.adoptionRate!, 'vi'));
+  await expect(page.locator('svg.chart').count()).resolves.toBeGreaterThan(0);
+  await shot(page, '09-manager-dashboard');
+
+  await page.click('button[data-tab=approvals]');
+  const queue = page.locator('[data-testid=approval-queue]');
+  await queue.waitFor();
+  const text = await queue.textContent();
+  for (const code of ['A-12', 'B-10', 'C-07', 'E-09']) expect(text).toContain(code);
+  await expect(queue.locator('.card.warn').textContent()).resolves.toContain('Nguyễn Thị Lan Anh');
+  await shot(page, '10-manager-approvals');
+  expect(await horizontalOverflow(page)).toBe(0);
+
+  // Approving one takes it off the queue.
+  await queue.locator('[data-stall-id]').filter({ hasText: 'A-12' }).locator('[data-action=approve]').click();
+  await waitFor(async () => !(await queue.textContent())?.includes('A-12'), { what: 'A-12 to leave the queue' });
+  await ctx.close();
+});
+
+test('every page fits a phone: no horizontal scroll, the key buttons on screen', async () => {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  for (const [path, key] of [
+    ['/', '.choice'],
+    ['/login?role=vendor', 'button[type=submit]'],
+    ['/shopper', '[data-testid=scan]'],
+  ] as const) {
+    await page.goto(`${stack.urls.web}${path}`);
+    await page.locator(key).first().waitFor();
+    expect(await horizontalOverflow(page)).toBe(0);
+    expect(await page.locator(key).first().isVisible()).toBe(true);
+    const box = (await page.locator(key).first().boundingBox())!;
+    expect(box.height).toBeGreaterThanOrEqual(44);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+  }
+  await shot(page, '11-home');
+  // The vendor's page from the earlier test: the keypad and the tabs on one screen.
+  await vendor.click('button[data-tab=sell]');
+  expect(await horizontalOverflow(vendor)).toBe(0);
+  for (const sel of ['[data-testid=make-qr]', 'button[data-key="0"]', 'button[data-tab=feed]']) {
+    const box = (await vendor.locator(sel).boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    expect(box.height).toBeGreaterThanOrEqual(44);
+  }
+  await ctx.close();
+});
+
+test('the language switch changes every string and is remembered', async () => {
+  await vendor.click('[data-testid=lang-toggle]');
+  await expect(vendor.getAttribute('html', 'lang')).resolves.toBe('en');
+  await expect(vendor.textContent('[data-testid=make-qr]')).resolves.toBe('Make QR code');
+  await vendor.reload();
+  await vendor.locator('[data-testid=make-qr]').waitFor();
+  await expect(vendor.getAttribute('html', 'lang')).resolves.toBe('en');
+  await shot(vendor, '12-vendor-english');
+  await vendor.click('[data-testid=lang-toggle]');
+  await expect(vendor.getAttribute('html', 'lang')).resolves.toBe('vi');
+  await expect(vendor.textContent('[data-testid=make-qr]')).resolves.toBe('Tạo mã QR');
+  await vendorCtx.close();
+});
+
+/** Runs browser code that calls `/api/insights/…` in node, against the service, with the token. */
+async function withFetchToken<T>(token: string, insightsUrl: string, fn: () => Promise<T>): Promise<T> {
+  const realFetch = globalThis.fetch;
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.localStorage = {
+    getItem: () => JSON.stringify({ token, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user: {} }),
+    removeItem: () => undefined,
+  };
+  globalThis.fetch = ((url: string, init?: RequestInit) =>
+    realFetch(String(url).replace(/^\/api\/insights/, insightsUrl), init)) as typeof fetch;
+  try {
+    return await fn();
+  } finally {
+    globalThis.fetch = realFetch;
+    delete g.localStorage;
+  }
+}

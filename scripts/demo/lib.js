@@ -1,0 +1,60 @@
+// Shared by the demo scripts: where the services are, JSON over HTTP, and logging in.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { resolve } = require('node:path');
+
+const REPO = resolve(__dirname, '../..');
+const STATE = process.env.MARKETQR_STATE || resolve(REPO, '.run');
+const port = (name, fallback) => process.env[`${name}_PORT`] || fallback;
+
+const URLS = {
+  onboarding: process.env.MERCHANT_ONBOARDING_URL || `http://127.0.0.1:${port('MERCHANT_ONBOARDING', 4101)}`,
+  qr: process.env.QR_GENERATION_URL || `http://127.0.0.1:${port('QR_GENERATION', 4102)}`,
+  ledger: process.env.PAYMENT_LEDGER_URL || `http://127.0.0.1:${port('PAYMENT_LEDGER', 4103)}`,
+  bank: process.env.BANK_SIMULATOR_URL || `http://127.0.0.1:${port('BANK_SIMULATOR', 4199)}`,
+  web: process.env.WEB_URL || `http://127.0.0.1:${port('WEB', 4100)}`,
+};
+
+class HttpError extends Error {
+  constructor(status, body, what) {
+    super(`${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    this.status = status;
+    this.body = body;
+    this.code = body && body.error && body.error.code;
+  }
+}
+
+async function call(method, url, body, token) {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let data = text;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {}
+  if (!res.ok) throw new HttpError(res.status, data, `${method} ${url}`);
+  return data;
+}
+
+/** A secret from a `*_FILE` variable or `.run/secrets/<name>`, as stack.sh generates them. */
+function secret(envName, file) {
+  if (process.env[envName]) return process.env[envName];
+  const path = process.env[`${envName}_FILE`] || resolve(STATE, 'secrets', file);
+  return readFileSync(path, 'utf8').trim();
+}
+
+async function login(username, password) {
+  return (await call('POST', `${URLS.onboarding}/auth/login`, { username, password })).token;
+}
+
+const log = (...a) => console.log('[demo]', ...a);
+
+module.exports = { STATE, URLS, call, secret, login, log };

@@ -1,0 +1,283 @@
+import type { EventOfType } from '@marketqr/contracts';
+import { applyOnce } from '@marketqr/messaging';
+import { formatVnd, links, type AlertService } from '../alerts/alerts.service';
+import { payerHash } from '../domain/payer';
+import type { PaymentKind } from '../domain/stats';
+import { hourKey, localTime } from '../domain/time';
+import { insertOnce, type AdjustmentDoc, type PaymentFactDoc, type Store } from '../store/models';
+
+/** A payment as it is counted: the stall it is credited to, its paidAt bucket, its kind and payer. */
+interface Countable {
+  paymentId: string;
+  merchantId: string;
+  marketId: string;
+  amount: number;
+  day: string;
+  /** null only for a payment whose time is unknown (reallocated out of a suspense record this service never saw). */
+  hour: number | null;
+  kind: PaymentKind;
+  payerHash: string | null;
+}
+
+/** One payment's contribution to a stall-day document: sign 1 adds it, -1 takes it away. */
+function delta(p: Pick<Countable, 'amount' | 'hour' | 'kind' | 'payerHash'>, sign: 1 | -1) {
+  return {
+    count: sign,
+    value: sign * p.amount,
+    dynamicCount: p.kind === 'dynamic' ? sign : 0,
+    dynamicValue: p.kind === 'dynamic' ? sign * p.amount : 0,
+    staticCount: p.kind === 'static' ? sign : 0,
+    staticValue: p.kind === 'static' ? sign * p.amount : 0,
+    payerCount: p.payerHash ? sign : 0,
+    hours: p.hour === null ? {} : { [hourKey(p.hour)]: sign },
+    hourValues: p.hour === null ? {} : { [hourKey(p.hour)]: sign * p.amount },
+  };
+}
+
+/** The same contribution as a `$inc` (hour maps as dotted paths). */
+function increments(p: Pick<Countable, 'amount' | 'hour' | 'kind' | 'payerHash'>, sign: 1 | -1) {
+  const { hours, hourValues, ...flat } = delta(p, sign);
+  const inc: Record<string, number> = { ...flat };
+  for (const [k, v] of Object.entries(hours)) inc[`hours.${k}`] = v;
+  for (const [k, v] of Object.entries(hourValues)) inc[`hourValues.${k}`] = v;
+  return inc;
+}
+
+const stallDayId = (merchantId: string, day: string) => `${merchantId}|${day}`;
+
+/**
+ * Payments into the per-stall-day counters (`stall_days`), payer facts, suspense records and their alerts.
+ *
+ * What counts as a cashless payment: a payment credited to a stall (payment.confirmed, or payment.flagged with
+ * creditedTo "stall"), once per paymentId whatever events report it, bucketed by its paidAt in Asia/Ho_Chi_Minh,
+ * moved to the receiving stall when reallocated, counted for the stall a suspense payment is reallocated to, and
+ * removed again when reversed.
+ *
+ * Idempotency, against the consumer's own dedupe by eventId failing in the crash window between effect and marker:
+ * the `payment_facts` document (unique paymentId) says a payment was counted; the counter update is `applyOnce`
+ * keyed by the payment (`pay:<id>`, `rev:<id>`, `realloc:<id>`), and the fact is written after it, so a redelivery
+ * finds either no fact and an already-applied counter (skipped by applyOnce), or the fact.
+ */
+export class PaymentProjection {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      alerts: AlertService;
+      payerSalt: string;
+    },
+  ) {}
+
+  private get store() {
+    return this.deps.store;
+  }
+
+  /**
+   * Dynamic when the bank echoed an order code (only dynamic QRs carry one) or the QR it names was issued as dynamic;
+   * otherwise static (the printed poster, or a transfer typed by hand to the stall's account).
+   */
+  private async kindOf(orderCode: string | null, qrId: string | null): Promise<PaymentKind> {
+    if (orderCode) return 'dynamic';
+    if (!qrId) return 'static';
+    const qr = await this.store.qrKinds.findOne({ _id: qrId }, { projection: { kind: 1 } });
+    return qr?.kind === 'dynamic' ? 'dynamic' : 'static';
+  }
+
+  private async countable(d: {
+    paymentId: string;
+    merchantId: string;
+    marketId: string;
+    amount: number;
+    paidAt: string;
+    orderCode: string | null;
+    qrId: string | null;
+    payerName: string | null;
+  }): Promise<Countable> {
+    const { day, hour } = localTime(d.paidAt);
+    return {
+      paymentId: d.paymentId,
+      merchantId: d.merchantId,
+      marketId: d.marketId,
+      amount: d.amount,
+      day,
+      hour,
+      kind: await this.kindOf(d.orderCode, d.qrId),
+      payerHash: payerHash(this.deps.payerSalt, d.payerName),
+    };
+  }
+
+  /** Counts a payment for its stall unless it was counted already. */
+  private async count(p: Countable): Promise<boolean> {
+    if (await this.store.paymentFacts.findOne({ _id: p.paymentId }, { projection: { _id: 1 } })) return false;
+    await applyOnce(this.store.stallDays, {
+      filter: { _id: stallDayId(p.merchantId, p.day) },
+      update: {
+        $setOnInsert: { merchantId: p.merchantId, marketId: p.marketId, day: p.day },
+        $inc: increments(p, 1),
+      },
+      eventId: `pay:${p.paymentId}`,
+      upsert: true,
+    });
+    if (p.payerHash) {
+      await insertOnce(this.store.payerDays, {
+        _id: `${p.marketId}|${p.payerHash}|${p.day}`,
+        marketId: p.marketId,
+        payerHash: p.payerHash,
+        day: p.day,
+      });
+    }
+    const fact: PaymentFactDoc = {
+      _id: p.paymentId,
+      merchantId: p.merchantId,
+      marketId: p.marketId,
+      amount: p.amount,
+      day: p.day,
+      hour: p.hour,
+      kind: p.kind,
+      payerHash: p.payerHash,
+      countedAt: new Date(),
+    };
+    await insertOnce(this.store.paymentFacts, fact);
+    return true;
+  }
+
+  async confirmed(e: EventOfType<'payment.confirmed'>): Promise<void> {
+    const d = e.data;
+    await this.count(await this.countable(d));
+    // A payment held in suspense that was later confirmed to a stall: the suspense alert has nothing left to do.
+    if (await this.store.suspense.findOne({ _id: d.paymentId }, { projection: { _id: 1 } })) {
+      await this.recordResolution(d.paymentId, 'confirmed', d.merchantId, new Date(e.occurredAt));
+    }
+  }
+
+  async flagged(e: EventOfType<'payment.flagged'>): Promise<void> {
+    const d = e.data;
+    if (d.creditedTo === 'stall' && d.merchantId) {
+      // Underpaid, overpaid or late, but the vendor's money all the same: it counts like a confirmed payment.
+      await this.count(await this.countable({ ...d, merchantId: d.merchantId }));
+      return;
+    }
+    const { day, hour } = localTime(d.paidAt);
+    await insertOnce(this.store.suspense, {
+      _id: d.paymentId,
+      marketId: d.marketId,
+      merchantId: d.merchantId,
+      reason: d.reason,
+      amount: d.amount,
+      paidAt: new Date(d.paidAt),
+      day,
+      hour,
+      kind: await this.kindOf(d.orderCode, d.qrId),
+      payerHash: payerHash(this.deps.payerSalt, d.payerName),
+      flaggedAt: new Date(e.occurredAt),
+    });
+    // Events of one payment travel under different keys (market, then stall), so the way out may have been seen first.
+    const [resolved, counted] = await Promise.all([
+      this.store.resolutions.findOne({ _id: d.paymentId }, { projection: { _id: 1 } }),
+      this.store.paymentFacts.findOne({ _id: d.paymentId }, { projection: { _id: 1 } }),
+    ]);
+    if (resolved || counted) return;
+    await this.deps.alerts.raise({
+      key: `suspense:${d.paymentId}`,
+      kind: 'payment_in_suspense',
+      severity: 'medium',
+      marketId: d.marketId,
+      merchantId: d.merchantId,
+      title: `Khoản thanh toán ${formatVnd(d.amount)} chưa xác định được sạp nhận`,
+      details: {
+        paymentId: d.paymentId,
+        reason: d.reason,
+        amount: d.amount,
+        paidAt: d.paidAt,
+        bankTransactionId: d.bankTransactionId,
+        description: d.description,
+      },
+      link: links.suspense(d.paymentId),
+      at: new Date(e.occurredAt),
+    });
+  }
+
+  async reversed(e: EventOfType<'payment.reversed'>): Promise<void> {
+    const d = e.data;
+    await this.recordResolution(d.paymentId, 'reversed', d.merchantId, new Date(e.occurredAt));
+    const fact = await this.store.paymentFacts.findOne({ _id: d.paymentId });
+    if (!fact || fact.reversalId) return;
+    // Taken off the day it was counted on (past days' figures change), on the reversing stall: the event's key, so
+    // this partition is the only writer of that document.
+    await applyOnce(this.store.stallDays, {
+      filter: { _id: stallDayId(d.merchantId, fact.day) },
+      update: {
+        $setOnInsert: { merchantId: d.merchantId, marketId: d.marketId, day: fact.day },
+        $inc: increments(fact, -1),
+      },
+      eventId: `rev:${d.paymentId}`,
+      upsert: true,
+    });
+    await this.store.paymentFacts.updateOne({ _id: d.paymentId }, { $set: { reversalId: d.reversalId } });
+  }
+
+  async reallocated(e: EventOfType<'payment.reallocated'>): Promise<void> {
+    const d = e.data;
+    const at = new Date(e.occurredAt);
+    await this.recordResolution(d.paymentId, 'reallocated', d.toMerchantId, at);
+
+    const adjustmentId = `realloc:${d.reallocationId}`;
+    let moved = await this.store.adjustments.findOne({ _id: adjustmentId });
+    if (!moved) {
+      const fact = await this.store.paymentFacts.findOne({ _id: d.paymentId });
+      if (!fact) {
+        // Out of suspense (or a payment never counted): it becomes the receiving stall's, at its original time.
+        const held = await this.store.suspense.findOne({ _id: d.paymentId });
+        await this.count({
+          paymentId: d.paymentId,
+          merchantId: d.toMerchantId,
+          marketId: d.marketId,
+          amount: held?.amount ?? d.amount,
+          day: held?.day ?? d.businessDay,
+          hour: held?.hour ?? null,
+          kind: held?.kind ?? 'static',
+          payerHash: held?.payerHash ?? null,
+        });
+        return;
+      }
+      if (fact.merchantId === d.toMerchantId) return; // already where it is being moved to
+      // The giving stall's counters belong to its own partition: record the removal as a fact, added at query time.
+      const adjustment: AdjustmentDoc = {
+        _id: adjustmentId,
+        reallocationId: d.reallocationId,
+        paymentId: d.paymentId,
+        toMerchantId: d.toMerchantId,
+        merchantId: fact.merchantId,
+        marketId: fact.marketId,
+        day: fact.day,
+        amount: fact.amount,
+        hour: fact.hour,
+        kind: fact.kind,
+        payerHash: fact.payerHash,
+        ...delta(fact, -1),
+      };
+      await insertOnce(this.store.adjustments, adjustment);
+      moved = adjustment;
+    }
+    await applyOnce(this.store.stallDays, {
+      filter: { _id: stallDayId(d.toMerchantId, moved.day) },
+      update: {
+        $setOnInsert: { merchantId: d.toMerchantId, marketId: d.marketId, day: moved.day },
+        $inc: increments(moved, 1),
+      },
+      eventId: adjustmentId,
+      upsert: true,
+    });
+    await this.store.paymentFacts.updateOne({ _id: d.paymentId }, { $set: { merchantId: d.toMerchantId } });
+  }
+
+  /** Records how a flagged payment was dealt with, and clears its suspense alert. */
+  private async recordResolution(
+    paymentId: string,
+    how: 'reallocated' | 'reversed' | 'confirmed',
+    merchantId: string | null,
+    at: Date,
+  ): Promise<void> {
+    await insertOnce(this.store.resolutions, { _id: paymentId, how, merchantId, at });
+    await this.deps.alerts.resolve(`suspense:${paymentId}`, how, at);
+  }
+}

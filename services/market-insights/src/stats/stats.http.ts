@@ -1,0 +1,274 @@
+import { Router, type Request, type Response } from 'express';
+import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import type { AccessControl } from '../access';
+import { parsePeriod, PeriodError, type Period } from '../domain/period';
+import { dayCount, localTime } from '../domain/time';
+import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table';
+import type { Scope, StatsService } from './stats.service';
+
+const int = (name: string, description?: string): Column => ({ name, type: 'integer', description });
+const text = (name: string, description?: string, nullable = false): Column => ({
+  name,
+  type: 'string',
+  nullable,
+  description,
+});
+
+const PAYMENT_COLUMNS: Column[] = [
+  int(
+    'paymentCount',
+    'cashless payments credited to stalls, paidAt in the period (Asia/Ho_Chi_Minh), net of reversals',
+  ),
+  int('paymentValue', 'their total in đồng'),
+  {
+    name: 'averageTicket',
+    type: 'integer',
+    nullable: true,
+    description: 'paymentValue / paymentCount in đồng, rounded half up; null without payments',
+  },
+  int('dynamicCount', 'payments to a dynamic QR (an order code, or a QR issued as dynamic)'),
+  int('dynamicValue'),
+  int('staticCount', 'payments to the printed static QR (or to the stall account without an order code)'),
+  int('staticValue'),
+  {
+    name: 'dynamicShare',
+    type: 'number',
+    nullable: true,
+    description: 'dynamicCount / paymentCount, 4 decimals, rounded half up',
+  },
+];
+
+const ADOPTION_COLUMNS: Column[] = [
+  int('registered', 'stalls registered on or before the as-of day'),
+  int('active', 'stalls whose status at the end of the as-of day is active'),
+  int('withPrintedQr', 'stalls with an unrevoked static QR issued on or before the as-of day'),
+  int('withPayment7d', 'stalls with ≥ 1 payment in the 7 days ending on the as-of day'),
+  int('withPayment30d', 'stalls with ≥ 1 payment in the 30 days ending on the as-of day'),
+  int('activeWithPayment30d', 'active stalls among withPayment30d'),
+  {
+    name: 'adoptionRate',
+    type: 'number',
+    nullable: true,
+    description: 'activeWithPayment30d / active, 4 decimals, rounded half up; null without active stalls',
+  },
+  ...PAYMENT_COLUMNS,
+];
+
+const SETTLEMENT_COLUMNS: Column[] = [
+  text('day', 'business day of the settlement'),
+  int('batchedLines', 'lines in payout batches created for the day'),
+  int('batchedGross'),
+  int('batchedFee'),
+  int('batchedNet'),
+  int('paidLines', 'lines the bank confirmed paid (settlement.paid)'),
+  int('paidGross'),
+  int('paidFee', 'fees of the paid lines'),
+  int('paidCharges', 'market charges netted from the paid lines'),
+  int('paidNet', 'what reached the vendors'),
+  int('failedAttempts', 'payout attempts that failed (settlement.failed)'),
+];
+
+type Built = { rows: object[]; [extra: string]: unknown };
+
+interface Table {
+  name: string;
+  summary: string;
+  /** Columns at market level; at province level when `provinceColumns` is absent too. */
+  columns?: Column[];
+  provinceColumns?: Column[];
+  build: (stats: StatsService, scope: Scope, period: Period) => Promise<Built>;
+  /** Only at one level. */
+  only?: 'market' | 'province';
+  extraSchema?: Record<string, unknown>;
+}
+
+const TABLES: Table[] = [
+  {
+    name: 'adoption',
+    summary: 'Adoption: stalls registered, active, with a printed QR, paying in 7/30 days, adoption rate, payments',
+    columns: ADOPTION_COLUMNS,
+    build: (s, scope, p) => s.adoption(scope, p),
+  },
+  {
+    name: 'payments',
+    summary: 'Cashless payments per day of the period (count, value, average ticket, dynamic vs static)',
+    columns: [text('day'), ...PAYMENT_COLUMNS],
+    build: (s, scope, p) => s.payments(scope, p),
+    extraSchema: { totals: rowSchema(PAYMENT_COLUMNS) },
+  },
+  {
+    name: 'zones',
+    summary: 'Adoption and payments per zone (province: per market and zone)',
+    columns: [text('zone'), ...ADOPTION_COLUMNS],
+    provinceColumns: [text('marketId'), text('marketName', undefined, true), text('zone'), ...ADOPTION_COLUMNS],
+    build: (s, scope, p) => s.zones(scope, p),
+    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
+  },
+  {
+    name: 'categories',
+    summary: 'Adoption and payments per goods category',
+    columns: [text('category'), ...ADOPTION_COLUMNS],
+    build: (s, scope, p) => s.categories(scope, p),
+    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
+  },
+  {
+    name: 'markets',
+    summary: 'Adoption and payments per market of the province',
+    only: 'province',
+    columns: [text('marketId'), text('marketName', undefined, true), ...ADOPTION_COLUMNS],
+    build: (s, _scope, p) => s.markets(p),
+    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
+  },
+  {
+    name: 'stalls',
+    summary:
+      'Per stall: status, printed QR, paid in 7/30 days and last payment day as of the as-of day; payments in it',
+    only: 'market',
+    columns: [
+      text('merchantId'),
+      text('stallCode', undefined, true),
+      text('zone', undefined, true),
+      text('category', undefined, true),
+      text('status', 'status at the end of the as-of day (null before registration)', true),
+      text('registeredDay', undefined, true),
+      { name: 'hasPrintedQr', type: 'boolean' },
+      { name: 'paidIn7d', type: 'boolean' },
+      { name: 'paidIn30d', type: 'boolean' },
+      text('lastPaymentDay', 'last day with a payment within the 30 days ending on the as-of day', true),
+      ...PAYMENT_COLUMNS,
+    ],
+    build: (s, scope, p) => s.stalls(scope, p),
+  },
+  {
+    name: 'hours',
+    summary: 'Busiest hours: payments per hour of the day (0–23, Asia/Ho_Chi_Minh) over the period',
+    columns: [int('hour'), int('paymentCount'), int('paymentValue')],
+    build: (s, scope, p) => s.hours(scope, p),
+    extraSchema: { busiestHour: { type: ['integer', 'null'] } },
+  },
+  {
+    name: 'payers',
+    summary: 'New vs returning payers per day (payer = salted hash of the name the bank reports)',
+    columns: [
+      text('day'),
+      int('payers', 'distinct payers that day'),
+      int('newPayers', 'payers whose first payment in the scope was that day'),
+      int('returningPayers', 'payers who had paid in the scope on an earlier day'),
+      int('paymentsWithPayer', 'payments whose bank notification named the payer'),
+      int('paymentsWithoutPayer'),
+    ],
+    build: (s, scope, p) => s.payers(scope, p),
+  },
+  {
+    name: 'settlement',
+    summary: 'Settlement per business day: batched, paid (gross, fees, charges, net), failed attempts',
+    columns: SETTLEMENT_COLUMNS,
+    build: (s, scope, p) => s.settlement(scope, p),
+    extraSchema: { payableBalanceNow: { type: 'integer', description: "sum of the stalls' payable balances now" } },
+  },
+];
+
+const QUERY_HELP =
+  'Query: ?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?period=day|week|month&date=YYYY-MM-DD (default: today); ' +
+  '?format=csv or Accept: text/csv for CSV (UTF-8 with BOM, header row).';
+
+function docFor(t: Table, level: 'market' | 'province'): RouteDoc {
+  const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
+  return {
+    method: 'get',
+    path: level === 'market' ? `/markets/:marketId/stats/${t.name}` : `/province/stats/${t.name}`,
+    summary: `${t.summary}${level === 'province' ? ' — every market (admin)' : ''}. ${QUERY_HELP}`,
+    tags: ['statistics'],
+    auth: true,
+    responses: {
+      '200': {
+        description: 'the table',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['scope', 'period', 'rows'],
+              properties: {
+                scope: { type: 'object' },
+                period: {
+                  type: 'object',
+                  properties: {
+                    from: { type: 'string' },
+                    to: { type: 'string' },
+                    days: { type: 'integer' },
+                    asOf: { type: 'string', description: 'the day stall counts are taken at: to, or today if earlier' },
+                  },
+                },
+                rows: { type: 'array', items: rowSchema(columns) },
+                ...(t.extraSchema ?? {}),
+              },
+            },
+          },
+          'text/csv': { schema: { type: 'string', description: `columns: ${columns.map((c) => c.name).join(', ')}` } },
+        },
+      },
+      '400': { description: 'INSIGHTS.INVALID_PERIOD or INSIGHTS.INVALID_FORMAT' },
+      '403': { description: 'AUTH.FORBIDDEN: not this market (managers), or not an administrator (province)' },
+    },
+  };
+}
+
+export const statsRoutes: RouteDoc[] = [
+  ...TABLES.filter((t) => t.only !== 'province').map((t) => docFor(t, 'market')),
+  ...TABLES.filter((t) => t.only !== 'market').map((t) => docFor(t, 'province')),
+];
+
+export function statsRouter(deps: {
+  stats: StatsService;
+  access: AccessControl;
+  clock: () => Date;
+  maxRangeDays: number;
+}): Router {
+  const { stats, access } = deps;
+  const r = Router();
+
+  const period = (req: Request): Period => {
+    try {
+      return parsePeriod(req.query, localTime(deps.clock()).day, deps.maxRangeDays);
+    } catch (err) {
+      if (err instanceof PeriodError)
+        throw new AppError('INSIGHTS.INVALID_PERIOD', err.message, 400, { field: err.field });
+      throw err;
+    }
+  };
+
+  const serve = (t: Table, level: 'market' | 'province') => async (req: Request, res: Response) => {
+    let scope: Scope;
+    if (level === 'market') {
+      const marketId = String(req.params.marketId);
+      access.requireMarket(req, marketId);
+      scope = { level, marketId };
+    } else {
+      access.requireProvince(req);
+      scope = { level };
+    }
+    const p = period(req);
+    wantsCsv(req); // a bad ?format= fails before any work
+    const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
+    const [built, info] = await Promise.all([t.build(stats, scope, p), stats.scopeInfo(scope)]);
+    const { rows: raw, ...extra } = built;
+    const rows = raw.map((row) => pick(columns, row));
+    sendTable(req, res, {
+      filename: `${t.name}-${scope.level === 'market' ? scope.marketId : 'province'}-${p.from}_${p.to}`,
+      columns,
+      rows,
+      json: {
+        scope: info,
+        period: { from: p.from, to: p.to, days: dayCount(p.from, p.to), asOf: p.asOf ?? p.to },
+        rows,
+        ...extra,
+      },
+    });
+  };
+
+  for (const t of TABLES) {
+    if (t.only !== 'province') r.get(`/markets/:marketId/stats/${t.name}`, access.required, serve(t, 'market'));
+    if (t.only !== 'market') r.get(`/province/stats/${t.name}`, access.required, serve(t, 'province'));
+  }
+  return r;
+}

@@ -1,0 +1,608 @@
+/**
+ * market-insights end to end, against the real Kafka broker and the MongoDB-wire server: a scripted market's events
+ * go into the (prefixed) topics, the service runs in-process, and every statistics route must answer the numbers the
+ * script computes on its own (test/script.ts), in JSON and in CSV. Then the alerts with an injected clock,
+ * authorization, and redelivery straight into the projections.
+ */
+import type { Producer } from 'kafkajs';
+import mongoose, { type Connection } from 'mongoose';
+import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
+import { topicFor, type KnownEvent } from '@marketqr/contracts';
+import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
+import { runService } from '@marketqr/service-runtime';
+import { createLogger, type RunningService } from '@marketqr/service-kit';
+import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
+import { AlertService } from '../src/alerts/alerts.service';
+import { createProjections } from '../src/projections/insights.consumer';
+import { createDefinition } from '../src/service';
+import { registerStore } from '../src/store/models';
+import {
+  adoptionExpected,
+  at,
+  buildScript,
+  categoryOf,
+  hoursExpected,
+  KHAC,
+  NENH,
+  paymentCols,
+  payersExpected,
+  paymentsSeries,
+  STALLS,
+  stallsExpected,
+  TODAY,
+  type Script,
+} from './script';
+
+jest.setTimeout(60_000);
+
+const JWT_SECRET = 'market-insights-test-secret-at-least-32-chars';
+const SALT = 'market-insights-test-payer-salt';
+const prefix = `${uniqueName('mi')}.`;
+const dbName = uniqueName('test_insights');
+const logger = createLogger('market-insights', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+let now = new Date(at(TODAY, 5));
+let svc: RunningService;
+let base: string;
+let producer: Producer;
+let db: Connection;
+let script: Script;
+const tokens: Record<'admin' | 'nenh' | 'khac' | 'vendor', string> = { admin: '', nenh: '', khac: '', vendor: '' };
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function get(path: string, token: string | null = tokens.admin, accept?: string) {
+  const res = await fetch(`${base}${path}`, {
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(accept ? { accept } : {}) },
+  });
+  const type = res.headers.get('content-type') ?? '';
+  return {
+    status: res.status,
+    type,
+    disposition: res.headers.get('content-disposition'),
+    body: (type.includes('json') ? await res.json() : undefined) as Json,
+    // Response.text() would drop the byte order mark: decode keeping it, to see what Excel sees.
+    text: type.includes('csv') ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer()) : '',
+  };
+}
+
+async function post(path: string, token: string) {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+async function produce(events: KnownEvent[]) {
+  const byTopic = new Map<string, { key: string; value: string }[]>();
+  for (const e of events) {
+    const topic = prefix + topicFor(e.type, e.version).name;
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: e.aggregateId, value: JSON.stringify(e) }]);
+  }
+  for (const [topic, messages] of byTopic) await producer.send({ topic, messages });
+}
+
+const processed = () => db.collection('processed_events').countDocuments({ consumer: 'market-insights' });
+async function produceAndWait(events: KnownEvent[], expectedProcessed: number, what: string) {
+  await produce(events);
+  await waitFor(async () => (await processed()) >= expectedProcessed, { timeoutMs: 40_000, what });
+}
+
+beforeAll(async () => {
+  const { kafkaBrokers, mongoUrl } = testInfra();
+  script = buildScript();
+  svc = await runService(createDefinition({ clock: () => now }), {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      MONGO_URL: mongoUrl,
+      MONGO_DB: dbName,
+      KAFKA_TOPIC_PREFIX: prefix,
+      JWT_SECRET,
+      INSIGHTS_PAYER_SALT: SALT,
+      ALERT_EVAL_INTERVAL_MS: '100',
+      ALERT_PROFILE_TTL_MS: '0',
+      ALERT_HISTORY_DAYS: '14',
+      ALERT_USUAL_MIN_DAYS: '4',
+      ALERT_STOPPED_HOURS: '3',
+      INSIGHTS_CONSUMER_CONCURRENCY: '6',
+    },
+    logger,
+  });
+  await svc.ready;
+  base = `http://127.0.0.1:${svc.port}`;
+  db = await mongoose.createConnection(mongoUrl, { dbName }).asPromise();
+
+  const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET }, { issuer: true }));
+  tokens.admin = issuer.issue({ role: 'admin', sub: 'usr-admin' }).token;
+  tokens.nenh = issuer.issue({ role: 'market_manager', sub: 'usr-bql-nenh', marketId: NENH.id }).token;
+  tokens.khac = issuer.issue({ role: 'market_manager', sub: 'usr-bql-khac', marketId: KHAC.id }).token;
+  tokens.vendor = issuer.issue({ role: 'vendor', sub: 'usr-st-01', merchantId: 'st-01', marketId: NENH.id }).token;
+
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'insights-test', logger });
+  producer = createIdempotentProducer(kafka);
+  await producer.connect();
+
+  // Phases: what the service must have handled before the next phase's events make sense (see script.ts).
+  const distinct = (events: KnownEvent[]) => new Set(events.map((e) => e.eventId)).size;
+  const p1 = distinct(script.phase1);
+  await produceAndWait(script.phase1, p1, 'merchant and QR events handled');
+  const p2 = distinct([...script.phase1, ...script.phase2]);
+  await produceAndWait(script.phase2, p2, 'payments, settlement and ledger events handled');
+  await produceAndWait(script.phase3, script.distinctEventIds, 'reallocations, reversal and redeliveries handled');
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await svc?.stop();
+  await db?.dropDatabase().catch(() => undefined);
+  await db?.close();
+});
+
+const nenhStalls = STALLS.filter((s) => s.market.id === NENH.id);
+const nenhPayments = () => script.payments.filter((p) => p.market === NENH.id);
+
+/** Parses the CSV this service writes (RFC 4180, BOM, CRLF). */
+function parseCsv(text: string): string[][] {
+  expect(text.charCodeAt(0)).toBe(0xfeff);
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const body = text.slice(1);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quoted) {
+      if (c === '"' && body[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && body[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  return rows;
+}
+
+/** The CSV of a route equals its JSON rows: same columns in the same order, same values. */
+async function expectCsvMatchesJson(path: string, jsonRows: Json[]) {
+  const sep = path.includes('?') ? '&' : '?';
+  for (const res of [await get(`${path}${sep}format=csv`), await get(path, tokens.admin, 'text/csv')]) {
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('text/csv; charset=utf-8');
+    expect(res.disposition).toMatch(/^attachment; filename=".+\.csv"$/);
+    const [header, ...rows] = parseCsv(res.text);
+    expect(header).toEqual(Object.keys(jsonRows[0]!));
+    expect(rows).toEqual(jsonRows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v)))));
+  }
+}
+
+describe('statistics equal the scripted market', () => {
+  const range = 'from=2025-03-01&to=2025-03-15';
+
+  test.each([
+    ['period=day&date=2025-03-15', '2025-03-15', '2025-03-15'],
+    ['period=day&date=2025-03-04', '2025-03-04', '2025-03-04'],
+    ['period=week&date=2025-03-12', '2025-03-10', '2025-03-16'],
+    ['period=month&date=2025-03-01', '2025-03-01', '2025-03-31'],
+    ['from=2025-03-01&to=2025-03-09', '2025-03-01', '2025-03-09'],
+    ['', TODAY, TODAY],
+  ])('adoption (%s)', async (query, from, to) => {
+    const res = await get(`/markets/${NENH.id}/stats/adoption?${query}`, tokens.nenh);
+    expect(res.status).toBe(200);
+    expect(res.body.scope).toEqual({ level: 'market', marketId: NENH.id, marketName: NENH.name });
+    expect(res.body.period).toEqual({ from, to, days: expect.any(Number), asOf: to > TODAY ? TODAY : to });
+    expect(res.body.rows).toEqual([adoptionExpected(nenhStalls, nenhPayments(), from, to)]);
+  });
+
+  test('adoption as of today, spelled out', async () => {
+    const [row] = (await get(`/markets/${NENH.id}/stats/adoption?period=day&date=${TODAY}`)).body.rows;
+    // 10 registered; st-09 pending and st-10 suspended are not active; st-04's poster was revoked, st-08/09 never had
+    // one; st-06 last paid on the 5th (and the suspense payment of the 14th reallocated to it), st-08 never.
+    expect(row).toMatchObject({ registered: 10, active: 8, withPrintedQr: 7 });
+    expect(row.activeWithPayment30d).toBe(7);
+    expect(row.adoptionRate).toBe(0.875);
+  });
+
+  test('payments per day, with totals; dynamic share and average ticket', async () => {
+    const res = await get(`/markets/${NENH.id}/stats/payments?${range}`);
+    expect(res.body.rows).toEqual(paymentsSeries(nenhPayments(), '2025-03-01', '2025-03-15'));
+    expect(res.body.totals).toEqual(paymentCols(nenhPayments()));
+    // The redelivered events, the underpaid-then-confirmed payment and the reversal each count once (or not at all).
+    expect(res.body.totals.paymentCount).toBe(nenhPayments().length);
+    expect(res.body.totals.dynamicCount).toBeGreaterThan(0);
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/payments?${range}`, res.body.rows);
+  });
+
+  test.each([
+    ['from=2025-03-01&to=2025-03-15', '2025-03-01', '2025-03-15'],
+    ['period=day&date=2025-03-12', '2025-03-12', '2025-03-12'],
+  ])('zones and categories (%s)', async (query, from, to) => {
+    const zones = await get(`/markets/${NENH.id}/stats/zones?${query}`);
+    expect(zones.body.rows).toEqual(
+      ['Khu A', 'Khu B – Thịt cá'].map((zone) => ({
+        zone,
+        ...adoptionExpected(
+          nenhStalls.filter((s) => s.zone === zone),
+          nenhPayments(),
+          from,
+          to,
+        ),
+      })),
+    );
+    expect(zones.body.totals).toEqual(adoptionExpected(nenhStalls, nenhPayments(), from, to));
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/zones?${query}`, zones.body.rows);
+
+    const categories = await get(`/markets/${NENH.id}/stats/categories?${query}`);
+    const names = [...new Set(nenhStalls.map(categoryOf))].sort();
+    expect(categories.body.rows).toEqual(
+      names.map((category) => ({
+        category,
+        ...adoptionExpected(
+          nenhStalls.filter((s) => categoryOf(s) === category),
+          nenhPayments(),
+          from,
+          to,
+        ),
+      })),
+    );
+    expect(categories.body.rows.map((r: Json) => r.category)).not.toContain('prepared_food'); // st-08 moved
+  });
+
+  test.each([
+    ['2025-03-01', '2025-03-15'],
+    ['2025-03-04', '2025-03-04'],
+    ['2025-03-10', '2025-03-16'],
+  ])('per stall %s … %s', async (from, to) => {
+    const res = await get(`/markets/${NENH.id}/stats/stalls?from=${from}&to=${to}`, tokens.nenh);
+    expect(res.body.rows).toEqual(stallsExpected(nenhStalls, nenhPayments(), from, to));
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/stalls?from=${from}&to=${to}`, res.body.rows);
+  });
+
+  test('busiest hours, bucketed in Asia/Ho_Chi_Minh from paidAt', async () => {
+    const res = await get(`/markets/${NENH.id}/stats/hours?${range}`);
+    const expected = hoursExpected(nenhPayments(), '2025-03-01', '2025-03-15');
+    expect(res.body.rows).toEqual(expected);
+    const max = Math.max(...expected.map((h) => h.paymentCount));
+    expect(res.body.busiestHour).toBe(expected.find((h) => h.paymentCount === max)!.hour);
+    // The payment made at 00:30 on the 14th (17:30Z on the 13th) is in hour 0 of the 14th.
+    const day = await get(`/markets/${NENH.id}/stats/hours?period=day&date=2025-03-14`);
+    expect(day.body.rows[0]).toEqual(hoursExpected(nenhPayments(), '2025-03-14', '2025-03-14')[0]);
+    expect(day.body.rows[0].paymentCount).toBeGreaterThanOrEqual(1);
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/hours?${range}`, res.body.rows);
+  });
+
+  test.each([
+    ['2025-03-08', '2025-03-15'],
+    ['2025-03-01', '2025-03-15'],
+  ])('new vs returning payers %s … %s', async (from, to) => {
+    const res = await get(`/markets/${NENH.id}/stats/payers?from=${from}&to=${to}`);
+    const facts = script.payerFacts.filter((f) => f.market === NENH.id);
+    const expected = payersExpected(facts, nenhPayments(), from, to);
+    expect(res.body.rows).toEqual(expected.rows);
+    expect(res.body.totals).toEqual(expected.totals);
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/payers?from=${from}&to=${to}`, res.body.rows);
+  });
+
+  test('settlement totals and fees, payable balance from the ledger', async () => {
+    const res = await get(`/markets/${NENH.id}/stats/settlement?from=2025-03-13&to=2025-03-15`);
+    const zero = {
+      batchedLines: 0,
+      batchedGross: 0,
+      batchedFee: 0,
+      batchedNet: 0,
+      paidLines: 0,
+      paidGross: 0,
+      paidFee: 0,
+      paidCharges: 0,
+      paidNet: 0,
+      failedAttempts: 0,
+    };
+    const day14 = {
+      batchedLines: 4,
+      batchedGross: 1_100_000,
+      batchedFee: 5_500,
+      batchedNet: 1_094_500,
+      paidLines: 3,
+      paidGross: 1_000_000,
+      paidFee: 5_000,
+      paidCharges: 20_000,
+      paidNet: 497_500 + 278_500 + 199_000,
+      failedAttempts: 3,
+    };
+    expect(res.body.rows).toEqual([
+      { day: '2025-03-13', ...zero },
+      { day: '2025-03-14', ...day14 },
+      { day: '2025-03-15', ...zero },
+    ]);
+    expect(res.body.totals).toEqual(day14);
+    expect(res.body.payableBalanceNow).toBe(120_000 + 80_000);
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/settlement?from=2025-03-13&to=2025-03-15`, res.body.rows);
+  });
+
+  test('province: every market, payers counted once across markets', async () => {
+    const adoption = await get(`/province/stats/adoption?${range}`);
+    expect(adoption.body.scope).toEqual({ level: 'province', markets: 2 });
+    expect(adoption.body.rows).toEqual([adoptionExpected(STALLS, script.payments, '2025-03-01', '2025-03-15')]);
+
+    const markets = await get(`/province/stats/markets?${range}`);
+    expect(markets.body.rows).toEqual(
+      [NENH, KHAC]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((m) => ({
+          marketId: m.id,
+          marketName: m.name,
+          ...adoptionExpected(
+            STALLS.filter((s) => s.market.id === m.id),
+            script.payments,
+            '2025-03-01',
+            '2025-03-15',
+          ),
+        })),
+    );
+    await expectCsvMatchesJson(`/province/stats/markets?${range}`, markets.body.rows);
+
+    const payers = await get(`/province/stats/payers?from=2025-03-14&to=2025-03-15`);
+    const expected = payersExpected(script.payerFacts, script.payments, '2025-03-14', '2025-03-15');
+    expect(payers.body.totals).toEqual(expected.totals);
+    expect(payers.body.rows).toEqual(expected.rows);
+
+    const payments = await get(`/province/stats/payments?${range}`);
+    expect(payments.body.totals).toEqual(paymentCols(script.payments));
+
+    const zones = await get(`/province/stats/zones?${range}`);
+    expect(zones.body.rows.map((r: Json) => [r.marketId, r.zone])).toEqual([
+      [KHAC.id, 'Khu C'],
+      [NENH.id, 'Khu A'],
+      [NENH.id, 'Khu B – Thịt cá'],
+    ]);
+  });
+
+  test('CSV keeps Vietnamese intact and defaults to JSON otherwise', async () => {
+    const csv = await get(`/markets/${NENH.id}/stats/zones?${range}&format=csv`);
+    expect(Buffer.from(csv.text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.text).toContain('Khu B – Thịt cá');
+    expect((await get(`/markets/${NENH.id}/stats/zones?${range}`, tokens.admin, '*/*')).type).toMatch(/json/);
+  });
+
+  test('bad periods and formats are refused with a stable code', async () => {
+    for (const [query, field] of [
+      ['from=2025-03-05&to=2025-03-01', 'from'],
+      ['period=year', 'period'],
+      ['from=2025-02-30&to=2025-03-01', 'from'],
+      ['from=2020-01-01&to=2025-03-01', 'to'],
+    ]) {
+      const res = await get(`/markets/${NENH.id}/stats/payments?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'INSIGHTS.INVALID_PERIOD', details: { field } });
+    }
+    const format = await get(`/markets/${NENH.id}/stats/payments?format=xlsx`);
+    expect(format.body.error.code).toBe('INSIGHTS.INVALID_FORMAT');
+  });
+});
+
+describe('alerts', () => {
+  const alertsOf = async (query: string, token = tokens.nenh) =>
+    (await get(`/markets/${NENH.id}/alerts?${query}&pageSize=100`, token)).body.items as Json[];
+
+  test('payments stop during usual hours: raised with the injected clock, acknowledged, resolved when they resume', async () => {
+    // 05:00: no usual hour has passed yet today.
+    expect(await alertsOf('kind=payments_stopped')).toEqual([]);
+
+    now = new Date(at(TODAY, 10, 30));
+    // st-01 was paid at 6, 7, 8, 9 every day for two weeks; today only at 6. st-02 likewise, but paid at 8 and 9.
+    const raised = await waitFor(
+      async () => (await alertsOf('kind=payments_stopped&status=open')).find((a) => a.merchantId === 'st-01'),
+      { what: 'stopped-payments alert for st-01' },
+    );
+    expect(raised).toMatchObject({
+      kind: 'payments_stopped',
+      severity: 'high',
+      status: 'open',
+      marketId: NENH.id,
+      stallCode: 'A-01',
+      zone: 'Khu A',
+      link: '/manager/stalls/st-01',
+      raisedAt: now.toISOString(),
+      details: { day: TODAY, usualHours: [6, 7, 8, 9], silentHours: [7, 8, 9], startHour: 7 },
+    });
+    expect((await alertsOf('kind=payments_stopped')).some((a) => a.merchantId === 'st-02')).toBe(false);
+
+    const ack = await post(`/alerts/${raised.id}/acknowledge`, tokens.nenh);
+    expect(ack.status).toBe(200);
+    expect(ack.body.alert).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'usr-bql-nenh' });
+    expect((await post(`/alerts/${raised.id}/acknowledge`, tokens.nenh)).body.alert.status).toBe('acknowledged');
+
+    await produce([script.resumePayment()]);
+    now = new Date(at(TODAY, 10, 45));
+    const resolved = await waitFor(
+      async () =>
+        (await get(`/alerts/${raised.id}`, tokens.nenh)).body.alert.status === 'resolved' &&
+        (await get(`/alerts/${raised.id}`, tokens.nenh)).body.alert,
+      { what: 'the alert resolved once payments resumed' },
+    );
+    expect(resolved).toMatchObject({ resolution: 'payments_resumed', acknowledgedBy: 'usr-bql-nenh' });
+    const late = await post(`/alerts/${raised.id}/acknowledge`, tokens.nenh);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('INSIGHTS.ALERT_RESOLVED');
+  });
+
+  test('suspense payments: open until reallocated', async () => {
+    const suspense = await alertsOf('kind=payment_in_suspense');
+    const byPayment = new Map(suspense.map((a) => [a.details.paymentId, a]));
+    expect(byPayment.get('pay-susp-1')).toMatchObject({ status: 'resolved', resolution: 'reallocated' });
+    expect(byPayment.get('pay-susp-2')).toMatchObject({
+      status: 'open',
+      severity: 'medium',
+      link: '/manager/suspense/pay-susp-2',
+      details: { amount: 30_000, reason: 'unmatched' },
+    });
+    expect(byPayment.get('pay-susp-2')!.title).toContain('30.000 đ');
+  });
+
+  test('settlement lines needing attention: non-retryable failures, resolved once paid', async () => {
+    const lines = new Map((await alertsOf('kind=settlement_failed')).map((a) => [a.details.settlementLineId, a]));
+    expect(lines.get('sl-st-05-0314')).toMatchObject({
+      status: 'resolved',
+      resolution: 'line_paid',
+      merchantId: 'st-05',
+    });
+    expect(lines.get('sl-st-06-0314')).toMatchObject({
+      status: 'open',
+      link: '/manager/settlement-lines/sl-st-06-0314',
+      details: { reasonCode: 'account_closed', retryable: false },
+    });
+    // A first retryable failure is the bank's business, not a manager's.
+    expect(lines.has('sl-st-02-0314')).toBe(false);
+  });
+
+  test('lists by status, for the province too, and as CSV', async () => {
+    const open = await alertsOf('status=open');
+    expect(open.every((a) => a.status === 'open')).toBe(true);
+    expect((await alertsOf('status=unresolved')).length).toBeGreaterThanOrEqual(open.length);
+    const province = await get('/province/alerts?status=resolved&pageSize=100');
+    expect(province.body.items.map((a: Json) => a.resolution)).toEqual(
+      expect.arrayContaining(['payments_resumed', 'reallocated', 'line_paid']),
+    );
+    const all = await get(`/markets/${NENH.id}/alerts?pageSize=100`, tokens.nenh);
+    expect(all.body.total).toBe(all.body.items.length);
+    await expectCsvMatchesJson(
+      `/markets/${NENH.id}/alerts`,
+      all.body.items.map((a: Json) => ({ ...a, details: JSON.stringify(a.details) })),
+    );
+    expect((await get(`/markets/${NENH.id}/alerts?status=closed`, tokens.nenh)).body.error.code).toBe(
+      'INSIGHTS.INVALID_QUERY',
+    );
+  });
+});
+
+describe('authorization', () => {
+  test('managers see their own market only; the province is for admins; vendors see none', async () => {
+    const forbidden = [
+      [`/markets/${NENH.id}/stats/adoption`, tokens.khac],
+      [`/markets/${NENH.id}/stats/payments?format=csv`, tokens.khac],
+      [`/markets/${NENH.id}/alerts`, tokens.khac],
+      ['/province/stats/adoption', tokens.nenh],
+      ['/province/alerts', tokens.nenh],
+      [`/markets/${NENH.id}/stats/zones`, tokens.vendor],
+    ] as const;
+    for (const [path, token] of forbidden) {
+      const res = await get(path, token);
+      expect({ path, status: res.status, code: res.body?.error?.code }).toEqual({
+        path,
+        status: 403,
+        code: 'AUTH.FORBIDDEN',
+      });
+    }
+    expect((await get(`/markets/${NENH.id}/stats/adoption`, null)).status).toBe(401);
+    expect((await get(`/markets/${KHAC.id}/stats/adoption`, tokens.khac)).status).toBe(200);
+
+    const [alert] = await (async () =>
+      (await get(`/markets/${NENH.id}/alerts?status=open`, tokens.nenh)).body.items as Json[])();
+    expect((await post(`/alerts/${alert!.id}/acknowledge`, tokens.khac)).status).toBe(403);
+    expect((await get(`/alerts/${alert!.id}`, tokens.khac)).status).toBe(403);
+    expect((await post('/alerts/al_000000000000000000000000/acknowledge', tokens.admin)).body.error.code).toBe(
+      'INSIGHTS.ALERT_NOT_FOUND',
+    );
+  });
+});
+
+describe('redelivery straight into the projections', () => {
+  test('handling every payment, settlement and merchant event again changes nothing', async () => {
+    const store = registerStore(db);
+    const alerts = new AlertService(store);
+    const p = createProjections({ store, alerts, payerSalt: SALT, settlementAlertFromAttempt: 3 });
+    const snapshot = async () => {
+      const out: Record<string, unknown[]> = {};
+      for (const name of [
+        'stall_days',
+        'stall_day_adjustments',
+        'payer_days',
+        'payment_facts',
+        'settlement_days',
+        'market_settlement_days',
+        'stalls',
+        'stall_qrs',
+      ]) {
+        out[name] = await db
+          .collection(name)
+          .find({}, { projection: { appliedEventIds: 0, countedAt: 0 } })
+          .sort({ _id: 1 })
+          .toArray();
+      }
+      return out;
+    };
+    const before = await snapshot();
+    // As the consumer would after a crash between effect and marker: the same events, handled again, in order.
+    const replay = [...script.phase1, ...script.phase2, ...script.phase3];
+    for (const e of replay) {
+      switch (e.type) {
+        case 'payment.confirmed':
+          await p.payments.confirmed(e);
+          break;
+        case 'payment.flagged':
+          await p.payments.flagged(e);
+          break;
+        case 'payment.reversed':
+          await p.payments.reversed(e);
+          break;
+        case 'payment.reallocated':
+          await p.payments.reallocated(e);
+          break;
+        case 'settlement.batch-created':
+          await p.settlement.batchCreated(e);
+          break;
+        case 'settlement.paid':
+          await p.settlement.paid(e);
+          break;
+        case 'qr.issued':
+          await p.qrs.issued(e);
+          break;
+        case 'merchant.activated':
+        case 'merchant.registered':
+          await p.merchants.apply(e);
+          break;
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+
+    // The crash window: the counters were updated but the process died before the payment's fact was written.
+    // The redelivered event finds no fact; the counter update is refused by applyOnce, and the fact is written.
+    const victim = script.phase2.find((e) => e.type === 'payment.confirmed' && e.data.paymentId === 'pay-0003')!;
+    await db.collection('payment_facts').deleteOne({ _id: 'pay-0003' as never });
+    if (victim.type === 'payment.confirmed') await p.payments.confirmed(victim);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+test('every route is in the OpenAPI document', async () => {
+  const doc = (await get('/openapi.json', null)).body;
+  for (const path of [
+    '/markets/{marketId}/stats/adoption',
+    '/markets/{marketId}/stats/payments',
+    '/markets/{marketId}/stats/zones',
+    '/markets/{marketId}/stats/categories',
+    '/markets/{marketId}/stats/hours',
+    '/markets/{marketId}/stats/payers',
+    '/markets/{marketId}/stats/settlement',
+    '/markets/{marketId}/stats/stalls',
+    '/province/stats/adoption',
+    '/province/stats/markets',
+    '/markets/{marketId}/alerts',
+    '/province/alerts',
+    '/alerts/{alertId}/acknowledge',
+  ])
+    expect(Object.keys(doc.paths)).toContain(path);
+  expect(doc.paths['/markets/{marketId}/stats/payments'].get.responses['200'].content['text/csv']).toBeDefined();
+});

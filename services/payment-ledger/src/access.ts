@@ -1,0 +1,59 @@
+import type { Request, RequestHandler } from 'express';
+import {
+  authenticate,
+  canAccessMarket,
+  canAccessStall,
+  forbidden,
+  principalOf,
+  type Principal,
+  type TokenVerifier,
+} from '@marketqr/auth';
+import type { Projections } from './matching/projections';
+
+export interface Actor {
+  userId: string;
+  role: Principal['role'];
+}
+
+/** The auth checks payment-ledger's routes need, over @marketqr/auth, in one place. */
+export interface AccessControl {
+  required: RequestHandler;
+  actor: (req: Request) => Actor;
+  principal: (req: Request) => Principal;
+  /** The stall's vendor, a manager of its market, an admin (or a service). The market comes from the projection. */
+  requireStall: (req: Request, merchantId: string) => Promise<{ marketId: string | null }>;
+  requireMarket: (req: Request, marketId: string) => void;
+  /** Corrections: a manager of the market, or an admin. Vendors never correct the ledger. */
+  requireManagerOf: (req: Request, marketId: string | null) => void;
+  requireAdmin: (req: Request) => void;
+}
+
+export function accessControl(verifier: TokenVerifier, projections: Projections): AccessControl {
+  return {
+    required: authenticate(verifier),
+    actor: (req) => {
+      const p = principalOf(req);
+      return { userId: p.sub, role: p.role };
+    },
+    principal: (req) => principalOf(req),
+    requireStall: async (req, merchantId) => {
+      const p = principalOf(req);
+      // Only a manager needs the stall's market; a stall we never heard of has none, and a manager is refused.
+      const marketId = p.role === 'market_manager' ? ((await projections.stall(merchantId))?.marketId ?? null) : null;
+      if (!canAccessStall(p, { merchantId, marketId })) throw forbidden('not allowed for this stall');
+      return { marketId };
+    },
+    requireMarket: (req, marketId) => {
+      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
+    },
+    requireManagerOf: (req, marketId) => {
+      const p = principalOf(req);
+      if (p.role === 'admin') return;
+      if (p.role === 'market_manager' && marketId && p.marketId === marketId) return;
+      throw forbidden(marketId ? 'only a manager of this market or an admin may do this' : 'only an admin may do this');
+    },
+    requireAdmin: (req) => {
+      if (principalOf(req).role !== 'admin') throw forbidden('only an admin may do this');
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { authConfigShape } from '@marketqr/auth';
+import { ConfigError } from '@marketqr/service-kit';
+
+/** The order codes qr-generation prints (`MQ` + 8 symbols of its unambiguous alphabet). */
+export const DEFAULT_ORDER_CODE_PATTERN = 'MQ[23456789ABCDEFGHJKMNPQRSTVWXYZ]{8}';
+
+/**
+ * payment-ledger's own settings, on top of the shared ones (service-runtime) and auth's (JWT_*).
+ * Secrets may come from `NAME_FILE` (loadConfig reads the file).
+ */
+export const configShape = {
+  ...authConfigShape,
+  /** HMAC secret the bank simulator signs `POST /webhooks/bank-sim` with. Required outside development and test. */
+  WEBHOOK_SECRET_BANKSIM: z.string().min(16, 'at least 16 characters').optional(),
+  /** SePay's webhook HMAC key. Required outside development and test. */
+  WEBHOOK_SECRET_SEPAY: z.string().min(16, 'at least 16 characters').optional(),
+  /** Casso's webhook checksum key. Required outside development and test. */
+  WEBHOOK_SECRET_CASSO: z.string().min(16, 'at least 16 characters').optional(),
+  /** A signed timestamp further than this from our clock is refused (replays, badly skewed senders). */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
+  /** Larger webhook bodies get 413 before anything is verified or stored. */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
+  /**
+   * The markets' collection accounts: `accountNumber=marketId` pairs, comma-separated (`2150001234=cho-nenh`).
+   * Merchant events carry stalls' virtual accounts but not their market's collection account, so a transfer to the
+   * collection account itself (no virtual account) can only be tied to its market through this list or through what
+   * the service has learned from earlier matched payments.
+   */
+  COLLECTION_ACCOUNTS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out = new Map<string, string>();
+      for (const pair of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const m = /^([0-9A-Za-z]{1,19})=([^\s=]{1,128})$/.exec(pair);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `expected accountNumber=marketId, got "${pair}"` });
+          continue;
+        }
+        out.set(m[1]!, m[2]!);
+      }
+      return out;
+    }),
+  /**
+   * How long a notification naming an order code or virtual account we do not know yet waits for the qr/merchant
+   * event that would explain it, before it is posted without it (to the stall by virtual account, or to suspense).
+   */
+  MATCH_HOLD_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+  /** What an order code looks like inside a transfer description (a regular expression, matched case-insensitively). */
+  ORDER_CODE_PATTERN: z
+    .string()
+    .default(DEFAULT_ORDER_CODE_PATTERN)
+    .refine((p) => {
+      try {
+        new RegExp(p, 'gi');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression'),
+  /** How often the inbox processor looks for notifications nobody has posted yet (other replicas', crashed work). */
+  INBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /**
+   * A new notification is left to the replica that stored it for this long before any replica's poller takes it,
+   * so replicas do not race each other for fresh work (a race would be harmless, only wasted).
+   */
+  INBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+  /** Notifications matched and posted at the same time by one process. */
+  PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** How often entries whose postings were interrupted (a crash) are looked for and completed. */
+  LEDGER_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** An entry still marked in progress after this long belongs to a writer that died: complete it. */
+  LEDGER_PENDING_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** How often a live stream checks the store for payments posted by other replicas. */
+  SSE_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+  /** Comment lines that keep proxies and phones from closing an idle stream. */
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+};
+
+export type LedgerConfig = { [K in keyof typeof configShape]: z.output<(typeof configShape)[K]> };
+
+export type Provider = 'bank-sim' | 'sepay' | 'casso';
+
+/** Known to everyone on purpose: it only ever signs notifications on a developer's machine or in tests. */
+export const DEVELOPMENT_WEBHOOK_SECRET = 'marketqr-development-webhook-secret';
+
+/**
+ * Each provider's secret. Outside development and test a missing one stops the service at start (an unsigned
+ * webhook endpoint would let anyone credit any stall); in those two, the well-known development secret stands in.
+ */
+export function webhookSecrets(config: {
+  NODE_ENV: LedgerConfig['NODE_ENV'];
+  WEBHOOK_SECRET_BANKSIM?: string;
+  WEBHOOK_SECRET_SEPAY?: string;
+  WEBHOOK_SECRET_CASSO?: string;
+}): { secrets: Record<Provider, string>; defaulted: Provider[] } {
+  const lenient = config.NODE_ENV === 'development' || config.NODE_ENV === 'test';
+  const given: Record<Provider, [string, string | undefined]> = {
+    'bank-sim': ['WEBHOOK_SECRET_BANKSIM', config.WEBHOOK_SECRET_BANKSIM],
+    sepay: ['WEBHOOK_SECRET_SEPAY', config.WEBHOOK_SECRET_SEPAY],
+    casso: ['WEBHOOK_SECRET_CASSO', config.WEBHOOK_SECRET_CASSO],
+  };
+  const problems: string[] = [];
+  const defaulted: Provider[] = [];
+  const secrets = {} as Record<Provider, string>;
+  for (const [provider, [name, value]] of Object.entries(given) as [Provider, [string, string | undefined]][]) {
+    if (value) secrets[provider] = value;
+    else if (lenient) {
+      secrets[provider] = DEVELOPMENT_WEBHOOK_SECRET;
+      defaulted.push(provider);
+    } else problems.push(`${name}: required (or ${name}_FILE) outside development and test`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
+  return { secrets, defaulted };
+}

@@ -1,0 +1,127 @@
+/**
+ * Everything payment-ledger produces and consumes on Kafka, in one place: the outbox and relay, the consumer, and
+ * the builders of the events it raises (so the shapes are checked by the contracts' schemas at creation).
+ */
+import type { Connection } from 'mongoose';
+import {
+  createEvent,
+  ledgerEntryPostedV1,
+  paymentConfirmedV1,
+  paymentFlaggedV1,
+  paymentReallocatedV1,
+  paymentReversedV1,
+  TOPICS,
+  type Envelope,
+  type PaymentConfirmedV1,
+  type PaymentFlaggedV1,
+  type PaymentReallocatedV1,
+  type PaymentReversedV1,
+} from '@marketqr/contracts';
+import {
+  createEventConsumer,
+  createOutbox,
+  createOutboxRelay,
+  type EventConsumer,
+  type EventHandlers,
+  type Outbox,
+  type OutboxRelay,
+} from '@marketqr/messaging';
+import type { Logger } from '@marketqr/service-kit';
+import type { ServiceContext } from '@marketqr/service-runtime';
+import type { JournalEntry, Posting } from './store/models';
+
+type Kafka = ServiceContext<object>['kafka'];
+
+export const SERVICE = 'payment-ledger';
+
+/** Where an event comes from: the webhook's payment id, an HTTP request id, or a consumed event. */
+export interface Cause {
+  correlationId: string;
+  causationId: string;
+}
+
+export function createEventOutbox(opts: { kafka: Kafka; db: Connection; logger: Logger; topicPrefix: string }): {
+  outbox: Outbox;
+  relay: OutboxRelay;
+} {
+  const relay = createOutboxRelay({ ...opts, name: `${SERVICE}-outbox` });
+  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
+  return { outbox, relay };
+}
+
+/**
+ * One consumer group for merchant, QR and settlement events. All three are keyed by the stall, so one stall's
+ * events are handled in order by one replica: that is what makes the projections and payout postings single-writer.
+ */
+export function createLedgerConsumer(opts: {
+  kafka: Kafka;
+  db: Connection;
+  logger: Logger;
+  topicPrefix: string;
+  handlers: EventHandlers;
+}): EventConsumer {
+  return createEventConsumer({
+    kafka: opts.kafka,
+    service: SERVICE,
+    topics: [TOPICS.merchantEvents, TOPICS.qrEvents, TOPICS.settlementEvents],
+    topicPrefix: opts.topicPrefix,
+    db: opts.db,
+    handlers: opts.handlers,
+    logger: opts.logger,
+    onUnknownType: 'skip',
+    retry: { retries: 8, initialDelayMs: 200, maxDelayMs: 5_000 },
+  });
+}
+
+const base = (aggregateId: string, cause: Cause) => ({
+  aggregateId,
+  producer: SERVICE,
+  correlationId: cause.correlationId,
+  causationId: cause.causationId,
+});
+
+export const events = {
+  confirmed: (data: Omit<PaymentConfirmedV1, 'currency'>, cause: Cause): Envelope =>
+    createEvent(paymentConfirmedV1, { ...base(data.merchantId, cause), data: { ...data, currency: 'VND' } }),
+  flagged: (data: Omit<PaymentFlaggedV1, 'currency'>, cause: Cause): Envelope =>
+    createEvent(paymentFlaggedV1, {
+      // No stall for an unmatched payment: its market keys it (see the contract).
+      ...base(data.merchantId ?? data.marketId, cause),
+      data: { ...data, currency: 'VND' },
+    }),
+  reversed: (data: Omit<PaymentReversedV1, 'currency'>, cause: Cause): Envelope =>
+    createEvent(paymentReversedV1, { ...base(data.merchantId, cause), data: { ...data, currency: 'VND' } }),
+  reallocated: (data: Omit<PaymentReallocatedV1, 'currency'>, cause: Cause): Envelope =>
+    createEvent(paymentReallocatedV1, { ...base(data.toMerchantId, cause), data: { ...data, currency: 'VND' } }),
+  /**
+   * ledger.entry-posted for an entry about a stall, raised with one of its postings. Debit-positive postings become
+   * debit/credit lines; the stall's balance is what the vendor is owed (the payable is credit-negative).
+   */
+  entryPosted: (entry: JournalEntry, posting: Posting, stallBalanceAfter: number): Envelope => {
+    if (!entry.merchantId || !entry.marketId) throw new Error(`entry ${entry._id} is not about a stall`);
+    const cause = causeOfEntry(entry);
+    return createEvent(ledgerEntryPostedV1, {
+      ...base(entry.merchantId, cause),
+      data: {
+        entryId: entry._id,
+        merchantId: entry.merchantId,
+        marketId: entry.marketId,
+        businessDay: entry.businessDay,
+        kind: entry.kind,
+        reference: entry.reference,
+        lines: entry.postings.map((p) => ({
+          account: p.account,
+          debit: p.amount > 0 ? p.amount : 0,
+          credit: p.amount < 0 ? -p.amount : 0,
+        })),
+        merchantBalanceAfter: -stallBalanceAfter,
+        postedAt: posting.postedAt.toISOString(),
+      },
+    });
+  },
+};
+
+export function causeOfEntry(entry: JournalEntry): Cause {
+  const m = entry.meta as { correlationId?: string; causationId?: string };
+  return { correlationId: m.correlationId ?? entry._id, causationId: m.causationId ?? m.correlationId ?? entry._id };
+}

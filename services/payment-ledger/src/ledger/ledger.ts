@@ -1,0 +1,247 @@
+import type { Envelope } from '@marketqr/contracts';
+import type { Outbox } from '@marketqr/messaging';
+import { KeyedMutex, type Logger, type Resource } from '@marketqr/service-kit';
+import { accounts, stallOfAccount } from '../domain/accounts';
+import { compact } from '../domain/canonical';
+import { events } from '../events';
+import type { LedgerMetrics } from '../metrics';
+import type { EntryKind, EntryPosting, JournalEntry, Models, Posting } from '../store/models';
+import { buildPosting, entryHash, entryProblem, GENESIS, headOf, type Head } from './chain';
+
+export interface NewEntry {
+  /** The source key: a second entry with the same key is "already done", never a second posting. */
+  id: string;
+  kind: EntryKind;
+  reference: { type: string; id: string };
+  paymentId?: string | null;
+  marketId: string | null;
+  merchantId: string | null;
+  businessDay: string;
+  description?: string;
+  postings: EntryPosting[];
+  meta?: Record<string, unknown>;
+  /** Business events stored with the entry and published only if it is (payment.confirmed, payment.reversed …). */
+  events?: Envelope[];
+  postedAt?: Date;
+}
+
+export interface PostResult {
+  entry: JournalEntry;
+  /** True when an entry with this source key already existed: nothing new was posted. */
+  duplicate: boolean;
+  postings: Posting[];
+}
+
+const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+
+/**
+ * Which posting of an entry carries its ledger.entry-posted (null: the entry is about no stall, see the README).
+ * The stall's own posting when there is one: it knows the balance after. Otherwise (a payout's bank leg) the first
+ * posting, and the balance is read from the stall's chain, which this entry does not change.
+ */
+function eventPostingOf(entry: JournalEntry): { account: string; stallAccount: string } | null {
+  if (!entry.merchantId || !entry.marketId) return null;
+  const stallAccount = accounts.stallPayable(entry.merchantId);
+  const own = entry.postings.some((p) => p.account === stallAccount);
+  return { account: own ? stallAccount : entry.postings[0]!.account, stallAccount };
+}
+
+/**
+ * The double-entry journal and its per-account hash chains.
+ *
+ * Posting an entry:
+ *   1. a pending marker is inserted (so a crash part-way is found and completed by the sweeper);
+ *   2. the entry is inserted with its business events through the outbox, `_id` = source key: of two writers (two
+ *      replicas, a redelivery, a retry) exactly one insert wins, the other gets 11000 and treats it as done;
+ *   3. each posting is appended to its account's chain: seq = head + 1, balance = head balance + amount, hash over
+ *      the previous hash. The posting's `_id` is `<account>#<seq>`, so two writers can never both append seq n: the
+ *      loser gets 11000, re-reads the head and tries again (or finds its entry already there). Inside one process a
+ *      KeyedMutex per account keeps this from happening at all; across replicas the unique key is the arbiter.
+ *   4. the marker is removed.
+ * Balances are never `$inc`-ed: each posting carries the balance its one writer computed, so a balance is always the
+ * sum of its postings (the check command proves it).
+ */
+export class Ledger {
+  private readonly locks = new KeyedMutex();
+  private readonly heads = new Map<string, Head>();
+  private readonly listeners: ((p: Posting) => void)[] = [];
+
+  constructor(
+    private readonly models: Models,
+    private readonly outbox: Outbox,
+    private readonly logger: Logger,
+    private readonly metrics?: LedgerMetrics,
+  ) {}
+
+  /** Called for every posting this process appends (live streams push it at once). */
+  onPosted(listener: (p: Posting) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async post(input: NewEntry): Promise<PostResult> {
+    const problem = entryProblem(input.postings);
+    if (problem) throw new Error(`entry ${input.id} does not balance: ${problem}`);
+    const draft: JournalEntry = compact({
+      _id: input.id,
+      kind: input.kind,
+      reference: input.reference,
+      paymentId: input.paymentId ?? null,
+      marketId: input.marketId,
+      merchantId: input.merchantId,
+      businessDay: input.businessDay,
+      postedAt: input.postedAt ?? new Date(),
+      description: (input.description ?? '').slice(0, 500),
+      postings: input.postings.map((p) => ({ account: p.account, amount: p.amount })),
+      meta: input.meta ?? {},
+      hash: '',
+    });
+    draft.hash = entryHash(draft);
+
+    await this.models.pending.insertOne({ _id: draft._id, at: new Date() }).catch((e: unknown) => {
+      if (!isDuplicateKey(e)) throw e;
+    });
+    let entry = draft;
+    let duplicate = false;
+    try {
+      await this.outbox.insert(this.models.Entry, { ...draft }, input.events ?? []);
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      duplicate = true;
+      const stored = await this.models.entries.findOne({ _id: draft._id });
+      if (!stored) throw new Error(`entry ${draft._id}: duplicate key but not found`, { cause: e });
+      entry = stored as JournalEntry;
+    }
+    const postings = await this.complete(entry);
+    await this.models.pending.deleteOne({ _id: entry._id });
+    if (!duplicate) this.metrics?.entries.inc({ kind: entry.kind });
+    return { entry, duplicate, postings };
+  }
+
+  /** Appends every posting of a stored entry that is not in its account's chain yet. Idempotent. */
+  async complete(entry: JournalEntry): Promise<Posting[]> {
+    const carrier = eventPostingOf(entry);
+    return Promise.all(
+      entry.postings.map((p) => this.append(entry, p.account, p.account === carrier?.account ? carrier : null)),
+    );
+  }
+
+  private async append(
+    entry: JournalEntry,
+    account: string,
+    event: { stallAccount: string } | null,
+  ): Promise<Posting> {
+    return this.locks.run(account, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const head = this.heads.get(account) ?? (await this.loadHead(account));
+        const posting = buildPosting(entry, account, head, new Date());
+        try {
+          if (event) {
+            const stallBalance =
+              event.stallAccount === account ? posting.balanceAfter : ((await this.latest(event.stallAccount))?.balanceAfter ?? 0);
+            await this.outbox.insert(this.models.Posting, { ...posting }, [events.entryPosted(entry, posting, stallBalance)]);
+          } else await this.models.postings.insertOne(posting);
+        } catch (e) {
+          if (!isDuplicateKey(e)) throw e;
+          // Someone else appended to this account (another replica, or the sweeper): usually our head was stale and
+          // the fresh head lets the next attempt through. If it was this very entry, the fresh head is it; if a
+          // second attempt also fails, look for the entry further back in the chain before trying again.
+          this.heads.delete(account);
+          const latest = await this.latest(account);
+          if (latest?.entryId === entry._id) {
+            this.remember(account, headOf(latest));
+            return latest;
+          }
+          if (attempt > 1) {
+            const existing = await this.models.postings.findOne({ account, entryId: entry._id });
+            if (existing) return existing;
+          }
+          if (latest) this.remember(account, headOf(latest));
+          this.metrics?.chainConflicts.inc();
+          if (attempt >= 25) throw new Error(`could not append ${entry._id} to ${account} after ${attempt} attempts`);
+          continue;
+        }
+        this.remember(account, headOf(posting));
+        if (stallOfAccount(account)) await this.hint(account, posting.seq);
+        for (const l of this.listeners) l(posting);
+        return posting;
+      }
+    });
+  }
+
+  private remember(account: string, head: Head) {
+    // Bounded: a forgotten head costs one read the next time.
+    if (this.heads.size > 100_000) this.heads.clear();
+    this.heads.set(account, head);
+  }
+
+  /** Live streams of other replicas watch these small documents instead of the postings collection. */
+  private async hint(account: string, seq: number): Promise<void> {
+    try {
+      const res = await this.models.heads.updateOne(
+        { _id: account, seq: { $lt: seq } },
+        { $set: { seq, at: new Date() } },
+      );
+      if (res.matchedCount === 0) await this.models.heads.insertOne({ _id: account, seq, at: new Date() });
+    } catch (e) {
+      // A hint only speeds streams up (they also look on their own): never fail a posting over it.
+      if (!isDuplicateKey(e)) this.logger.warn({ account, err: (e as Error).message }, 'account head hint not written');
+    }
+  }
+
+  private async loadHead(account: string): Promise<Head> {
+    const [last] = await this.models.postings
+      .find({ account })
+      .sort({ seq: -1 })
+      .limit(1)
+      .toArray();
+    return last ? headOf(last as Posting) : GENESIS;
+  }
+
+  /** The account's latest posting as stored now (not this process's cache: another replica may have appended). */
+  async latest(account: string): Promise<Posting | null> {
+    const [last] = await this.models.postings.find({ account }).sort({ seq: -1 }).limit(1).toArray();
+    return (last as Posting | undefined) ?? null;
+  }
+
+  /** Completes entries left pending by a writer that died; drops markers of entries that were never stored. */
+  async sweep(olderThanMs: number): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const stale = await this.models.pending
+      .find({ at: { $lt: cutoff } })
+      .limit(100)
+      .toArray();
+    let completed = 0;
+    for (const marker of stale) {
+      const entry = (await this.models.entries.findOne({ _id: marker._id })) as JournalEntry | null;
+      if (entry) {
+        await this.complete(entry);
+        completed++;
+        this.logger.warn({ entryId: entry._id }, 'completed the postings of an interrupted entry');
+      }
+      await this.models.pending.deleteOne({ _id: marker._id });
+    }
+    return completed;
+  }
+
+  sweeper(opts: { intervalMs: number; olderThanMs: number }): Resource {
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> | undefined;
+    return {
+      name: 'ledger-sweeper',
+      start: async () => {
+        timer = setInterval(() => {
+          if (running) return;
+          running = this.sweep(opts.olderThanMs)
+            .catch((e: Error) => this.logger.warn({ err: e.message }, 'ledger sweep failed'))
+            .finally(() => (running = undefined));
+        }, opts.intervalMs);
+        timer.unref();
+      },
+      stop: async () => {
+        if (timer) clearInterval(timer);
+        await running;
+      },
+      check: async () => undefined,
+    };
+  }
+}

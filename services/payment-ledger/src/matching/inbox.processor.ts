@@ -1,0 +1,374 @@
+import type { Envelope } from '@marketqr/contracts';
+import type { Logger, Resource } from '@marketqr/service-kit';
+import { accounts } from '../domain/accounts';
+import {
+  bestQr,
+  decide,
+  orderCodeCandidates,
+  squash,
+  type Credit,
+  type Decision,
+  type QrRef,
+} from '../domain/matching';
+import type { Notification } from '../domain/notification';
+import { businessDayOf } from '../domain/time';
+import { events, type Cause } from '../events';
+import type { Ledger } from '../ledger/ledger';
+import type { LedgerMetrics } from '../metrics';
+import type { JournalEntry, Models, WorkItem } from '../store/models';
+import { toQrRef, toStallRef, type Projections } from './projections';
+
+export interface ProcessorOptions {
+  holdMs: number;
+  graceMs: number;
+  pollMs: number;
+  concurrency: number;
+  orderCodePattern: RegExp;
+}
+
+const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+
+/** A bank time more than a day away from when we heard of it is not believed for the business day. */
+const PLAUSIBLE_BANK_TIME_MS = 86_400_000;
+
+/**
+ * Turns stored notifications into journal entries. The webhook hands each new one over at once (`submit`); a poller
+ * picks up whatever is left: notifications of a replica that died, held ones whose wait is over, failed attempts.
+ * Posting is idempotent by the entry's source key `payment:<paymentId>`, so two processors (two replicas, or the
+ * poller racing the webhook) can at worst both match one notification: one entry wins, the other gets "already done".
+ */
+export class InboxProcessor {
+  private readonly inFlight = new Set<string>();
+  private readonly queue: { item: WorkItem; recheck: boolean }[] = [];
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: {
+      models: Models;
+      projections: Projections;
+      ledger: Ledger;
+      logger: Logger;
+      metrics: LedgerMetrics;
+      options: ProcessorOptions;
+    },
+  ) {}
+
+  /**
+   * Work on this item soon (bounded concurrency). Repeated submits of an item in hand are ignored. `recheck`: the
+   * item may already be posted (found by the poller: a crash after posting, a late duplicate delivery), so look for
+   * its entry before matching again.
+   */
+  submit(item: WorkItem, opts: { recheck?: boolean } = {}): void {
+    if (this.inFlight.has(item._id)) return;
+    this.inFlight.add(item._id);
+    this.queue.push({ item, recheck: opts.recheck ?? false });
+    this.drain();
+  }
+
+  private drain() {
+    while (this.active < this.deps.options.concurrency && this.queue.length > 0) {
+      const { item, recheck } = this.queue.shift()!;
+      this.active++;
+      this.processSafely(item, recheck).finally(() => {
+        this.active--;
+        this.inFlight.delete(item._id);
+        if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
+        this.drain();
+      });
+    }
+  }
+
+  private async processSafely(item: WorkItem, recheck: boolean): Promise<void> {
+    try {
+      if (recheck && (await this.settleIfDone(item))) return;
+      await this.process(item);
+    } catch (err) {
+      const attempts = item.attempts + 1;
+      const delay = Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
+      this.deps.logger.warn({ paymentId: item._id, attempts, err: (err as Error).message }, 'posting a notification failed');
+      await this.deps.models.work
+        .updateOne(
+          { _id: item._id },
+          { $set: { attempts, nextAttemptAt: new Date(Date.now() + delay), lastError: (err as Error).message } },
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * For work found by the poller: already posted (finish the postings, drop the item), or never really stored (the
+   * webhook crashed between the work item and the inbox record, so the provider was not acknowledged and will send
+   * again: drop it), or still to do.
+   */
+  private async settleIfDone(item: WorkItem): Promise<boolean> {
+    const { models, ledger } = this.deps;
+    const entry = (await models.entries.findOne({ _id: `payment:${item._id}` })) as JournalEntry | null;
+    if (entry) {
+      await ledger.complete(entry);
+      await models.work.deleteOne({ _id: item._id });
+      return true;
+    }
+    if ((await models.inbox.countDocuments({ _id: item._id }, { limit: 1 })) === 0) {
+      if (Date.now() - item.receivedAt.getTime() > 60_000) await models.work.deleteOne({ _id: item._id });
+      return true;
+    }
+    return false;
+  }
+
+  /** Resolves once nothing is queued or running (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  async process(item: WorkItem): Promise<void> {
+    const { models, projections, ledger, options } = this.deps;
+    const n = item.notification;
+    const now = Date.now();
+    const holdExpired = now >= item.receivedAt.getTime() + options.holdMs;
+
+    // Who received it: the virtual account if named (some providers put it in accountNumber instead).
+    const namedVa = n.virtualAccount;
+    let stall = namedVa ? await projections.stallByVirtualAccount(namedVa) : null;
+    if (!stall && !namedVa && n.accountNumber) stall = await projections.stallByVirtualAccount(n.accountNumber);
+
+    // Which dynamic QR the description names, if any.
+    const { patterned, tokens } = orderCodeCandidates(`${n.description} ${n.code ?? ''}`, options.orderCodePattern);
+    const byCode = await projections.qrsByOrderCodes([...new Set([...patterned, ...tokens])]);
+    const squashed = squash(`${n.description} ${n.code ?? ''}`);
+    const ofStall = stall
+      ? (await projections.dynamicQrsOf(stall._id)).filter((q) => q.orderCode && squashed.includes(squash(q.orderCode)))
+      : [];
+    const candidates = [...byCode, ...ofStall]
+      .map(toQrRef)
+      .filter((q): q is QrRef => q !== null)
+      .filter((q, i, all) => all.findIndex((o) => o.qrId === q.qrId) === i);
+    const qr = bestQr(candidates, n);
+    const known = new Set(candidates.map((q) => q.orderCode));
+    const unknownOrderCodes = patterned.filter((c) => !known.has(c));
+
+    let qrPaidByOther = false;
+    if (qr) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
+
+    const decision = decide({
+      n,
+      stallByAccount: stall ? toStallRef(stall) : null,
+      unknownVirtualAccount: namedVa && !stall ? namedVa : null,
+      qr,
+      qrPaidByOther,
+      unknownOrderCodes,
+      marketOfAccount: await projections.marketOfAccount(n.accountNumber),
+      holdExpired,
+    });
+
+    if (decision.action === 'hold') {
+      const holdUntil = new Date(item.receivedAt.getTime() + options.holdMs);
+      await models.work.updateOne(
+        { _id: item._id },
+        {
+          $set: {
+            state: 'held',
+            holdUntil,
+            nextAttemptAt: holdUntil,
+            refs: { orderCodes: decision.orderCodes, virtualAccount: decision.virtualAccount },
+          },
+        },
+      );
+      this.deps.logger.info({ paymentId: item._id, why: decision.why, holdUntil }, 'notification held');
+      return;
+    }
+
+    const result = await ledger.post(this.paymentEntry(item, decision));
+    if (!result.duplicate) this.deps.metrics.payments.inc({ outcome: decision.outcome });
+    if (decision.matchedBy === 'virtual_account' && decision.credit.to === 'stall' && n.accountNumber && namedVa) {
+      await projections
+        .learnCollectionAccount(n.accountNumber, decision.credit.marketId, item._id)
+        .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not remember a collection account'));
+    }
+    await models.work.deleteOne({ _id: item._id });
+  }
+
+  /** The first payment naming a dynamic QR claims it; a claim already ours (a retry) still counts as ours. */
+  private async claimQr(qrId: string, paymentId: string): Promise<boolean> {
+    try {
+      await this.deps.models.qrClaims.insertOne({ _id: qrId, paymentId, at: new Date() });
+      return true;
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      const claim = await this.deps.models.qrClaims.findOne({ _id: qrId });
+      return claim?.paymentId === paymentId;
+    }
+  }
+
+  private paymentEntry(item: WorkItem, d: Extract<Decision, { action: 'post' }>) {
+    const n = item.notification;
+    const paymentId = item._id;
+    const plausible = Math.abs(n.bankTime.getTime() - item.receivedAt.getTime()) <= PLAUSIBLE_BANK_TIME_MS;
+    const notes = plausible ? d.notes : [...d.notes, 'bank_time_implausible'];
+    const businessDay = businessDayOf(plausible ? n.bankTime : item.receivedAt);
+    const { bank, credited } = creditAccounts(d.credit);
+    const cause: Cause = { correlationId: paymentId, causationId: paymentId };
+    const payerName = n.counterparty?.name?.slice(0, 200) ?? null;
+    const description = n.description.slice(0, 500);
+    const common = {
+      paymentId,
+      amount: n.amount,
+      bankTransactionId: n.providerTxId,
+      qrId: d.qr?.qrId ?? null,
+      orderCode: d.qr ? d.qr.orderCode.slice(0, 25) : null,
+      expectedAmount: d.qr?.amount ?? null,
+      payerName,
+      description,
+      paidAt: n.bankTime.toISOString(),
+      businessDay,
+    };
+    const raised: Envelope[] = [];
+    if (d.credit.to === 'stall') {
+      if (d.outcome === 'paid') {
+        raised.push(
+          events.confirmed(
+            { ...common, merchantId: d.credit.merchantId, marketId: d.credit.marketId, stallCode: d.credit.stallCode },
+            cause,
+          ),
+        );
+      } else {
+        raised.push(
+          events.flagged(
+            {
+              ...common,
+              reason: d.outcome as 'underpaid' | 'overpaid' | 'late',
+              creditedTo: 'stall',
+              merchantId: d.credit.merchantId,
+              marketId: d.credit.marketId,
+            },
+            cause,
+          ),
+        );
+      }
+    } else if (d.credit.to === 'suspense') {
+      raised.push(
+        events.flagged(
+          { ...common, reason: 'unmatched', creditedTo: 'suspense', merchantId: null, marketId: d.credit.marketId },
+          cause,
+        ),
+      );
+    }
+    // unknown_account raises nothing: payment events need a market, and no market's books are touched.
+
+    return {
+      id: `payment:${paymentId}`,
+      kind: 'payment' as const,
+      reference: { type: 'payment', id: paymentId },
+      paymentId,
+      marketId: d.credit.to === 'unidentified' ? null : d.credit.marketId,
+      merchantId: d.credit.to === 'stall' ? d.credit.merchantId : null,
+      businessDay,
+      description: n.description,
+      postings: [
+        { account: bank, amount: n.amount },
+        { account: credited, amount: -n.amount },
+      ],
+      meta: {
+        outcome: d.outcome,
+        matchedBy: d.matchedBy,
+        creditedTo: d.credit.to,
+        notes,
+        provider: n.provider,
+        bankTransactionId: n.providerTxId,
+        stallCode: d.credit.to === 'stall' ? d.credit.stallCode : null,
+        qrId: common.qrId,
+        orderCode: common.orderCode,
+        expectedAmount: common.expectedAmount,
+        payerName,
+        description,
+        paidAt: common.paidAt,
+        receivedAt: item.receivedAt.toISOString(),
+        holderAccount: credited,
+        holderMarketId: d.credit.to === 'unidentified' ? null : d.credit.marketId,
+        bankAccount: bank,
+        correlationId: cause.correlationId,
+        causationId: cause.causationId,
+      },
+      events: raised,
+    };
+  }
+
+  /** Held items that were waiting for this order code or virtual account: try them again now. */
+  async rematch(ref: { orderCode?: string | null; virtualAccount?: string | null }): Promise<number> {
+    if (!ref.orderCode && !ref.virtualAccount) return 0;
+    const held = (await this.deps.models.work.find({ state: 'held' }).limit(1_000).toArray()) as WorkItem[];
+    const code = ref.orderCode?.toUpperCase();
+    const hits = held.filter(
+      (w) => (code && w.refs.orderCodes.includes(code)) || (ref.virtualAccount && w.refs.virtualAccount === ref.virtualAccount),
+    );
+    hits.forEach((w) => this.submit(w));
+    return hits.length;
+  }
+
+  /** Everything due: notifications nobody took (a replica died), held ones whose wait is over, retries. */
+  async poll(): Promise<number> {
+    const due = (await this.deps.models.work
+      .find({ nextAttemptAt: { $lte: new Date() } })
+      .limit(500)
+      .toArray()) as WorkItem[];
+    due.forEach((w) => this.submit(w, { recheck: true }));
+    this.deps.metrics.inboxPending.set(await this.deps.models.work.countDocuments({}));
+    return due.length;
+  }
+
+  resource(): Resource {
+    let timer: NodeJS.Timeout | undefined;
+    let polling: Promise<unknown> | undefined;
+    let started = false;
+    return {
+      name: 'inbox-processor',
+      start: async () => {
+        started = true;
+        timer = setInterval(() => {
+          if (polling) return;
+          polling = this.poll()
+            .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'inbox poll failed'))
+            .finally(() => (polling = undefined));
+        }, this.deps.options.pollMs);
+        timer.unref();
+      },
+      stop: async () => {
+        started = false;
+        if (timer) clearInterval(timer);
+        this.queue.splice(0).forEach((w) => this.inFlight.delete(w.item._id));
+        await polling;
+        await this.idle();
+      },
+      check: async () => {
+        if (!started) throw new Error('not started');
+      },
+    };
+  }
+}
+
+export function creditAccounts(credit: Credit): { bank: string; credited: string } {
+  switch (credit.to) {
+    case 'stall':
+      return { bank: accounts.marketBank(credit.marketId), credited: accounts.stallPayable(credit.merchantId) };
+    case 'suspense':
+      return { bank: accounts.marketBank(credit.marketId), credited: accounts.marketSuspense(credit.marketId) };
+    case 'unidentified':
+      return { bank: accounts.unidentifiedBank, credited: accounts.unidentifiedSuspense };
+  }
+}
+
+/** The work item a freshly stored notification starts as. */
+export function workItemFor(paymentId: string, n: Notification, receivedAt: Date, graceMs: number): WorkItem {
+  return {
+    _id: paymentId,
+    notification: n,
+    receivedAt,
+    state: 'received',
+    nextAttemptAt: new Date(receivedAt.getTime() + graceMs),
+    attempts: 0,
+    holdUntil: null,
+    refs: { orderCodes: [], virtualAccount: null },
+    lastError: null,
+  };
+}

@@ -1,0 +1,180 @@
+import type { MerchantSnapshot, QrExpiredV1, QrIssuedV1 } from '@marketqr/contracts';
+import type { Logger } from '@marketqr/service-kit';
+import type { QrRef, StallRef } from '../domain/matching';
+import type { Models, QrView, StallView } from '../store/models';
+
+const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+
+export const toStallRef = (s: StallView): StallRef => ({
+  merchantId: s._id,
+  marketId: s.marketId,
+  stallCode: s.stallCode,
+  status: s.status,
+});
+
+export const toQrRef = (q: QrView): QrRef | null =>
+  q.kind === 'dynamic' && q.orderCode && q.amount
+    ? {
+        qrId: q._id,
+        merchantId: q.merchantId,
+        marketId: q.marketId,
+        stallCode: q.stallCode,
+        orderCode: q.orderCode,
+        amount: q.amount,
+        expiresAt: q.expiresAt,
+        status: q.status,
+      }
+    : null;
+
+/**
+ * What payment-ledger keeps of other services' state (Kafka is the only way to learn it): stalls from merchant
+ * events, QRs from qr events, and which collection account belongs to which market. Written only by the event
+ * consumer (one partition per stall, so one writer per document) and read by matching.
+ */
+export class Projections {
+  private readonly learned = new Map<string, string>();
+
+  constructor(
+    private readonly models: Models,
+    private readonly configuredAccounts: Map<string, string>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Keeps the newest snapshot of a stall. Returns 'stale' for an event older than what is stored. */
+  async applyMerchant(d: MerchantSnapshot, occurredAt: Date): Promise<'applied' | 'stale'> {
+    const fields = {
+      marketId: d.marketId,
+      stallCode: d.stallCode,
+      vendorName: d.vendorName,
+      virtualAccount: d.virtualAccount ? { bin: d.virtualAccount.bin, accountNumber: d.virtualAccount.accountNumber } : null,
+      status: d.status,
+      lastEventAt: occurredAt,
+      updatedAt: new Date(),
+    };
+    const col = this.models.stalls;
+    const res = await col.updateOne({ _id: d.merchantId, lastEventAt: { $lte: occurredAt } }, { $set: fields });
+    if (res.matchedCount > 0) return 'applied';
+    try {
+      await col.insertOne({ _id: d.merchantId, ...fields });
+      return 'applied';
+    } catch (e) {
+      if (isDuplicateKey(e)) return 'stale';
+      throw e;
+    }
+  }
+
+  async applyQrIssued(d: QrIssuedV1): Promise<void> {
+    const doc: QrView = {
+      _id: d.qrId,
+      merchantId: d.merchantId,
+      marketId: d.marketId,
+      kind: d.kind,
+      stallCode: d.stallCode,
+      accountNumber: d.accountNumber,
+      orderCode: d.orderCode ? d.orderCode.toUpperCase() : null,
+      amount: d.amount,
+      expiresAt: d.expiresAt ? new Date(d.expiresAt) : null,
+      status: 'issued',
+      updatedAt: new Date(),
+    };
+    await this.models.qrs.insertOne(doc).catch((e: unknown) => {
+      if (!isDuplicateKey(e)) throw e;
+    });
+  }
+
+  async applyQrRevoked(qrId: string): Promise<void> {
+    await this.models.qrs.updateOne({ _id: qrId }, { $set: { status: 'revoked', updatedAt: new Date() } });
+  }
+
+  /** qr.expired carries the whole QR, so it also fills in one whose qr.issued never reached us. */
+  async applyQrExpired(d: QrExpiredV1, stallCode: string | null): Promise<void> {
+    const col = this.models.qrs;
+    const res = await col.updateOne({ _id: d.qrId, status: 'issued' }, { $set: { status: 'expired', updatedAt: new Date() } });
+    if (res.matchedCount > 0 || (await col.countDocuments({ _id: d.qrId }, { limit: 1 })) > 0) return;
+    await col
+      .insertOne({
+        _id: d.qrId,
+        merchantId: d.merchantId,
+        marketId: d.marketId,
+        kind: 'dynamic',
+        stallCode: stallCode ?? '',
+        accountNumber: '',
+        orderCode: d.orderCode.toUpperCase(),
+        amount: d.amount,
+        expiresAt: new Date(d.expiresAt),
+        status: 'expired',
+        updatedAt: new Date(),
+      })
+      .catch((e: unknown) => {
+        if (!isDuplicateKey(e)) throw e;
+      });
+  }
+
+  async stall(merchantId: string): Promise<StallView | null> {
+    return (await this.models.stalls.findOne({ _id: merchantId })) as StallView | null;
+  }
+
+  /** The stall whose virtual account this is. A stale mapping (the stall moved to another account) does not count. */
+  async stallByVirtualAccount(accountNumber: string): Promise<StallView | null> {
+    const rows = (await this.models.stalls
+      .find({ 'virtualAccount.accountNumber': accountNumber })
+      .limit(5)
+      .toArray()) as StallView[];
+    if (rows.length > 1) this.logger.warn({ accountNumber, stalls: rows.map((r) => r._id) }, 'virtual account shared');
+    // If ever two claim it, the most recently changed one (the other's event is older) holds it.
+    return rows.sort((a, b) => b.lastEventAt.getTime() - a.lastEventAt.getTime())[0] ?? null;
+  }
+
+  async qrsByOrderCodes(codes: string[]): Promise<QrView[]> {
+    if (codes.length === 0) return [];
+    return (await this.models.qrs
+      .find({ orderCode: { $in: codes } })
+      .limit(50)
+      .toArray()) as QrView[];
+  }
+
+  async dynamicQrsOf(merchantId: string): Promise<QrView[]> {
+    return (await this.models.qrs
+      .find({ merchantId, kind: 'dynamic' })
+      .limit(500)
+      .toArray()) as QrView[];
+  }
+
+  /** The market of a collection account: the configured list first, then what earlier payments taught us. */
+  async marketOfAccount(accountNumber: string | null): Promise<string | null> {
+    if (!accountNumber) return null;
+    const configured = this.configuredAccounts.get(accountNumber);
+    if (configured) return configured;
+    const cached = this.learned.get(accountNumber);
+    if (cached) return cached;
+    const row = await this.models.collectionAccounts.findOne({ _id: accountNumber });
+    if (row) this.learned.set(accountNumber, row.marketId as string);
+    return (row?.marketId as string | undefined) ?? null;
+  }
+
+  /**
+   * A payment matched by its virtual account also tells us which market the receiving account belongs to (the
+   * virtual account lives under it): remembered so that later transfers to the bare collection account find it.
+   */
+  async learnCollectionAccount(accountNumber: string, marketId: string, paymentId: string): Promise<void> {
+    if (this.configuredAccounts.has(accountNumber) || this.learned.get(accountNumber) === marketId) return;
+    try {
+      await this.models.collectionAccounts.insertOne({
+        _id: accountNumber,
+        marketId,
+        learnedFrom: paymentId,
+        at: new Date(),
+      });
+      this.learned.set(accountNumber, marketId);
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      const row = await this.models.collectionAccounts.findOne({ _id: accountNumber });
+      if (row && row.marketId !== marketId) {
+        this.logger.warn(
+          { accountNumber, known: row.marketId, seen: marketId, paymentId },
+          'collection account seen under two markets: keeping the first',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/**
+ * payment-ledger's own metrics. Created before the service's registry exists (runService makes it after `setup`),
+ * registered into it from `mount`.
+ */
+export function createLedgerMetrics() {
+  return {
+    webhooks: new Counter({
+      name: 'payment_ledger_webhooks_total',
+      help: 'Webhook deliveries by provider and result (stored, duplicate, ignored_outgoing, or the error code)',
+      labelNames: ['provider', 'result'] as const,
+      registers: [],
+    }),
+    payments: new Counter({
+      name: 'payment_ledger_payments_total',
+      help: 'Notifications posted, by matching outcome (paid, underpaid, overpaid, late, unmatched, unknown_account)',
+      labelNames: ['outcome'] as const,
+      registers: [],
+    }),
+    entries: new Counter({
+      name: 'payment_ledger_entries_posted_total',
+      help: 'Journal entries posted by this process, by kind',
+      labelNames: ['kind'] as const,
+      registers: [],
+    }),
+    chainConflicts: new Counter({
+      name: 'payment_ledger_chain_conflicts_total',
+      help: 'Appends that lost a sequence number to another writer and retried (replicas racing on one account)',
+      registers: [],
+    }),
+    inboxPending: new Gauge({
+      name: 'payment_ledger_inbox_pending',
+      help: 'Notifications stored but not posted yet (received or held), at the last poll',
+      registers: [],
+    }),
+    streams: new Gauge({
+      name: 'payment_ledger_live_streams',
+      help: 'Open live payment streams (SSE) on this process',
+      registers: [],
+    }),
+  };
+}
+
+export type LedgerMetrics = ReturnType<typeof createLedgerMetrics>;
+
+export function bindLedgerMetrics(metrics: LedgerMetrics, registry: Registry): void {
+  for (const m of Object.values(metrics)) registry.registerMetric(m);
+}

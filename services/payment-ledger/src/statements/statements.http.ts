@@ -1,0 +1,123 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import type { AccessControl } from '../access';
+import { accounts } from '../domain/accounts';
+import { businessDayOf } from '../domain/time';
+import type { Ledger } from '../ledger/ledger';
+import type { JournalEntry, Models, Posting } from '../store/models';
+
+export const statementRoutes: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/stalls/:merchantId/statement',
+    summary: "The stall's account statement, newest first, with its balance (?page=&pageSize=)",
+    tags: ['stalls'],
+    auth: true,
+  },
+  {
+    method: 'get',
+    path: '/stalls/:merchantId/payments',
+    summary: 'Payments credited to the stall after a sequence number, oldest first (?since=&page=&pageSize=)',
+    tags: ['stalls'],
+    auth: true,
+  },
+  {
+    method: 'get',
+    path: '/stalls/:merchantId/payments/today',
+    summary: "Today's payments total and count (business day in Asia/Ho_Chi_Minh)",
+    tags: ['stalls'],
+    auth: true,
+  },
+];
+
+const sinceSchema = z.object({ since: z.coerce.number().int().min(0).default(0) });
+
+/** A stall's money as its vendor reads it: credits to the vendor positive (the payable's postings negated). */
+export function vendorLine(p: Posting) {
+  return {
+    seq: p.seq,
+    entryId: p.entryId,
+    kind: p.kind,
+    amount: -p.amount,
+    balance: -p.balanceAfter,
+    businessDay: p.businessDay,
+    postedAt: p.postedAt,
+    ...(p.memo ? { payment: p.memo } : {}),
+  };
+}
+
+export function statementsRouter(deps: { models: Models; ledger: Ledger; access: AccessControl }): Router {
+  const { models, ledger, access } = deps;
+  const r = Router();
+  const postings = models.postings;
+
+  r.get('/stalls/:merchantId/statement', access.required, async (req, res) => {
+    const merchantId = String(req.params.merchantId);
+    await access.requireStall(req, merchantId);
+    const page = parsePageQuery(req.query);
+    const account = accounts.stallPayable(merchantId);
+    const [rows, total, latest] = await Promise.all([
+      postings
+        .find({ account })
+        .sort({ seq: -1 })
+        .skip((page.page - 1) * page.pageSize)
+        .limit(page.pageSize)
+        .toArray() as Promise<Posting[]>,
+      postings.countDocuments({ account }),
+      ledger.latest(account),
+    ]);
+    const entries = new Map(
+      ((await models.entries
+        .find({ _id: { $in: rows.map((p) => p.entryId) } }, { projection: { outboxWriteIds: 0 } })
+        .toArray()) as JournalEntry[]).map((e) => [e._id, e]),
+    );
+    res.json({
+      merchantId,
+      account,
+      balance: latest ? -latest.balanceAfter : 0,
+      ...toPage(
+        rows.map((p) => {
+          const e = entries.get(p.entryId);
+          return { ...vendorLine(p), description: e?.description ?? '', reference: e?.reference ?? null };
+        }),
+        total,
+        page,
+      ),
+    });
+  });
+
+  r.get('/stalls/:merchantId/payments/today', access.required, async (req, res) => {
+    const merchantId = String(req.params.merchantId);
+    await access.requireStall(req, merchantId);
+    const businessDay = businessDayOf(new Date());
+    const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, businessDay };
+    // One accumulator per $group: FerretDB 1.24 computes only the first.
+    const [sum, count] = await Promise.all([
+      postings.aggregate<{ total: number }>([{ $match: filter }, { $group: { _id: null, total: { $sum: '$amount' } } }]).toArray(),
+      postings.countDocuments(filter),
+    ]);
+    res.json({ merchantId, businessDay, total: -(sum[0]?.total ?? 0), count, currency: 'VND' });
+  });
+
+  r.get('/stalls/:merchantId/payments', access.required, async (req, res) => {
+    const merchantId = String(req.params.merchantId);
+    await access.requireStall(req, merchantId);
+    const page = parsePageQuery(req.query);
+    const q = sinceSchema.safeParse(req.query);
+    if (!q.success) throw new AppError('LEDGER.INVALID_QUERY', 'since must be a sequence number ≥ 0', 400);
+    const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, seq: { $gt: q.data.since } };
+    const [rows, total] = await Promise.all([
+      postings
+        .find(filter)
+        .sort({ seq: 1 })
+        .skip((page.page - 1) * page.pageSize)
+        .limit(page.pageSize)
+        .toArray() as Promise<Posting[]>,
+      postings.countDocuments(filter),
+    ]);
+    res.json({ merchantId, since: q.data.since, ...toPage(rows.map(vendorLine), total, page) });
+  });
+
+  return r;
+}

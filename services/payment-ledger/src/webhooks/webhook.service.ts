@@ -1,0 +1,75 @@
+import type { Logger } from '@marketqr/service-kit';
+import type { Provider } from '../config';
+import { sha256Hex } from '../domain/canonical';
+import type { Notification } from '../domain/notification';
+import { workItemFor, type InboxProcessor } from '../matching/inbox.processor';
+import type { InboxRecord, Models } from '../store/models';
+
+const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+
+/**
+ * The payment id is derived from (provider, provider transaction id): the same notification always gets the same
+ * id, so even a duplicate that slipped past the inbox's unique index could not make a second `payment:<id>` entry.
+ */
+export const paymentIdFor = (provider: Provider, providerTxId: string): string =>
+  `pay_${sha256Hex(`${provider}\n${providerTxId}`).slice(0, 24)}`;
+
+export interface StoreResult {
+  paymentId: string;
+  duplicate: boolean;
+  ignored: boolean;
+}
+
+/**
+ * Stores a verified notification. The work item is written before the inbox record, so a crash between the two can
+ * only leave a work item without a record (the processor drops it), never a stored notification nobody will post.
+ * The inbox record's unique (provider, providerTxId) index decides duplicates: exactly one of any number of
+ * concurrent deliveries is stored; the others are acknowledged as duplicates and change nothing.
+ */
+export class WebhookService {
+  constructor(
+    private readonly models: Models,
+    private readonly processor: InboxProcessor,
+    private readonly logger: Logger,
+    private readonly opts: { graceMs: number },
+  ) {}
+
+  async store(n: Notification, rawBody: Buffer, signature: Record<string, string>): Promise<StoreResult> {
+    const paymentId = paymentIdFor(n.provider, n.providerTxId);
+    const receivedAt = new Date();
+    const ignored = n.direction === 'out';
+    const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
+    if (work) {
+      await this.models.work.insertOne(work).catch((e: unknown) => {
+        // Still queued from an earlier delivery (or this is a late duplicate: the processor finds its entry).
+        if (!isDuplicateKey(e)) throw e;
+      });
+    }
+    const record: InboxRecord = {
+      _id: paymentId,
+      provider: n.provider,
+      providerTxId: n.providerTxId,
+      notification: n,
+      rawBody: rawBody.toString('utf8'),
+      signature,
+      receivedAt,
+      flag: ignored ? 'ignored_outgoing' : null,
+    };
+    try {
+      await this.models.inbox.insertOne(record);
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      const first = (await this.models.inbox.findOne({ _id: paymentId })) as InboxRecord | null;
+      if (first && (first.notification.amount !== n.amount || first.notification.direction !== n.direction)) {
+        // Same id, different money: the provider is confused or someone replays with edits. The first one stands.
+        this.logger.warn(
+          { paymentId, provider: n.provider, providerTxId: n.providerTxId, first: first.notification.amount, now: n.amount },
+          'a duplicate notification differs from the stored one; the stored one stands',
+        );
+      }
+      return { paymentId, duplicate: true, ignored };
+    }
+    if (work) this.processor.submit(work);
+    return { paymentId, duplicate: false, ignored };
+  }
+}

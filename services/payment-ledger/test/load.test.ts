@@ -1,0 +1,150 @@
+/**
+ * 1,000 distinct notifications plus 300 repeats (30 %), in random order, 20 at a time, over real HTTP into the real
+ * store: every distinct one is posted exactly once, the repeats are acknowledged as duplicates, and the money adds
+ * up — the stalls' payables plus suspense equal the notifications' total, and so do the bank accounts (with the
+ * opposite sign). Then the check and verify commands' functions run clean over the result.
+ *
+ * LOAD_NOTIFICATIONS overrides the count (the 1,000 is the brief's number; the machine is shared).
+ */
+import { randomInt } from 'node:crypto';
+import { waitFor } from '@marketqr/test-harness';
+import { checkLedger, verifyLedger } from '../src/ledger/check';
+import { paymentIdFor } from '../src/webhooks/webhook.service';
+import {
+  activated,
+  bankSimBody,
+  dynamicQr,
+  MARKETS,
+  postBankSim,
+  stall,
+  startLedger,
+  waitForProjections,
+  type BankSimBody,
+  type Harness,
+  type Json,
+} from './support';
+
+jest.setTimeout(120_000);
+
+const UNIQUE = Number(process.env.LOAD_NOTIFICATIONS ?? 1_000);
+const REPEATS = Math.round(UNIQUE * 0.3);
+const CONCURRENCY = 20;
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+let h: Harness;
+const stalls = [
+  ...Array.from({ length: 10 }, (_, i) => stall(i + 1, MARKETS.nenh)),
+  ...Array.from({ length: 10 }, (_, i) => stall(i + 1, MARKETS.benThanh)),
+];
+const qrs = stalls.flatMap((s, i) =>
+  [0, 1].map((k) => ({
+    stall: s,
+    code: `MQ${Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`,
+    amount: 10_000 * (i + k + 1),
+  })),
+);
+
+beforeAll(async () => {
+  h = await startLedger('load', { PROCESSOR_CONCURRENCY: '8', LEDGER_PENDING_AFTER_MS: '10000' });
+  await h.publish([...stalls.map((s) => activated(s)), ...qrs.map((q) => dynamicQr(q.stall, q.code, q.amount))]);
+  await waitForProjections(h, stalls.length, qrs.length);
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+function notification(i: number): BankSimBody {
+  const amount = 1_000 * randomInt(1, 500);
+  const roll = i % 20;
+  const s = stalls[randomInt(stalls.length)]!;
+  const market = s.marketId === MARKETS.nenh.marketId ? MARKETS.nenh : MARKETS.benThanh;
+  if (roll < 12) {
+    // Static QR: the stall's virtual account, its code in the text (usually).
+    return bankSimBody({ amount, accountNumber: market.collection, virtualAccount: s.va, description: `${s.stallCode} ck` });
+  }
+  if (roll < 15) {
+    const q = qrs[randomInt(qrs.length)]!;
+    const qMarket = q.stall.marketId === MARKETS.nenh.marketId ? MARKETS.nenh : MARKETS.benThanh;
+    return bankSimBody({
+      amount: roll === 14 ? q.amount + 1_000 : q.amount,
+      accountNumber: qMarket.collection,
+      virtualAccount: q.stall.va,
+      description: `QR ${q.code} thanh toan`,
+    });
+  }
+  if (roll < 19) {
+    return bankSimBody({ amount, accountNumber: market.collection, virtualAccount: null, description: 'chuyen tien' });
+  }
+  return bankSimBody({ amount, accountNumber: '7777000011', virtualAccount: null, description: 'ck' });
+}
+
+async function sumOfBalances(accounts: (a: string) => boolean): Promise<number> {
+  const rows = await h.models.postings
+    .aggregate<{ _id: string; total: number }>([{ $group: { _id: '$account', total: { $sum: '$amount' } } }])
+    .toArray();
+  return rows.filter((r) => accounts(r._id)).reduce((s, r) => s + r.total, 0);
+}
+
+test(`${UNIQUE} notifications with ${REPEATS} repeats in random order: each posted once, the money adds up`, async () => {
+  const unique = Array.from({ length: UNIQUE }, (_, i) => notification(i));
+  const repeats = Array.from({ length: REPEATS }, (_, i) => unique[(i * 7919) % UNIQUE]!);
+  const sends = [...unique, ...repeats];
+  for (let i = sends.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [sends[i], sends[j]] = [sends[j]!, sends[i]!];
+  }
+
+  const replies: Json[] = [];
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < sends.length) {
+        const body = sends[next++]!;
+        const r = await postBankSim(h.base, body);
+        expect(r.status).toBe(200);
+        replies.push(r.body);
+      }
+    }),
+  );
+  const acknowledged = Date.now();
+  const expectedIds = new Set(unique.map((b) => `payment:${paymentIdFor('bank-sim', b.transactionId)}`));
+  await waitFor(
+    async () =>
+      (await h.models.entries.countDocuments({ kind: 'payment' })) >= UNIQUE &&
+      (await h.models.work.countDocuments({})) === 0 &&
+      (await h.models.pending.countDocuments({})) === 0,
+    { timeoutMs: 100_000, intervalMs: 250, what: 'every notification posted' },
+  );
+  const posted = Date.now();
+
+  expect(replies.filter((r) => r.duplicate === true)).toHaveLength(REPEATS);
+  expect(replies.filter((r) => r.duplicate === false)).toHaveLength(UNIQUE);
+  const entries = await h.models.entries.find({ kind: 'payment' }, { projection: { _id: 1 } }).toArray();
+  expect(entries).toHaveLength(UNIQUE);
+  expect(new Set(entries.map((e) => e._id))).toEqual(expectedIds);
+
+  const total = unique.reduce((s, b) => s + b.amount, 0);
+  const credited = await sumOfBalances((a) => a.startsWith('stall:') || a.endsWith(':suspense'));
+  const banks = await sumOfBalances((a) => a.endsWith(':bank'));
+  expect(-credited).toBe(total);
+  expect(banks).toBe(total);
+
+  const check = await checkLedger(h.models);
+  expect(check.problems).toEqual([]);
+  const verify = await verifyLedger(h.models);
+  expect(verify.problems).toEqual([]);
+  expect(verify.postings).toBe(2 * UNIQUE);
+
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  // The numbers the README quotes: printed, not asserted (the machine is shared).
+  console.log(
+    [
+      `load: ${UNIQUE} notifications + ${REPEATS} repeats, ${CONCURRENCY} concurrent`,
+      `acknowledged in ${seconds(acknowledged - started)} s (${Math.round((sends.length * 1000) / (acknowledged - started))} requests/s)`,
+      `all posted in ${seconds(posted - started)} s (${Math.round((UNIQUE * 1000) / (posted - started))} payments/s)`,
+      `check ${check.durationMs} ms, verify ${verify.durationMs} ms`,
+    ].join('\n  '),
+  );
+});

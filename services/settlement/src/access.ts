@@ -1,0 +1,53 @@
+import type { Request, RequestHandler } from 'express';
+import {
+  authenticate,
+  canAccessMarket,
+  canAccessStall,
+  forbidden,
+  principalOf,
+  requireRole,
+  type Principal,
+  type Role,
+  type TokenVerifier,
+} from '@marketqr/auth';
+
+/** The auth checks settlement's routes need, over @marketqr/auth, in one place. */
+export interface AccessControl {
+  required: RequestHandler;
+  role: (...roles: Role[]) => RequestHandler;
+  principal: (req: Request) => Principal;
+  /** Admins, services and the market's managers. */
+  requireMarket: (req: Request, marketId: string) => void;
+  /**
+   * A stall's data: its vendor, its market's managers, admins. `marketId` is null when settlement has not seen the
+   * stall yet: managers are then refused (fail closed), the vendor still sees its own (empty) history.
+   */
+  requireStall: (req: Request, stall: { merchantId: string; marketId: string | null }) => void;
+  /** Acting on a stall's money on the market's behalf: its managers and admins, never the vendor. */
+  requireStallManager: (req: Request, stall: { merchantId: string; marketId: string | null }) => void;
+  /** Only the stall's own vendor (consent is personal: nobody agrees on a vendor's behalf). */
+  requireOwnVendor: (req: Request, merchantId: string) => void;
+}
+
+export function accessControl(verifier: TokenVerifier): AccessControl {
+  return {
+    required: authenticate(verifier),
+    role: (...roles) => requireRole(...roles),
+    principal: (req) => principalOf(req),
+    requireMarket: (req, marketId) => {
+      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
+    },
+    requireStall: (req, stall) => {
+      if (!canAccessStall(principalOf(req), stall)) throw forbidden('not allowed for this stall');
+    },
+    requireStallManager: (req, stall) => {
+      const p = principalOf(req);
+      if (p.role === 'vendor') throw forbidden('only the market’s managers may do this');
+      if (!canAccessStall(p, stall)) throw forbidden('not allowed for this stall');
+    },
+    requireOwnVendor: (req, merchantId) => {
+      const p = principalOf(req);
+      if (p.role !== 'vendor' || p.merchantId !== merchantId) throw forbidden('only the stall’s vendor may do this');
+    },
+  };
+}

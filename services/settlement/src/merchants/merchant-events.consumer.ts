@@ -1,0 +1,51 @@
+import type { EventOfType } from '@marketqr/contracts';
+import type { EventHandlers } from '@marketqr/messaging';
+import { isDuplicateKey, type Models } from '../store/models';
+
+type MerchantEvent = EventOfType<
+  'merchant.registered' | 'merchant.verified' | 'merchant.activated' | 'merchant.suspended' | 'merchant.updated'
+>;
+
+/**
+ * Keeps settlement's copy of each stall: market, code, vendor, status and payout account (with the holder name once
+ * the bank verified it). Every merchant event carries the whole snapshot, so the newest one wins; an older one
+ * (a redelivery after a newer event) matches nothing and is dropped, and its upsert hits the unique `_id` instead of
+ * creating a second document.
+ */
+export function merchantEventHandlers(models: Models): EventHandlers {
+  const apply = async (e: MerchantEvent) => {
+    const d = e.data;
+    const at = new Date(e.occurredAt);
+    try {
+      await models.Stall.collection.updateOne(
+        { _id: d.merchantId as never, $or: [{ lastEventAt: { $lte: at } }, { lastEventAt: { $exists: false } }] },
+        {
+          $set: {
+            marketId: d.marketId,
+            marketName: d.marketName,
+            stallCode: d.stallCode,
+            vendorName: d.vendorName,
+            status: d.status,
+            payoutAccount: {
+              bin: d.payoutAccount.bin,
+              accountNumber: d.payoutAccount.accountNumber,
+              holderName: d.payoutAccount.holderName ?? null,
+            },
+            lastEventAt: at,
+            lastEventId: e.eventId,
+          },
+        },
+        { upsert: true },
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  };
+  return {
+    'merchant.registered': apply,
+    'merchant.verified': apply,
+    'merchant.activated': apply,
+    'merchant.suspended': apply,
+    'merchant.updated': apply,
+  };
+}
