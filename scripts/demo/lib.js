@@ -11,6 +11,7 @@ const URLS = {
   onboarding: process.env.MERCHANT_ONBOARDING_URL || `http://127.0.0.1:${port('MERCHANT_ONBOARDING', 4101)}`,
   qr: process.env.QR_GENERATION_URL || `http://127.0.0.1:${port('QR_GENERATION', 4102)}`,
   ledger: process.env.PAYMENT_LEDGER_URL || `http://127.0.0.1:${port('PAYMENT_LEDGER', 4103)}`,
+  settlement: process.env.SETTLEMENT_URL || `http://127.0.0.1:${port('SETTLEMENT', 4104)}`,
   bank: process.env.BANK_SIMULATOR_URL || `http://127.0.0.1:${port('BANK_SIMULATOR', 4199)}`,
   web: process.env.WEB_URL || `http://127.0.0.1:${port('WEB', 4100)}`,
 };

@@ -4,7 +4,8 @@
 //   2. the admin creates Chợ Nếnh with its zones, and its manager;
 //   3. fifty vendors register (the bank's name inquiry verifies them; one holder name does not match);
 //   4. the manager approves most of them (their posters are issued by qr-generation);
-//   5. the simulator is re-taught each stall's virtual account, in registration order, after a restart.
+//   5. settlement learns the market's collection account (payouts and reconciliation) and a 0.3 % fee;
+//   6. the simulator is re-taught each stall's virtual account, in registration order, after a restart.
 // Writes the demo logins to .run/demo/logins.txt (printed by `npm start`).
 'use strict';
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -102,7 +103,25 @@ async function main() {
   const approved = toApprove.length;
   if (approved) log(`${approved} stalls approved`);
 
-  // 5. The simulator keeps virtual accounts in memory and numbers them in issue order: re-issuing them in the order
+  // 5. Settlement: where payouts leave from and which statement reconciliation reads; the market's fee.
+  await call(
+    'PUT',
+    `${URLS.settlement}/markets/${MARKET.id}/collection-account`,
+    { accountNumber: MARKET.collectionAccount.accountNumber },
+    adminToken,
+  );
+  const fee = { rateBps: 30, minimumFee: 0, maximumFee: 5_000 };
+  const { feeSchedule } = await call(
+    'GET',
+    `${URLS.settlement}/markets/${MARKET.id}/fee-schedule`,
+    undefined,
+    adminToken,
+  );
+  if (!feeSchedule || feeSchedule.rateBps !== fee.rateBps) {
+    await call('PUT', `${URLS.settlement}/markets/${MARKET.id}/fee-schedule`, fee, adminToken);
+  }
+
+  // 6. The simulator keeps virtual accounts in memory and numbers them in issue order: re-issuing them in the order
   // the stalls were registered gives back the same numbers after a restart (it answers "exists" otherwise).
   const withVa = stalls
     .filter((s) => s.virtualAccount)

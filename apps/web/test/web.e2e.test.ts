@@ -149,6 +149,11 @@ test('the manager’s dashboard shows what market-insights answers; the approval
   await expect(kpi('adoption')).resolves.toBe(formatPercent(expected.adoptionRate!, 'vi'));
   await expect(page.locator('svg.chart').count()).resolves.toBeGreaterThan(0);
   await shot(page, '09-manager-dashboard');
+  // The CSV links reach market-insights through the proxy, the token in the link.
+  const csv = await fetch(`${stack.urls.web}${await page.getAttribute('[data-testid=csv-daily]', 'href')}`);
+  expect(csv.status).toBe(200);
+  expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+  expect(await csv.text()).toContain('paymentCount');
 
   await page.click('button[data-tab=approvals]');
   const queue = page.locator('[data-testid=approval-queue]');
@@ -162,6 +167,64 @@ test('the manager’s dashboard shows what market-insights answers; the approval
   // Approving one takes it off the queue.
   await queue.locator('[data-stall-id]').filter({ hasText: 'A-12' }).locator('[data-action=approve]').click();
   await waitFor(async () => !(await queue.textContent())?.includes('A-12'), { what: 'A-12 to leave the queue' });
+  await ctx.close();
+});
+
+test('the vendor opens the stall poster (PDF through the proxy, with the token in the link)', async () => {
+  await vendor.click('button[data-tab=poster]');
+  const pdf = vendor.locator('[data-testid=poster-pdf]');
+  await pdf.waitFor();
+  const href = (await pdf.getAttribute('href'))!;
+  expect(href).toMatch(/^\/api\/qr\/qr\/[^/]+\/poster\.pdf\?size=A6&access_token=/);
+  const res = await fetch(`${stack.urls.web}${href}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/pdf');
+  expect(
+    Buffer.from(await res.arrayBuffer())
+      .subarray(0, 5)
+      .toString(),
+  ).toBe('%PDF-');
+  await vendor
+    .locator('img.poster-preview')
+    .evaluate((img: HTMLImageElement) =>
+      img.complete && img.naturalWidth > 0 ? null : new Promise((r) => img.addEventListener('load', r, { once: true })),
+    );
+  await shot(vendor, '13-vendor-poster');
+});
+
+test('a payment to the market’s collection account waits in suspense until the manager moves it to a stall', async () => {
+  await json('POST', `${stack.urls.bank}/__admin/incoming-transfers`, {
+    toAccount: '2150008686',
+    amount: 35_000,
+    description: 'chuyen tien rau',
+  });
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+  await page.click('button[data-tab=suspense]');
+  const card = page.locator('[data-testid=suspense] li').filter({ hasText: '35.000\u00a0₫' });
+  await waitFor(
+    async () => {
+      if ((await card.count()) > 0) return true;
+      await page.click('button[data-tab=suspense]');
+      await page.waitForTimeout(1_000);
+      return false;
+    },
+    { timeoutMs: 60_000, what: 'the payment to show in suspense' },
+  );
+  await shot(page, '14-manager-suspense');
+  const option = await card.locator('select option').filter({ hasText: 'A-03' }).getAttribute('value');
+  await card.locator('select').selectOption(option!);
+  await card.locator('button[type=submit]').click();
+  await page.locator('.toast').filter({ hasText: 'A-03' }).waitFor();
+  await waitFor(
+    async () => (await page.locator('[data-testid=suspense] li').filter({ hasText: '35.000\u00a0₫' }).count()) === 0,
+    { timeoutMs: 30_000, what: 'the payment to leave suspense' },
+  );
+  // Today's reconciliation counts the credits the bank booked, the moved one among them.
+  await page.click('button[data-tab=settlement]');
+  await page.locator('[data-testid=reconciliation]').waitFor();
+  await shot(page, '15-manager-settlement');
   await ctx.close();
 });
 

@@ -7,7 +7,7 @@
 import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import { topicFor, type KnownEvent } from '@marketqr/contracts';
+import { createEvent, qrCheckFlaggedV1, topicFor, type KnownEvent } from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
 import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
@@ -449,6 +449,48 @@ describe('alerts', () => {
       details: { amount: 30_000, reason: 'unmatched' },
     });
     expect(byPayment.get('pay-susp-2')!.title).toContain('30.000 đ');
+  });
+
+  test('an unknown poster reported by the genuine-QR check: one alert per payload, however many shoppers report it', async () => {
+    const flagged = (checkId: string) =>
+      createEvent(qrCheckFlaggedV1, {
+        aggregateId: NENH.id,
+        producer: 'qr-generation',
+        data: {
+          checkId,
+          verdict: 'UNKNOWN_ACCOUNT',
+          merchantId: null,
+          marketId: null,
+          reportedMarketId: NENH.id,
+          stallCode: null,
+          qrId: null,
+          bin: '970422',
+          accountNumber: '0999888777',
+          payloadHash: 'a'.repeat(64),
+          input: 'image',
+          checkedAt: new Date().toISOString(),
+        },
+      }) as KnownEvent;
+    const reports = [flagged('chk_fake_1'), flagged('chk_fake_2')];
+    await produce(reports);
+    const alert = await waitFor(async () => (await alertsOf('kind=unknown_poster'))[0], {
+      what: 'unknown-poster alert',
+    });
+    expect(alert).toMatchObject({
+      kind: 'unknown_poster',
+      severity: 'high',
+      status: 'open',
+      marketId: NENH.id,
+      link: '/manager/genuine-checks/chk_fake_1',
+      details: { verdict: 'UNKNOWN_ACCOUNT', account: '970422/0999888777' },
+    });
+    expect(alert.title).toContain('Mã QR lạ');
+    const ids = reports.map((r) => r.eventId);
+    await waitFor(
+      async () => (await db.collection('processed_events').countDocuments({ eventId: { $in: ids } })) === 2,
+      { what: 'both reports handled' },
+    );
+    expect(await alertsOf('kind=unknown_poster')).toHaveLength(1);
   });
 
   test('settlement lines needing attention: non-retryable failures, resolved once paid', async () => {

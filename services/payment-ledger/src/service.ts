@@ -35,7 +35,10 @@ export const definition: ServiceDefinition<typeof configShape> = {
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
     const { secrets, defaulted } = webhookSecrets(config);
     if (defaulted.length)
-      logger.warn({ providers: defaulted }, 'webhook secrets not set: using the development secret (never in production)');
+      logger.warn(
+        { providers: defaulted },
+        'webhook secrets not set: using the development secret (never in production)',
+      );
 
     const metrics = createLedgerMetrics();
     const models = registerModels(db);

@@ -61,7 +61,12 @@ function notification(i: number): BankSimBody {
   const market = s.marketId === MARKETS.nenh.marketId ? MARKETS.nenh : MARKETS.benThanh;
   if (roll < 12) {
     // Static QR: the stall's virtual account, its code in the text (usually).
-    return bankSimBody({ amount, accountNumber: market.collection, virtualAccount: s.va, description: `${s.stallCode} ck` });
+    return bankSimBody({
+      amount,
+      accountNumber: market.collection,
+      virtualAccount: s.va,
+      description: `${s.stallCode} ck`,
+    });
   }
   if (roll < 15) {
     const q = qrs[randomInt(qrs.length)]!;

@@ -10,6 +10,7 @@ import {
   merchantActivatedV1,
   merchantSuspendedV1,
   qrIssuedV1,
+  settlementFailedV1,
   settlementPaidV1,
   topicFor,
   TOPICS,
@@ -75,7 +76,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
       INBOX_GRACE_MS: '1000',
       SSE_POLL_MS: '200',
       LEDGER_SWEEP_MS: '500',
-      LEDGER_PENDING_AFTER_MS: '2000',
+      LEDGER_PENDING_AFTER_MS: '5000',
       ...env,
     },
   });
@@ -214,11 +215,32 @@ export function settlementPaid(
   });
 }
 
+export function settlementFailed(s: StallFixture, lineId: string, net: number): Envelope {
+  return createEvent(settlementFailedV1, {
+    aggregateId: s.merchantId,
+    producer: 'settlement',
+    data: {
+      settlementLineId: lineId,
+      batchId: 'batch-1',
+      merchantId: s.merchantId,
+      marketId: s.marketId,
+      businessDay: '2025-03-01',
+      netAmount: net,
+      currency: 'VND',
+      payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN THI HOA' },
+      reasonCode: 'account_closed',
+      reason: 'closed',
+      retryable: false,
+      nextAttemptAt: null,
+      attempt: 1,
+    },
+  });
+}
+
 /** Waits until the service's projections hold these stalls and QRs (its consumer has caught up). */
 export async function waitForProjections(h: Harness, stalls: number, qrs = 0): Promise<void> {
   await waitFor(
-    async () =>
-      (await h.models.stalls.countDocuments({})) >= stalls && (await h.models.qrs.countDocuments({})) >= qrs,
+    async () => (await h.models.stalls.countDocuments({})) >= stalls && (await h.models.qrs.countDocuments({})) >= qrs,
     { timeoutMs: 30_000, what: `${stalls} stalls and ${qrs} QRs projected` },
   );
 }
@@ -338,8 +360,7 @@ export async function balanceOf(h: Harness, account: string): Promise<number> {
 /** Waits until every stored notification is posted and every entry's postings are written. */
 export async function settled(h: Harness, timeoutMs = 30_000): Promise<void> {
   await waitFor(
-    async () =>
-      (await h.models.work.countDocuments({})) === 0 && (await h.models.pending.countDocuments({})) === 0,
+    async () => (await h.models.work.countDocuments({})) === 0 && (await h.models.pending.countDocuments({})) === 0,
     { timeoutMs, intervalMs: 200, what: 'inbox drained and entries completed' },
   );
 }

@@ -94,12 +94,22 @@ describe('bank simulator format', () => {
     expect(await h.models.entries.countDocuments({ paymentId: id })).toBe(1);
     expect(await balanceOf(h, `stall:${s1.merchantId}:payable`)).toBe(-35_000);
 
-    const confirmed = await waitFor(() => eventsOf(h.paymentEvents, 'payment.confirmed').find((e) => e.data.paymentId === id));
+    const confirmed = await waitFor(() =>
+      eventsOf(h.paymentEvents, 'payment.confirmed').find((e) => e.data.paymentId === id),
+    );
     expect(confirmed).toMatchObject({
       aggregateId: s1.merchantId,
-      data: { merchantId: s1.merchantId, stallCode: s1.stallCode, amount: 35_000, qrId: null, bankTransactionId: body.transactionId },
+      data: {
+        merchantId: s1.merchantId,
+        stallCode: s1.stallCode,
+        amount: 35_000,
+        qrId: null,
+        bankTransactionId: body.transactionId,
+      },
     });
-    const posted = await waitFor(() => eventsOf(h.ledgerEvents, 'ledger.entry-posted').find((e) => e.data.entryId === `payment:${id}`));
+    const posted = await waitFor(() =>
+      eventsOf(h.ledgerEvents, 'ledger.entry-posted').find((e) => e.data.entryId === `payment:${id}`),
+    );
     expect(posted.data).toMatchObject({
       kind: 'payment',
       merchantBalanceAfter: 35_000,
@@ -114,7 +124,10 @@ describe('bank simulator format', () => {
     const body = bankSimBody({ amount: 12_000, virtualAccount: s3.va, description: 'thanh toan tien hang' });
     expect((await postBankSim(h.base, body)).status).toBe(200);
     const entry = await paymentEntry(h, pid('bank-sim', body.transactionId));
-    expect(entry).toMatchObject({ merchantId: s3.merchantId, meta: { outcome: 'paid', notes: ['stall_code_mismatch'] } });
+    expect(entry).toMatchObject({
+      merchantId: s3.merchantId,
+      meta: { outcome: 'paid', notes: ['stall_code_mismatch'] },
+    });
   });
 
   test('a suspended stall is still credited (the money is in the bank), with a note', async () => {
@@ -148,9 +161,13 @@ describe('bank simulator format', () => {
         meta: { outcome: c.outcome, matchedBy: 'order_code', orderCode: c.code, creditedTo: 'stall' },
       });
     }
-    const byId = (id: string) => h.paymentEvents.messages.map((m) => m.value as Json).find((e) => e.data?.paymentId === id);
+    const byId = (id: string) =>
+      h.paymentEvents.messages.map((m) => m.value as Json).find((e) => e.data?.paymentId === id);
     await waitFor(() => ids.every((id) => byId(id)), { what: 'payment events' });
-    expect(byId(ids[0]!)).toMatchObject({ type: 'payment.confirmed', data: { expectedAmount: 120_000, orderCode: codes.paid } });
+    expect(byId(ids[0]!)).toMatchObject({
+      type: 'payment.confirmed',
+      data: { expectedAmount: 120_000, orderCode: codes.paid },
+    });
     for (const [i, reason] of [
       [1, 'underpaid'],
       [2, 'overpaid'],
@@ -185,7 +202,9 @@ describe('bank simulator format', () => {
       ],
       meta: { outcome: 'unmatched', creditedTo: 'suspense' },
     });
-    const flagged = await waitFor(() => eventsOf(h.paymentEvents, 'payment.flagged').find((e) => e.data.paymentId === id));
+    const flagged = await waitFor(() =>
+      eventsOf(h.paymentEvents, 'payment.flagged').find((e) => e.data.paymentId === id),
+    );
     expect(flagged).toMatchObject({
       aggregateId: MARKETS.nenh.marketId,
       data: { reason: 'unmatched', creditedTo: 'suspense', merchantId: null },
@@ -221,12 +240,25 @@ describe('bank simulator format', () => {
   });
 
   test('refused before anything is stored: bad signature, stale timestamp, malformed, bad amounts, oversized', async () => {
-    const cases: { name: string; send: () => Promise<{ status: number; body: Json }>; status: number; code: string; tx: string }[] = [];
-    const add = (name: string, status: number, code: string, make: (b: ReturnType<typeof bankSimBody>) => Promise<{ status: number; body: Json }>) => {
+    const cases: {
+      name: string;
+      send: () => Promise<{ status: number; body: Json }>;
+      status: number;
+      code: string;
+      tx: string;
+    }[] = [];
+    const add = (
+      name: string,
+      status: number,
+      code: string,
+      make: (b: ReturnType<typeof bankSimBody>) => Promise<{ status: number; body: Json }>,
+    ) => {
       const b = bankSimBody({ virtualAccount: s1.va });
       cases.push({ name, status, code, tx: b.transactionId, send: () => make(b) });
     };
-    add('wrong secret', 401, 'WEBHOOK.BAD_SIGNATURE', (b) => postBankSim(h.base, b, { secret: 'not-the-secret-at-all-000' }));
+    add('wrong secret', 401, 'WEBHOOK.BAD_SIGNATURE', (b) =>
+      postBankSim(h.base, b, { secret: 'not-the-secret-at-all-000' }),
+    );
     add('signature over other bytes', 401, 'WEBHOOK.BAD_SIGNATURE', async (b) => {
       const ts = String(Math.floor(Date.now() / 1000));
       const res = await fetch(`${h.base}/webhooks/bank-sim`, {
@@ -254,7 +286,9 @@ describe('bank simulator format', () => {
     add('future timestamp', 401, 'WEBHOOK.STALE_TIMESTAMP', (b) =>
       postBankSim(h.base, b, { timestamp: Math.floor(Date.now() / 1000) + 600 }),
     );
-    add('not JSON', 400, 'WEBHOOK.MALFORMED', (b) => postBankSim(h.base, null, { raw: `{"transactionId":"${b.transactionId}",` }));
+    add('not JSON', 400, 'WEBHOOK.MALFORMED', (b) =>
+      postBankSim(h.base, null, { raw: `{"transactionId":"${b.transactionId}",` }),
+    );
     add('not the format', 400, 'WEBHOOK.MALFORMED', (b) => postBankSim(h.base, { ...b, amount: '50000' }));
     add('missing field', 400, 'WEBHOOK.MALFORMED', (b) => postBankSim(h.base, { ...b, accountNumber: undefined }));
     add('zero amount', 400, 'WEBHOOK.INVALID_AMOUNT', (b) => postBankSim(h.base, { ...b, amount: 0 }));
@@ -264,7 +298,11 @@ describe('bank simulator format', () => {
 
     for (const c of cases) {
       const r = await c.send();
-      expect({ case: c.name, status: r.status, code: r.body.error?.code }).toEqual({ case: c.name, status: c.status, code: c.code });
+      expect({ case: c.name, status: r.status, code: r.body.error?.code }).toEqual({
+        case: c.name,
+        status: c.status,
+        code: c.code,
+      });
     }
     await settled(h);
     for (const c of cases) await nothingStored('bank-sim', c.tx);
@@ -295,7 +333,9 @@ describe('SePay format', () => {
     const entry = await paymentEntry(h, id);
     expect(entry).toMatchObject({ merchantId: s2.merchantId, meta: { outcome: 'paid', provider: 'sepay', notes: [] } });
     // SePay's local time is Asia/Ho_Chi_Minh: the business day follows it.
-    expect(entry.meta.paidAt.slice(0, 16)).toBe(new Date(Date.parse(`${body.transactionDate.replace(' ', 'T')}+07:00`)).toISOString().slice(0, 16));
+    expect(entry.meta.paidAt.slice(0, 16)).toBe(
+      new Date(Date.parse(`${body.transactionDate.replace(' ', 'T')}+07:00`)).toISOString().slice(0, 16),
+    );
     expect(await postSepay(h.base, body)).toEqual({ status: 200, body: { success: true } });
 
     const forged = sepayBody();
@@ -306,7 +346,9 @@ describe('SePay format', () => {
     await settled(h);
     expect(await h.models.entries.countDocuments({ paymentId: id })).toBe(1);
     await nothingStored('sepay', String(forged.id));
-    expect(await h.models.inbox.findOne({ _id: pid('sepay', String(out.id)) })).toMatchObject({ flag: 'ignored_outgoing' });
+    expect(await h.models.inbox.findOne({ _id: pid('sepay', String(out.id)) })).toMatchObject({
+      flag: 'ignored_outgoing',
+    });
   });
 });
 
@@ -351,7 +393,10 @@ describe('Casso format (webhook v2)', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-casso-signature': sign.casso(SECRETS.casso, Date.now(), { ...tampered, data: { ...tampered.data, amount: 1 } }),
+        'x-casso-signature': sign.casso(SECRETS.casso, Date.now(), {
+          ...tampered,
+          data: { ...tampered.data, amount: 1 },
+        }),
       },
       body: JSON.stringify(tampered),
     });

@@ -94,6 +94,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         maxFailures: config.PAYOUT_MAX_FAILURES,
         retryBaseMs: config.PAYOUT_RETRY_BASE_MS,
         retryMaxMs: config.PAYOUT_RETRY_MAX_MS,
+        reissueQuietMs: 2 * config.BANK_TIMEOUT_MS,
       },
       onDue: () => nudge(),
     });

@@ -78,7 +78,11 @@ async function open(...list: Stall[]) {
 
 /** Sends payment events and waits until the stalls' credits show them (the consumer has handled them). */
 async function pay(...payments: ReturnType<typeof payment>[]) {
-  for (const p of payments) credit(stalls.find((s) => s.merchantId === p.data.merchantId)!, p.data.amount);
+  for (const p of payments)
+    credit(
+      stalls.find((s) => s.merchantId === p.data.merchantId)!,
+      p.data.amount,
+    );
   await producer.send(...payments);
   await settled();
 }
@@ -86,7 +90,8 @@ async function pay(...payments: ReturnType<typeof payment>[]) {
 /** Waits until every stall's credits equal what the test sent. */
 async function settled(list: Stall[] = stalls) {
   await waitFor(
-    async () => (await Promise.all(list.map(summary))).every((s, i) => s.credits === (credited.get(list[i]!.merchantId) ?? 0)),
+    async () =>
+      (await Promise.all(list.map(summary))).every((s, i) => s.credits === (credited.get(list[i]!.merchantId) ?? 0)),
     { what: 'payment events handled' },
   );
 }
@@ -144,8 +149,17 @@ test('a normal day: payments for several stalls → cut-off → batch → each l
     expect(r.status).toBe(403);
   }
   const batch = await cutoff(market, day);
-  expect(batch).toMatchObject({ businessDay: day, lineCount: 3, payableCount: 3, carriedCount: 0, totalNetAmount: 1_450_000 });
-  const again = await call('POST', `/markets/${market}/settlements/cutoff`, { body: { businessDay: day }, token: admin });
+  expect(batch).toMatchObject({
+    businessDay: day,
+    lineCount: 3,
+    payableCount: 3,
+    carriedCount: 0,
+    totalNetAmount: 1_450_000,
+  });
+  const again = await call('POST', `/markets/${market}/settlements/cutoff`, {
+    body: { businessDay: day },
+    token: admin,
+  });
   expect(again.status).toBe(200);
   expect(again.body).toMatchObject({ created: false, batch: { id: batch.id } });
 
@@ -186,12 +200,16 @@ test('a normal day: payments for several stalls → cut-off → batch → each l
 
   // Who sees what.
   expect((await call('GET', `/stalls/${b.merchantId}/settlement-lines`, { token: vendorToken(a) })).status).toBe(403);
-  expect((await call('GET', `/stalls/${a.merchantId}/settlement-lines`, { token: managerToken('other-market') })).status).toBe(403);
+  expect(
+    (await call('GET', `/stalls/${a.merchantId}/settlement-lines`, { token: managerToken('other-market') })).status,
+  ).toBe(403);
   expect((await call('GET', `/markets/${market}/settlement-batches`, { token: vendorToken(a) })).status).toBe(403);
   const batches = await call('GET', `/markets/${market}/settlement-batches`, { token: managerToken(market) });
   expect(batches.body.items).toEqual([expect.objectContaining({ id: batch.id, linesByState: { paid: 3 } })]);
   const detail = await call('GET', `/settlement-lines/${lines[2]!.id}`, { token: vendorToken(c) });
-  expect(detail.body.line.contributions.map((x: { amount: number }) => x.amount).sort()).toEqual([1_000_000, 20_000, 5_000].sort());
+  expect(detail.body.line.contributions.map((x: { amount: number }) => x.amount).sort()).toEqual(
+    [1_000_000, 20_000, 5_000].sort(),
+  );
 });
 
 test('fees: a schedule per market with a minimum and a cap, rounded half up on the day’s total', async () => {
@@ -233,26 +251,46 @@ test('a market charge larger than the day’s takings is carried over: the payou
   const [d1, d2] = ['2025-03-03', '2025-03-04'];
   const [agreed, notAgreed] = [stall(market), stall(market)];
   await open(agreed, notAgreed);
-  const plan = { items: [{ code: 'stall_rent', label: 'Tiền thuê sạp', amount: 80_000 }, { code: 'cleaning', label: 'Phí vệ sinh', amount: 20_000 }] };
+  const plan = {
+    items: [
+      { code: 'stall_rent', label: 'Tiền thuê sạp', amount: 80_000 },
+      { code: 'cleaning', label: 'Phí vệ sinh', amount: 20_000 },
+    ],
+  };
   for (const s of [agreed, notAgreed]) {
-    expect((await call('PUT', `/stalls/${s.merchantId}/charges`, { body: plan, token: vendorToken(s) })).status).toBe(403);
+    expect((await call('PUT', `/stalls/${s.merchantId}/charges`, { body: plan, token: vendorToken(s) })).status).toBe(
+      403,
+    );
     const r = await call('PUT', `/stalls/${s.merchantId}/charges`, { body: plan, token: managerToken(market) });
     expect(r.body.charges).toMatchObject({ plan: { version: 1, totalPerDay: 100_000 }, netted: false });
   }
   // Consent is the vendor's own: not its manager's, not another vendor's.
   const agreement = { planVersion: 1, agreed: true };
   expect(
-    (await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, { body: agreement, token: managerToken(market) })).status,
+    (
+      await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, {
+        body: agreement,
+        token: managerToken(market),
+      })
+    ).status,
   ).toBe(403);
   expect(
-    (await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, { body: agreement, token: vendorToken(notAgreed) })).status,
+    (
+      await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, {
+        body: agreement,
+        token: vendorToken(notAgreed),
+      })
+    ).status,
   ).toBe(403);
   const stale = await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, {
     body: { planVersion: 9, agreed: true },
     token: vendorToken(agreed),
   });
   expect(stale.body.error.code).toBe('SETTLEMENT.PLAN_VERSION_MISMATCH');
-  const ok = await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, { body: agreement, token: vendorToken(agreed) });
+  const ok = await call('PUT', `/stalls/${agreed.merchantId}/charges/agreement`, {
+    body: agreement,
+    token: vendorToken(agreed),
+  });
   expect(ok.body.charges.netted).toBe(true);
 
   await pay(payment(agreed, 60_000, d1), payment(notAgreed, 60_000, d1));
@@ -273,7 +311,10 @@ test('a market charge larger than the day’s takings is carried over: the payou
   await pay(payment(agreed, 300_000, d2));
   await cutoff(market, d2);
   const next = await paidLine(agreed, d2);
-  expect(next).toMatchObject({ carriedIn: { gross: 60_000, charges: 100_000, lineIds: [carried.id] }, netAmount: 160_000 });
+  expect(next).toMatchObject({
+    carriedIn: { gross: 60_000, charges: 100_000, lineIds: [carried.id] },
+    netAmount: 160_000,
+  });
   expect((await paidEvent(next.id)).data).toMatchObject({
     grossAmount: 360_000,
     feeAmount: 0,
@@ -351,7 +392,11 @@ test('late and reallocated payments land on the right day', async () => {
   await pay(payment(a, 10_000, d1));
   await cutoff(market, d2);
   const next = await paidLine(a, d2);
-  expect(next).toMatchObject({ day: { gross: 50_000, count: 1 }, adjustments: { amount: 10_000, count: 1 }, netAmount: 60_000 });
+  expect(next).toMatchObject({
+    day: { gross: 50_000, count: 1 },
+    adjustments: { amount: 10_000, count: 1 },
+    netAmount: 60_000,
+  });
 });
 
 test('a payout the bank rejects needs attention; a manager re-issues it once the vendor fixed the account', async () => {
@@ -381,7 +426,10 @@ test('a payout the bank rejects needs attention; a manager re-issues it once the
   expect(attention.body.items.map((l: { id: string }) => l.id)).toEqual([stuck.id]);
 
   expect((await call('POST', `/settlement-lines/${stuck.id}/retry`, { token: vendorToken(n) })).status).toBe(403);
-  const fixed: Stall = { ...n, payoutAccount: { bin: '970436', accountNumber: '0011004455667', holderName: 'NGUYEN THI HOA' } };
+  const fixed: Stall = {
+    ...n,
+    payoutAccount: { bin: '970436', accountNumber: '0011004455667', holderName: 'NGUYEN THI HOA' },
+  };
   await producer.send(accountChanged(fixed));
   await waitFor(async () => (await summary(n)).stall.payoutAccount.accountNumber === '0011004455667', {
     what: 'the new payout account known to settlement',
@@ -392,7 +440,9 @@ test('a payout the bank rejects needs attention; a manager re-issues it once the
   const paid = await paidLine(n, day);
   expect(paid.payout).toMatchObject({ epoch: 2, idempotencyKey: `stl-${stuck.id}-e2` });
   const transfers = sim.payouts().filter((p) => p.idempotencyKey.startsWith(`stl-${stuck.id}-`));
-  expect(transfers).toEqual([expect.objectContaining({ idempotencyKey: `stl-${stuck.id}-e2`, toAccount: '0011004455667', amount: 60_000 })]);
+  expect(transfers).toEqual([
+    expect.objectContaining({ idempotencyKey: `stl-${stuck.id}-e2`, toAccount: '0011004455667', amount: 60_000 }),
+  ]);
   expect((await paidEvent(stuck.id)).data.payoutAccount.accountNumber).toBe('0011004455667');
   const done = await call('POST', `/settlement-lines/${stuck.id}/retry`, { token: managerToken(market) });
   expect(done.body.error.code).toBe('SETTLEMENT.LINE_NOT_RETRYABLE');
@@ -403,7 +453,12 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
   const today = businessDayOf(new Date());
   const collection = '2150001234';
   expect(
-    (await call('PUT', `/markets/${market}/collection-account`, { body: { accountNumber: collection }, token: managerToken(market) })).status,
+    (
+      await call('PUT', `/markets/${market}/collection-account`, {
+        body: { accountNumber: collection },
+        token: managerToken(market),
+      })
+    ).status,
   ).toBe(403);
   await call('PUT', `/markets/${market}/collection-account`, { body: { accountNumber: collection }, token: admin });
   const [q1, q2] = [stall(market), stall(market)];
@@ -423,7 +478,13 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
   const foreign = await fetch(`${sim.url}/v1/payouts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': 'manual-transfer-1' },
-    body: JSON.stringify({ toBin: '970422', toAccount: '0987654321', amount: 7_000, description: 'manual', sourceAccount: collection }),
+    body: JSON.stringify({
+      toBin: '970422',
+      toAccount: '0987654321',
+      amount: 7_000,
+      description: 'manual',
+      sourceAccount: collection,
+    }),
   });
   expect(foreign.status).toBe(201);
 
@@ -434,13 +495,23 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
   const report = r.body.reconciliation;
   const row = (kind: string, category: string) =>
     report.items.filter((i: { kind: string; category: string }) => i.kind === kind && i.category === category);
-  expect(row('credit', 'matched')).toEqual([expect.objectContaining({ bankTransactionId: t1.transactionId, ourAmount: 120_000 })]);
+  expect(row('credit', 'matched')).toEqual([
+    expect.objectContaining({ bankTransactionId: t1.transactionId, ourAmount: 120_000 }),
+  ]);
   expect(row('credit', 'amount_differs')).toEqual([
     expect.objectContaining({ bankTransactionId: t2.transactionId, ourAmount: 85_000, bankAmount: 80_000 }),
   ]);
-  expect(row('credit', 'missing_ours')).toEqual([expect.objectContaining({ bankTransactionId: unseen.transactionId, bankAmount: 45_000 })]);
-  expect(row('credit', 'missing_at_bank')).toEqual([expect.objectContaining({ bankTransactionId: 'FT-NOT-AT-BANK-1' })]);
-  expect(row('payout', 'matched').map((i: { settlementLineId: string }) => i.settlementLineId).sort()).toEqual([l1.id, l2.id].sort());
+  expect(row('credit', 'missing_ours')).toEqual([
+    expect.objectContaining({ bankTransactionId: unseen.transactionId, bankAmount: 45_000 }),
+  ]);
+  expect(row('credit', 'missing_at_bank')).toEqual([
+    expect.objectContaining({ bankTransactionId: 'FT-NOT-AT-BANK-1' }),
+  ]);
+  expect(
+    row('payout', 'matched')
+      .map((i: { settlementLineId: string }) => i.settlementLineId)
+      .sort(),
+  ).toEqual([l1.id, l2.id].sort());
   expect(row('payout', 'missing_ours')).toEqual([expect.objectContaining({ bankAmount: 7_000, account: collection })]);
   expect(report.summary).toMatchObject({ matched: 3, missing_ours: 2, missing_at_bank: 1, amount_differs: 1 });
 
@@ -449,14 +520,21 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
     { path: `?day=${today}`, headers: { accept: 'text/csv' } },
   ];
   for (const how of ways) {
-    const csv = await call('GET', `/markets/${market}/reconciliation${how.path}`, { token: admin, headers: how.headers });
+    const csv = await call('GET', `/markets/${market}/reconciliation${how.path}`, {
+      token: admin,
+      headers: how.headers,
+    });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = csv.text.trim().split('\r\n');
-    expect(rows[0]).toBe('category,kind,bankTransactionId,payoutId,account,ourAmount,bankAmount,merchantId,paymentId,settlementLineId,description');
+    expect(rows[0]).toBe(
+      'category,kind,bankTransactionId,payoutId,account,ourAmount,bankAmount,merchantId,paymentId,settlementLineId,description',
+    );
     expect(rows).toHaveLength(1 + report.items.length);
     expect(rows.some((line) => line.startsWith(`amount_differs,credit,${t2.transactionId},`))).toBe(true);
   }
-  expect((await call('GET', `/markets/${market}/reconciliation?day=yesterday`, { token: admin })).body.error.code).toBe('SETTLEMENT.INVALID_DAY');
+  expect((await call('GET', `/markets/${market}/reconciliation?day=yesterday`, { token: admin })).body.error.code).toBe(
+    'SETTLEMENT.INVALID_DAY',
+  );
 });
 
 test('conservation: for every stall, credits = paid out + pending + fees + charges, to the đồng', async () => {
@@ -466,7 +544,10 @@ test('conservation: for every stall, credits = paid out + pending + fees + charg
     const lines = await linesOf(s);
     const keys = new Set(lines.filter((l) => l.payout).map((l) => l.payout.idempotencyKey as string));
     // Paid out according to the bank, not to us.
-    const atBank = sim.payouts().filter((p) => keys.has(p.idempotencyKey)).reduce((t, p) => t + p.amount, 0);
+    const atBank = sim
+      .payouts()
+      .filter((p) => keys.has(p.idempotencyKey))
+      .reduce((t, p) => t + p.amount, 0);
     const pending = sum.inPayment + sum.carried + sum.unsettled;
     expect({ stall: s.stallCode, credits: credited.get(s.merchantId) ?? 0 }).toEqual({
       stall: s.stallCode,

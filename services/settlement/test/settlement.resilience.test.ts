@@ -7,6 +7,7 @@
 import { startBankSimulator, type RunningBankSimulator } from '@marketqr/bank-simulator';
 import mongoose from 'mongoose';
 import { businessDayOf } from '../src/domain/business-day';
+import { batchIdOf } from '../src/domain/ids';
 import {
   activated,
   adminToken,
@@ -111,15 +112,21 @@ test('the bank down for part of the batch: lines wait, the breaker opens, the ba
   const cut = await call('POST', `/markets/${market}/settlements/cutoff`, { body: { businessDay: day }, token: admin });
   expect(cut.status).toBe(201);
   await waitFor(
-    async () => /bank_gateway_breaker_state\{operation="payout"[^}]*\} 2/.test(await (await fetch(`${svc.base}/metrics`)).text()),
+    async () =>
+      /bank_gateway_breaker_state\{operation="payout"[^}]*\} 2/.test(await (await fetch(`${svc.base}/metrics`)).text()),
     { what: 'the payout breaker open' },
   );
   const waiting = await batchLines(svc, market);
   expect(waiting).toHaveLength(4);
   expect(waiting.every((l) => ['pending', 'submitted', 'failed'].includes(l.state))).toBe(true);
   expect(transfersOf(waiting)).toHaveLength(0);
-  const failures = events.ofType('settlement.failed').filter((e) => e.data.marketId === market);
-  expect(failures.length).toBeGreaterThan(0);
+  const failures = await waitFor(
+    () => {
+      const found = events.ofType('settlement.failed').filter((e) => e.data.marketId === market);
+      return found.length ? found : undefined;
+    },
+    { what: 'settlement.failed while the bank is down' },
+  );
   expect(failures.every((e) => e.data.reasonCode === 'bank_unavailable' && e.data.retryable === true)).toBe(true);
 
   sim.clearFaults();
@@ -136,6 +143,50 @@ test('the bank down for part of the batch: lines wait, the breaker opens, the ba
   await waitFor(() => events.paidFor(paid.map((l) => l.id)).length === 4, { what: 'four settlement.paid' });
   expect(paid.every((l) => l.payout.epoch === 1)).toBe(true);
   expect(stalls).toHaveLength(4);
+});
+
+test('the bank books a payout but its answer is lost: the same key is re-sent and the bank answers the original', async () => {
+  const svc = running.at(-1)!;
+  const market = uniqueName('cho_lost');
+  const day = '2025-04-04';
+  const amounts = [61_000, 62_000, 63_000];
+  await prepare(svc, market, day, amounts);
+  // Every first answer (and the gateway's own quick retry) is a 504 OUTCOME_UNKNOWN after the bank booked it.
+  sim.setFaults({ operations: ['payout'], lostResponse: 'unknown', times: 2 * amounts.length });
+  const cut = await client(() => svc.base)('POST', `/markets/${market}/settlements/cutoff`, {
+    body: { businessDay: day },
+    token: admin,
+  });
+  expect(cut.status).toBe(201);
+  const paid = await waitFor(
+    async () => {
+      const lines = await batchLines(svc, market);
+      return lines.length === 3 && lines.every((l) => l.state === 'paid') ? lines : undefined;
+    },
+    { what: 'every line paid despite the lost answers' },
+  );
+  expect(
+    transfersOf(paid)
+      .map((t) => t.amount)
+      .sort((a, b) => a - b),
+  ).toEqual(amounts);
+  // Which line's answers were lost depends on timing; that some were, and each key was paid once, does not.
+  const sends = paid.map(
+    (l) => sim.requests({ operation: 'payout' }).filter((r) => r.idempotencyKey === l.payout.idempotencyKey).length,
+  );
+  expect(sends.reduce((a, b) => a + b, 0)).toBeGreaterThan(amounts.length);
+  const unknown = await waitFor(
+    () => {
+      const found = events.ofType('settlement.failed').filter((e) => e.data.marketId === market);
+      return found.length ? found : undefined;
+    },
+    { what: 'settlement.failed for the lost answers' },
+  );
+  // A 504 counts as a failure ("timeout"); once the 504s opened the breaker, the rest wait as "bank_unavailable".
+  expect(unknown.map((e) => [e.data.reasonCode, e.data.retryable])).toEqual(
+    unknown.map(() => [expect.stringMatching(/^(timeout|bank_unavailable)$/), true]),
+  );
+  sim.clearFaults();
 });
 
 test('a crash mid-batch: a new instance on the same database resumes, nothing is paid twice', async () => {
@@ -171,9 +222,63 @@ test('a crash mid-batch: a new instance on the same database resumes, nothing is
   expect(transfers.map((t) => t.amount).sort((a, b) => a - b)).toEqual(amounts);
   expect(new Set(transfers.map((t) => t.idempotencyKey)).size).toBe(amounts.length);
   // The interrupted payouts were resolved by re-sending their key: the bank saw some keys twice, paid each once.
-  const requests = sim.requests({ operation: 'payout' }).filter((r) => paid.some((l) => l.payout.idempotencyKey === r.idempotencyKey));
+  const requests = sim
+    .requests({ operation: 'payout' })
+    .filter((r) => paid.some((l) => l.payout.idempotencyKey === r.idempotencyKey));
   expect(requests.length).toBeGreaterThan(amounts.length);
   await waitFor(() => events.paidFor(paid.map((l) => l.id)).length === amounts.length, { what: 'settlement.paid' });
+});
+
+test('a cut-off whose closer died half-way is finished by the worker', async () => {
+  const svc = running.at(-1)!;
+  const market = uniqueName('cho_dead_closer');
+  const day = '2025-04-05';
+  await prepare(svc, market, day, [41_000, 42_000]);
+  // What a closer that died right after taking the slot and inserting the batch leaves behind.
+  const { mongoUrl } = (await import('@marketqr/test-harness')).testInfra();
+  const conn = await mongoose.createConnection(mongoUrl, { dbName }).asPromise();
+  const long = new Date(Date.now() - 60_000);
+  await conn.collection('cutoff_slots').insertOne({
+    _id: market,
+    batchId: batchIdOf(market, day),
+    businessDay: day,
+    owner: 'dead-replica',
+    token: 'dead',
+    heartbeatAt: long,
+  } as never);
+  await conn.collection('batches').insertOne({
+    _id: batchIdOf(market, day),
+    marketId: market,
+    businessDay: day,
+    cutoffAt: long,
+    state: 'closing',
+    trigger: 'admin',
+    createdBy: 'user-admin',
+    lineIds: [],
+    payableCount: 0,
+    carriedCount: 0,
+    totalNet: 0,
+    createdAt: long,
+    closedAt: null,
+  } as never);
+  await conn.close();
+  const again = await client(() => svc.base)('POST', `/markets/${market}/settlements/cutoff`, {
+    body: { businessDay: day },
+    token: admin,
+  });
+  expect(again.body).toMatchObject({ created: false });
+  const lines = await waitFor(
+    async () => {
+      const ls = await batchLines(svc, market);
+      return ls.length === 2 && ls.every((l) => l.state === 'paid') ? ls : undefined;
+    },
+    { what: 'the recovered batch paid' },
+  );
+  expect(transfersOf(lines)).toHaveLength(2);
+  await waitFor(
+    () => events.ofType('settlement.batch-created').some((e) => e.data.batchId === batchIdOf(market, day)),
+    { what: 'settlement.batch-created of the recovered batch' },
+  );
 });
 
 test('two replicas: schedulers and admins racing on one day make one batch, and each line is paid once', async () => {
@@ -196,7 +301,8 @@ test('two replicas: schedulers and admins racing on one day make one batch, and 
   expect(transfersOf(lines)).toHaveLength(lines.length);
   // Payments the scheduler may have cut off before they arrived wait, unsettled, for the next day: nothing is lost.
   for (const [i, s] of stalls.entries()) {
-    const sum = (await client(() => b.base)('GET', `/stalls/${s.merchantId}/settlement-summary`, { token: admin })).body.summary;
+    const sum = (await client(() => b.base)('GET', `/stalls/${s.merchantId}/settlement-summary`, { token: admin })).body
+      .summary;
     expect(sum.paidOut + sum.unsettled).toBe(amounts[i]);
   }
 
@@ -206,7 +312,10 @@ test('two replicas: schedulers and admins racing on one day make one batch, and 
   await prepare(b, market2, day, [70_000, 30_000]);
   const answers = await Promise.all(
     [b, c].map((svc) =>
-      client(() => svc.base)('POST', `/markets/${market2}/settlements/cutoff`, { body: { businessDay: day }, token: admin }),
+      client(() => svc.base)('POST', `/markets/${market2}/settlements/cutoff`, {
+        body: { businessDay: day },
+        token: admin,
+      }),
     ),
   );
   expect(answers.map((a) => a.status).sort()).toEqual(expect.arrayContaining([201]));

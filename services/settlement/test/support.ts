@@ -36,7 +36,12 @@ export const vendorToken = (s: Pick<Stall, 'merchantId' | 'marketId'>) =>
   token({ role: 'vendor', sub: `vendor-${s.merchantId}`, merchantId: s.merchantId, marketId: s.marketId });
 
 /** Small timeouts and backoffs: every failure path runs in well under a second. */
-export function settlementEnv(opts: { dbName: string; prefix: string; bankUrl: string; extra?: Record<string, string> }) {
+export function settlementEnv(opts: {
+  dbName: string;
+  prefix: string;
+  bankUrl: string;
+  extra?: Record<string, string>;
+}) {
   const { kafkaBrokers, mongoUrl } = testInfra();
   return {
     ...process.env,
@@ -252,7 +257,8 @@ export async function eventProducer(prefix: string) {
   });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const topicOf = (e: Envelope) => prefix + (e.type.startsWith('merchant.') ? TOPICS.merchantEvents : TOPICS.paymentEvents).name;
+  const topicOf = (e: Envelope) =>
+    prefix + (e.type.startsWith('merchant.') ? TOPICS.merchantEvents : TOPICS.paymentEvents).name;
   return {
     /** In order, one send per topic; events of one key keep their order. */
     async send(...events: Envelope[]) {

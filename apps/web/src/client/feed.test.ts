@@ -72,7 +72,7 @@ test('a hard failure reopens with the last event id; replays are dropped; missed
   const got: FeedPayment[] = [];
   const statuses: string[] = [];
   const feed = new PaymentFeed({
-    url: (last) => `/stream${last ? `?lastEventId=${last}` : ''}`,
+    url: (last) => `/stream${last ? `?since=${last}` : ''}`,
     onPayment: (p) => got.push(p),
     onStatus: (s) => statuses.push(s),
   });
@@ -88,7 +88,7 @@ test('a hard failure reopens with the last event id; replays are dropped; missed
   expect(statuses).toContain('reconnecting');
   jest.advanceTimersByTime(1_000);
   const second = FakeEventSource.all[1]!;
-  expect(second.url).toBe('/stream?lastEventId=2');
+  expect(second.url).toBe('/stream?since=2');
   second.open();
   second.emit('payment', '2', pay('p1', 50_000)); // the server replays from the id it was given
   second.emit('payment', '3', pay('p2', 21_000)); // paid while we were offline

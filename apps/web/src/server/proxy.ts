@@ -40,10 +40,8 @@ const problem = (res: Response, status: number, code: string, message: string, d
 /**
  * A reverse proxy for one upstream, mounted with `app.use('/api/<name>', …)` (Express strips the prefix).
  *
- * Two query parameters become headers, because a browser cannot set headers on `EventSource` or on a plain link to a
- * PDF or a CSV: `access_token` → `Authorization: Bearer …` and `lastEventId` → `Last-Event-ID` (a new EventSource made
- * after a hard failure does not send the header itself). Both are removed from the URL the service sees, so tokens
- * stay out of its logs.
+ * `?access_token=` becomes `Authorization: Bearer …`, because a browser cannot set headers on an `EventSource` or on a
+ * plain link to a PDF or a CSV. It is removed from the URL the service sees, so tokens stay out of its logs.
  *
  * Responses are streamed as they arrive: an event stream is written through chunk by chunk (no buffering, no
  * timeout), and closing the browser's side closes the upstream request.
@@ -58,10 +56,7 @@ export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: n
     const headers = forwardable(req.headers);
     const token = incoming.searchParams.get('access_token');
     if (token && !headers.authorization) headers.authorization = `Bearer ${token}`;
-    const lastEventId = incoming.searchParams.get('lastEventId');
-    if (lastEventId && !headers['last-event-id']) headers['last-event-id'] = lastEventId;
     incoming.searchParams.delete('access_token');
-    incoming.searchParams.delete('lastEventId');
     headers['x-forwarded-for'] = req.ip ?? '';
     headers['x-forwarded-host'] = req.get('host') ?? '';
     headers['x-forwarded-proto'] = req.protocol;

@@ -93,6 +93,7 @@ export async function startStack(): Promise<Stack> {
         MERCHANT_ONBOARDING_URL: urls.onboarding,
         QR_GENERATION_URL: urls.qr,
         PAYMENT_LEDGER_URL: urls.ledger,
+        SETTLEMENT_URL: urls.settlement,
         BANK_SIMULATOR_URL: urls.bank,
         BANK_SIM_WEBHOOK_URL: `${urls.ledger}/webhooks/bank-sim`,
         WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,

@@ -6,7 +6,12 @@ import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table
 import type { AlertKind } from '../store/models';
 import { publicAlert, type AlertService, type StatusFilter } from './alerts.service';
 
-const KINDS = ['payments_stopped', 'payment_in_suspense', 'settlement_failed'] as const satisfies AlertKind[];
+const KINDS = [
+  'payments_stopped',
+  'payment_in_suspense',
+  'settlement_failed',
+  'unknown_poster',
+] as const satisfies AlertKind[];
 const STATUSES = ['open', 'acknowledged', 'resolved', 'unresolved'] as const satisfies StatusFilter[];
 /** A CSV export is every matching alert, not a page; past this many, narrow the filter. */
 const CSV_LIMIT = 10_000;

@@ -29,7 +29,7 @@ export function createProjections(deps: {
 }): Projections {
   return {
     merchants: new MerchantProjection(deps.store),
-    qrs: new QrProjection(deps.store),
+    qrs: new QrProjection(deps.store, deps.alerts),
     payments: new PaymentProjection({ store: deps.store, alerts: deps.alerts, payerSalt: deps.payerSalt }),
     settlement: new SettlementProjection({
       store: deps.store,
@@ -50,6 +50,7 @@ export function handlersFor(p: Projections): EventHandlers {
     'merchant.updated': (e) => p.merchants.apply(e),
     'qr.issued': (e) => p.qrs.issued(e),
     'qr.revoked': (e) => p.qrs.revoked(e),
+    'qr.check-flagged': (e) => p.qrs.checkFlagged(e),
     'payment.confirmed': (e) => p.payments.confirmed(e),
     'payment.flagged': (e) => p.payments.flagged(e),
     'payment.reversed': (e) => p.payments.reversed(e),

@@ -161,7 +161,7 @@ export interface BalanceDoc {
   postedAt: Date;
 }
 
-export type AlertKind = 'payments_stopped' | 'payment_in_suspense' | 'settlement_failed';
+export type AlertKind = 'payments_stopped' | 'payment_in_suspense' | 'settlement_failed' | 'unknown_poster';
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 export interface AlertDoc {

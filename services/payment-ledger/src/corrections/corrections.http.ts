@@ -74,7 +74,11 @@ function publicState(s: PaymentState) {
   };
 }
 
-export function correctionsRouter(deps: { corrections: CorrectionService; models: Models; access: AccessControl }): Router {
+export function correctionsRouter(deps: {
+  corrections: CorrectionService;
+  models: Models;
+  access: AccessControl;
+}): Router {
   const { corrections, models, access } = deps;
   const r = Router();
   const correlation = (req: Request) => req.header('x-correlation-id') ?? undefined;

@@ -143,14 +143,18 @@ export function decide(f: MatchFacts): Decision {
       notes,
     };
   }
-  return { action: 'post', outcome: 'unknown_account', credit: { to: 'unidentified' }, matchedBy: null, qr: null, notes };
+  return {
+    action: 'post',
+    outcome: 'unknown_account',
+    credit: { to: 'unidentified' },
+    matchedBy: null,
+    qr: null,
+    notes,
+  };
 }
 
 /** Candidate order codes in a description: what the configured pattern finds, and every word-like token. */
-export function orderCodeCandidates(
-  text: string,
-  pattern: RegExp,
-): { patterned: string[]; tokens: string[] } {
+export function orderCodeCandidates(text: string, pattern: RegExp): { patterned: string[]; tokens: string[] } {
   const patterned = new Set<string>();
   const re = new RegExp(pattern.source, 'gi');
   for (const m of text.matchAll(re)) patterned.add(m[0].toUpperCase());

@@ -72,7 +72,16 @@ export function memoFor(entry: JournalEntry, account: string): PostingMemo | nul
 export function postingHash(
   p: Pick<
     Posting,
-    'account' | 'seq' | 'entryId' | 'kind' | 'amount' | 'balanceAfter' | 'businessDay' | 'postedAt' | 'memo' | 'prevHash'
+    | 'account'
+    | 'seq'
+    | 'entryId'
+    | 'kind'
+    | 'amount'
+    | 'balanceAfter'
+    | 'businessDay'
+    | 'postedAt'
+    | 'memo'
+    | 'prevHash'
   >,
   ofEntryHash: string,
 ): string {

@@ -27,10 +27,12 @@ const MAX_PROBLEMS = 1_000;
 /** A pending marker younger than this is a writer at work, not a fault. */
 const IN_PROGRESS_MS = 60_000;
 
+/** Entries being written now: pending markers, and payments whose inbox work item is still there. */
 async function inProgressIds(models: Models): Promise<Set<string>> {
   const cutoff = new Date(Date.now() - IN_PROGRESS_MS);
-  const rows = await models.pending.find({ at: { $gte: cutoff } }).toArray();
-  return new Set(rows.map((r) => r._id as unknown as string));
+  const markers = await models.pending.find({ at: { $gte: cutoff } }).toArray();
+  const work = await models.work.find({}, { projection: { _id: 1 } }).toArray();
+  return new Set([...markers.map((r) => r._id), ...work.map((w) => `payment:${w._id}`)]);
 }
 
 /**
@@ -81,12 +83,24 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
     chains.set(p.account, c);
     const key = `${p.account}\n${p.entryId}`;
     if (seen.has(key)) {
-      add({ kind: 'posting_duplicated', account: p.account, entryId: p.entryId, seq: p.seq, message: 'twice in chain' });
+      add({
+        kind: 'posting_duplicated',
+        account: p.account,
+        entryId: p.entryId,
+        seq: p.seq,
+        message: 'twice in chain',
+      });
     }
     seen.add(key);
     const want = expected.get(key);
     if (want === undefined) {
-      add({ kind: 'posting_without_entry', account: p.account, entryId: p.entryId, seq: p.seq, message: 'no such entry' });
+      add({
+        kind: 'posting_without_entry',
+        account: p.account,
+        entryId: p.entryId,
+        seq: p.seq,
+        message: 'no such entry',
+      });
     } else if (want !== p.amount) {
       add({
         kind: 'posting_amount_differs',
@@ -97,7 +111,6 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
       });
     }
   }
-  let inProgress = 0;
   const incomplete = new Set<string>();
   for (const key of expected.keys()) {
     if (seen.has(key)) continue;
@@ -108,7 +121,7 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
     }
     add({ kind: 'posting_missing', account, entryId, message: 'entry posting not in the account chain' });
   }
-  inProgress = incomplete.size;
+  const inProgress = incomplete.size;
 
   const dbSums = new Map<string, number>();
   const grouped = await models.postings

@@ -50,7 +50,8 @@ function eventPostingOf(entry: JournalEntry): { account: string; stallAccount: s
  * The double-entry journal and its per-account hash chains.
  *
  * Posting an entry:
- *   1. a pending marker is inserted (so a crash part-way is found and completed by the sweeper);
+ *   1. a pending marker is inserted (so a crash part-way is found and completed by the sweeper), unless the
+ *      caller keeps its own (the inbox work item of a payment);
  *   2. the entry is inserted with its business events through the outbox, `_id` = source key: of two writers (two
  *      replicas, a redelivery, a retry) exactly one insert wins, the other gets 11000 and treats it as done;
  *   3. each posting is appended to its account's chain: seq = head + 1, balance = head balance + amount, hash over
@@ -78,7 +79,11 @@ export class Ledger {
     this.listeners.push(listener);
   }
 
-  async post(input: NewEntry): Promise<PostResult> {
+  /**
+   * `trackedByCaller`: the caller keeps its own record until this resolves and finishes an interrupted entry itself
+   * with `complete` (the inbox's work item does for payments), so no pending marker is written.
+   */
+  async post(input: NewEntry, opts: { trackedByCaller?: boolean } = {}): Promise<PostResult> {
     const problem = entryProblem(input.postings);
     if (problem) throw new Error(`entry ${input.id} does not balance: ${problem}`);
     const draft: JournalEntry = compact({
@@ -97,9 +102,12 @@ export class Ledger {
     });
     draft.hash = entryHash(draft);
 
-    await this.models.pending.insertOne({ _id: draft._id, at: new Date() }).catch((e: unknown) => {
-      if (!isDuplicateKey(e)) throw e;
-    });
+    const marked = !opts.trackedByCaller;
+    if (marked) {
+      await this.models.pending.insertOne({ _id: draft._id, at: new Date() }).catch((e: unknown) => {
+        if (!isDuplicateKey(e)) throw e;
+      });
+    }
     let entry = draft;
     let duplicate = false;
     try {
@@ -112,7 +120,7 @@ export class Ledger {
       entry = stored as JournalEntry;
     }
     const postings = await this.complete(entry);
-    await this.models.pending.deleteOne({ _id: entry._id });
+    if (marked) await this.models.pending.deleteOne({ _id: entry._id });
     if (!duplicate) this.metrics?.entries.inc({ kind: entry.kind });
     return { entry, duplicate, postings };
   }
@@ -125,11 +133,7 @@ export class Ledger {
     );
   }
 
-  private async append(
-    entry: JournalEntry,
-    account: string,
-    event: { stallAccount: string } | null,
-  ): Promise<Posting> {
+  private async append(entry: JournalEntry, account: string, event: { stallAccount: string } | null): Promise<Posting> {
     return this.locks.run(account, async () => {
       for (let attempt = 1; ; attempt++) {
         const head = this.heads.get(account) ?? (await this.loadHead(account));
@@ -137,8 +141,12 @@ export class Ledger {
         try {
           if (event) {
             const stallBalance =
-              event.stallAccount === account ? posting.balanceAfter : ((await this.latest(event.stallAccount))?.balanceAfter ?? 0);
-            await this.outbox.insert(this.models.Posting, { ...posting }, [events.entryPosted(entry, posting, stallBalance)]);
+              event.stallAccount === account
+                ? posting.balanceAfter
+                : ((await this.latest(event.stallAccount))?.balanceAfter ?? 0);
+            await this.outbox.insert(this.models.Posting, { ...posting }, [
+              events.entryPosted(entry, posting, stallBalance),
+            ]);
           } else await this.models.postings.insertOne(posting);
         } catch (e) {
           if (!isDuplicateKey(e)) throw e;
@@ -157,7 +165,9 @@ export class Ledger {
           }
           if (latest) this.remember(account, headOf(latest));
           this.metrics?.chainConflicts.inc();
-          if (attempt >= 25) throw new Error(`could not append ${entry._id} to ${account} after ${attempt} attempts`);
+          if (attempt >= 25) {
+            throw new Error(`could not append ${entry._id} to ${account} after ${attempt} attempts`, { cause: e });
+          }
           continue;
         }
         this.remember(account, headOf(posting));
@@ -189,11 +199,7 @@ export class Ledger {
   }
 
   private async loadHead(account: string): Promise<Head> {
-    const [last] = await this.models.postings
-      .find({ account })
-      .sort({ seq: -1 })
-      .limit(1)
-      .toArray();
+    const [last] = await this.models.postings.find({ account }).sort({ seq: -1 }).limit(1).toArray();
     return last ? headOf(last as Posting) : GENESIS;
   }
 

@@ -50,7 +50,10 @@ export class PaymentStreams {
     if (!set) this.byAccount.set(account, (set = new Set()));
     set.add(stream);
     this.metrics.streams.inc();
-    const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), this.opts.heartbeatMs);
+    const heartbeat = setInterval(
+      () => res.write(`: heartbeat ${new Date().toISOString()}\n\n`),
+      this.opts.heartbeatMs,
+    );
     heartbeat.unref();
     req.on('close', () => {
       clearInterval(heartbeat);

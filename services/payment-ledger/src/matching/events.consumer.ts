@@ -28,7 +28,8 @@ export function ledgerEventHandlers(deps: {
     const outcome = await mutex.run(`stall:${d.merchantId}`, () =>
       projections.applyMerchant(d, new Date(event.occurredAt)),
     );
-    if (outcome === 'applied' && d.virtualAccount) await processor.rematch({ virtualAccount: d.virtualAccount.accountNumber });
+    if (outcome === 'applied' && d.virtualAccount)
+      await processor.rematch({ virtualAccount: d.virtualAccount.accountNumber });
   };
   return {
     'merchant.registered': merchant,

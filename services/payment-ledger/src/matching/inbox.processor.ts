@@ -15,7 +15,7 @@ import { businessDayOf } from '../domain/time';
 import { events, type Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerMetrics } from '../metrics';
-import type { JournalEntry, Models, WorkItem } from '../store/models';
+import type { Models, WorkItem } from '../store/models';
 import { toQrRef, toStallRef, type Projections } from './projections';
 
 export interface ProcessorOptions {
@@ -86,7 +86,10 @@ export class InboxProcessor {
     } catch (err) {
       const attempts = item.attempts + 1;
       const delay = Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
-      this.deps.logger.warn({ paymentId: item._id, attempts, err: (err as Error).message }, 'posting a notification failed');
+      this.deps.logger.warn(
+        { paymentId: item._id, attempts, err: (err as Error).message },
+        'posting a notification failed',
+      );
       await this.deps.models.work
         .updateOne(
           { _id: item._id },
@@ -103,7 +106,13 @@ export class InboxProcessor {
    */
   private async settleIfDone(item: WorkItem): Promise<boolean> {
     const { models, ledger } = this.deps;
-    const entry = (await models.entries.findOne({ _id: `payment:${item._id}` })) as JournalEntry | null;
+    const entryId = `payment:${item._id}`;
+    // The common case here is a late duplicate delivery of a payment long posted: both postings are there.
+    if ((await models.postings.countDocuments({ entryId })) >= 2) {
+      await models.work.deleteOne({ _id: item._id });
+      return true;
+    }
+    const entry = await models.entries.findOne({ _id: entryId });
     if (entry) {
       await ledger.complete(entry);
       await models.work.deleteOne({ _id: item._id });
@@ -135,11 +144,13 @@ export class InboxProcessor {
 
     // Which dynamic QR the description names, if any.
     const { patterned, tokens } = orderCodeCandidates(`${n.description} ${n.code ?? ''}`, options.orderCodePattern);
-    const byCode = await projections.qrsByOrderCodes([...new Set([...patterned, ...tokens])]);
+    const codes = new Set([...patterned, ...tokens]);
     const squashed = squash(`${n.description} ${n.code ?? ''}`);
-    const ofStall = stall
-      ? (await projections.dynamicQrsOf(stall._id)).filter((q) => q.orderCode && squashed.includes(squash(q.orderCode)))
-      : [];
+    const found = await projections.qrCandidates([...codes], stall?._id ?? null);
+    const byCode = found.filter((q) => q.orderCode && codes.has(q.orderCode));
+    const ofStall = found.filter(
+      (q) => stall && q.merchantId === stall._id && q.orderCode && squashed.includes(squash(q.orderCode)),
+    );
     const candidates = [...byCode, ...ofStall]
       .map(toQrRef)
       .filter((q): q is QrRef => q !== null)
@@ -179,7 +190,9 @@ export class InboxProcessor {
       return;
     }
 
-    const result = await ledger.post(this.paymentEntry(item, decision));
+    // The work item stays until the postings are written, so it (not a pending marker) is what finds an
+    // interrupted payment entry again: one write less on the hot path.
+    const result = await ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true });
     if (!result.duplicate) this.deps.metrics.payments.inc({ outcome: decision.outcome });
     if (decision.matchedBy === 'virtual_account' && decision.credit.to === 'stall' && n.accountNumber && namedVa) {
       await projections
@@ -300,7 +313,9 @@ export class InboxProcessor {
     const held = (await this.deps.models.work.find({ state: 'held' }).limit(1_000).toArray()) as WorkItem[];
     const code = ref.orderCode?.toUpperCase();
     const hits = held.filter(
-      (w) => (code && w.refs.orderCodes.includes(code)) || (ref.virtualAccount && w.refs.virtualAccount === ref.virtualAccount),
+      (w) =>
+        (code && w.refs.orderCodes.includes(code)) ||
+        (ref.virtualAccount && w.refs.virtualAccount === ref.virtualAccount),
     );
     hits.forEach((w) => this.submit(w));
     return hits.length;

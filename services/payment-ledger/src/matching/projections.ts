@@ -46,7 +46,9 @@ export class Projections {
       marketId: d.marketId,
       stallCode: d.stallCode,
       vendorName: d.vendorName,
-      virtualAccount: d.virtualAccount ? { bin: d.virtualAccount.bin, accountNumber: d.virtualAccount.accountNumber } : null,
+      virtualAccount: d.virtualAccount
+        ? { bin: d.virtualAccount.bin, accountNumber: d.virtualAccount.accountNumber }
+        : null,
       status: d.status,
       lastEventAt: occurredAt,
       updatedAt: new Date(),
@@ -89,7 +91,10 @@ export class Projections {
   /** qr.expired carries the whole QR, so it also fills in one whose qr.issued never reached us. */
   async applyQrExpired(d: QrExpiredV1, stallCode: string | null): Promise<void> {
     const col = this.models.qrs;
-    const res = await col.updateOne({ _id: d.qrId, status: 'issued' }, { $set: { status: 'expired', updatedAt: new Date() } });
+    const res = await col.updateOne(
+      { _id: d.qrId, status: 'issued' },
+      { $set: { status: 'expired', updatedAt: new Date() } },
+    );
     if (res.matchedCount > 0 || (await col.countDocuments({ _id: d.qrId }, { limit: 1 })) > 0) return;
     await col
       .insertOne({
@@ -125,19 +130,16 @@ export class Projections {
     return rows.sort((a, b) => b.lastEventAt.getTime() - a.lastEventAt.getTime())[0] ?? null;
   }
 
-  async qrsByOrderCodes(codes: string[]): Promise<QrView[]> {
-    if (codes.length === 0) return [];
-    return (await this.models.qrs
-      .find({ orderCode: { $in: codes } })
-      .limit(50)
-      .toArray()) as QrView[];
-  }
-
-  async dynamicQrsOf(merchantId: string): Promise<QrView[]> {
-    return (await this.models.qrs
-      .find({ merchantId, kind: 'dynamic' })
-      .limit(500)
-      .toArray()) as QrView[];
+  /**
+   * QRs that may be the one a notification paid: those carrying one of `codes`, and every dynamic QR of the stall
+   * whose virtual account received it (their codes are then looked for anywhere in the description). One query.
+   */
+  async qrCandidates(codes: string[], merchantId: string | null): Promise<QrView[]> {
+    const or: Record<string, unknown>[] = [];
+    if (codes.length) or.push({ orderCode: { $in: codes } });
+    if (merchantId) or.push({ merchantId, kind: 'dynamic' });
+    if (or.length === 0) return [];
+    return this.models.qrs.find({ $or: or }).limit(500).toArray();
   }
 
   /** The market of a collection account: the configured list first, then what earlier payments taught us. */

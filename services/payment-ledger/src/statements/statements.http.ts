@@ -68,9 +68,11 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
       ledger.latest(account),
     ]);
     const entries = new Map(
-      ((await models.entries
-        .find({ _id: { $in: rows.map((p) => p.entryId) } }, { projection: { outboxWriteIds: 0 } })
-        .toArray()) as JournalEntry[]).map((e) => [e._id, e]),
+      (
+        (await models.entries
+          .find({ _id: { $in: rows.map((p) => p.entryId) } }, { projection: { outboxWriteIds: 0 } })
+          .toArray()) as JournalEntry[]
+      ).map((e) => [e._id, e]),
     );
     res.json({
       merchantId,
@@ -94,7 +96,9 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, businessDay };
     // One accumulator per $group: FerretDB 1.24 computes only the first.
     const [sum, count] = await Promise.all([
-      postings.aggregate<{ total: number }>([{ $match: filter }, { $group: { _id: null, total: { $sum: '$amount' } } }]).toArray(),
+      postings
+        .aggregate<{ total: number }>([{ $match: filter }, { $group: { _id: null, total: { $sum: '$amount' } } }])
+        .toArray(),
       postings.countDocuments(filter),
     ]);
     res.json({ merchantId, businessDay, total: -(sum[0]?.total ?? 0), count, currency: 'VND' });

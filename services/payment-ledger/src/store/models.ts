@@ -241,6 +241,7 @@ const postingSchema = new Schema<Posting>(
 );
 postingSchema.plugin(outboxPlugin);
 postingSchema.index({ account: 1, entryId: 1 }, { unique: true });
+postingSchema.index({ entryId: 1 });
 postingSchema.index({ account: 1, seq: 1 });
 postingSchema.index({ account: 1, kind: 1, seq: 1 });
 postingSchema.index({ account: 1, businessDay: 1 });

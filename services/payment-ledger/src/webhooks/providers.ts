@@ -55,7 +55,10 @@ function shape<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 }
 
 const txId = z.union([z.string().trim().min(1).max(128), z.number().int().nonnegative()]).transform(String);
-const account = z.string().trim().regex(/^[0-9A-Za-z]{1,19}$/, 'up to 19 letters or digits');
+const account = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z]{1,19}$/, 'up to 19 letters or digits');
 /** Absent, null and "" all mean "no virtual account". */
 const optionalAccount = z
   .union([z.string(), z.null()])

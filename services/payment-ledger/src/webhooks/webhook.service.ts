@@ -59,14 +59,25 @@ export class WebhookService {
       await this.models.inbox.insertOne(record);
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
-      const first = (await this.models.inbox.findOne({ _id: paymentId })) as InboxRecord | null;
-      if (first && (first.notification.amount !== n.amount || first.notification.direction !== n.direction)) {
-        // Same id, different money: the provider is confused or someone replays with edits. The first one stands.
-        this.logger.warn(
-          { paymentId, provider: n.provider, providerTxId: n.providerTxId, first: first.notification.amount, now: n.amount },
-          'a duplicate notification differs from the stored one; the stored one stands',
-        );
-      }
+      // Same id, different money: the provider is confused or someone replays with edits. The first one stands; the
+      // comparison is only for the log, so it does not hold up the acknowledgement.
+      void this.models.inbox
+        .findOne({ _id: paymentId }, { projection: { 'notification.amount': 1, 'notification.direction': 1 } })
+        .then((first) => {
+          if (first && (first.notification.amount !== n.amount || first.notification.direction !== n.direction)) {
+            this.logger.warn(
+              {
+                paymentId,
+                provider: n.provider,
+                providerTxId: n.providerTxId,
+                first: first.notification.amount,
+                now: n.amount,
+              },
+              'a duplicate notification differs from the stored one; the stored one stands',
+            );
+          }
+        })
+        .catch(() => undefined);
       return { paymentId, duplicate: true, ignored };
     }
     if (work) this.processor.submit(work);

@@ -98,7 +98,8 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
     const marketId = param(req, 'marketId');
     access.requireMarket(req, marketId);
     const batch = await models.Batch.findOne({ _id: param(req, 'batchId'), marketId }).lean<BatchDoc>();
-    if (!batch) throw notFound('SETTLEMENT.BATCH_NOT_FOUND', `batch ${req.params.batchId} does not exist in ${marketId}`);
+    if (!batch)
+      throw notFound('SETTLEMENT.BATCH_NOT_FOUND', `batch ${req.params.batchId} does not exist in ${marketId}`);
     const lines = await models.Line.find({ batchId: batch._id }).sort({ _id: 1 }).lean<LineDoc[]>();
     const states: Record<string, number> = {};
     for (const l of lines) states[l.state] = (states[l.state] ?? 0) + 1;

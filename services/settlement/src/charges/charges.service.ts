@@ -48,7 +48,9 @@ export class ChargesService {
   }
 
   /** `nettedPerDay` for many stalls in two queries (a market's cut-off). */
-  async nettedFor(merchantIds: string[]): Promise<Map<string, { amount: number; planVersion: number | null; items: ChargeItem[] }>> {
+  async nettedFor(
+    merchantIds: string[],
+  ): Promise<Map<string, { amount: number; planVersion: number | null; items: ChargeItem[] }>> {
     const [plans, agreements] = await Promise.all([
       this.models.ChargePlan.find({ _id: { $in: merchantIds } }).lean<ChargePlanDoc[]>(),
       this.models.ChargeAgreement.find({ _id: { $in: merchantIds } }).lean<ChargeAgreementDoc[]>(),
@@ -89,9 +91,13 @@ export class ChargesService {
       const plan = await this.models.ChargePlan.findById(merchantId).lean<ChargePlanDoc>();
       if (!plan) throw notFound('SETTLEMENT.NO_CHARGE_PLAN', 'this stall has no market charges to agree to');
       if (plan.version !== planVersion) {
-        throw conflict('SETTLEMENT.PLAN_VERSION_MISMATCH', 'the charges changed since they were shown; read them again', {
-          currentVersion: plan.version,
-        });
+        throw conflict(
+          'SETTLEMENT.PLAN_VERSION_MISMATCH',
+          'the charges changed since they were shown; read them again',
+          {
+            currentVersion: plan.version,
+          },
+        );
       }
       const doc: ChargeAgreementDoc = { _id: merchantId, planVersion, agreed, by, at: new Date() };
       await this.models.ChargeAgreement.replaceOne({ _id: merchantId }, doc, { upsert: true });

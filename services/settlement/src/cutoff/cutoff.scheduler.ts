@@ -32,7 +32,7 @@ export function cutoffScheduler(opts: {
     const due = dueDay(now, opts.cutoffTime);
     const earliest = addDays(due, -(opts.catchupDays - 1));
     const markets = new Set<string>([
-      ...(await models.Contribution.distinct('marketId', { lineId: null, businessDay: { $lte: due } })).map(String),
+      ...(await models.Contribution.distinct('marketId', { batchId: null, businessDay: { $lte: due } })).map(String),
       ...(await models.Line.distinct('marketId', { state: 'carried', rolledInto: null })).map(String),
     ]);
     let closed = 0;
@@ -46,7 +46,7 @@ export function cutoffScheduler(opts: {
       let days = (
         await models.Contribution.distinct('businessDay', {
           marketId,
-          lineId: null,
+          batchId: null,
           businessDay: { $gte: start, $lte: due },
         })
       )
@@ -55,10 +55,15 @@ export function cutoffScheduler(opts: {
       if (days.length === 0 && latest && latest.businessDay >= earliest) days = [due];
       for (const day of days) {
         try {
-          const r = await opts.cutoff.cutoff(marketId, day, { kind: 'scheduler', by: 'scheduler' }, {
-            correlationId: `cutoff:${marketId}:${day}`,
-            causationId: 'scheduler',
-          });
+          const r = await opts.cutoff.cutoff(
+            marketId,
+            day,
+            { kind: 'scheduler', by: 'scheduler' },
+            {
+              correlationId: `cutoff:${marketId}:${day}`,
+              causationId: 'scheduler',
+            },
+          );
           if (r.created) closed++;
         } catch (err) {
           // Another replica (or an admin) is closing this market: it will be done by them or on the next tick.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, badRequest, conflict, type Logger } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { businessDayOf, isBusinessDay } from '../domain/business-day';
@@ -69,14 +70,11 @@ export class CutoffService {
     const existing = await models.Batch.findById(batchId).lean<BatchDoc>();
     if (existing) return { batch: existing, created: false };
 
-    const since = new Date();
-    try {
-      await models.CutoffSlot.create({ _id: marketId, batchId, businessDay: day, owner: this.deps.owner, since });
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
-      const slot = await models.CutoffSlot.findById(marketId).lean();
+    const slot = await this.takeSlot(marketId, batchId, day);
+    if (!slot) {
+      const held = await models.CutoffSlot.findById(marketId).lean();
       throw conflict('SETTLEMENT.CUTOFF_IN_PROGRESS', `a cut-off of ${marketId} is in progress`, {
-        businessDay: slot?.businessDay,
+        businessDay: held?.businessDay,
       });
     }
     try {
@@ -94,11 +92,12 @@ export class CutoffService {
           businessDay: latest.businessDay,
         });
       }
+      const now = new Date();
       const batch: BatchDoc = {
         _id: batchId,
         marketId,
         businessDay: day,
-        cutoffAt: since,
+        cutoffAt: now,
         state: 'closing',
         trigger: trigger.kind,
         createdBy: trigger.by,
@@ -106,7 +105,7 @@ export class CutoffService {
         payableCount: 0,
         carriedCount: 0,
         totalNet: 0,
-        createdAt: since,
+        createdAt: now,
         closedAt: null,
       };
       try {
@@ -119,41 +118,64 @@ export class CutoffService {
       const closed = await this.close(batch, cause);
       return { batch: closed, created: true };
     } finally {
-      await models.CutoffSlot.deleteOne({ _id: marketId, owner: this.deps.owner, since }).catch(() => undefined);
+      await slot.release();
     }
   }
 
   /**
-   * Finishes what a dead closer left: slots held past `staleMs` are freed, and batches still `closing` after it are
-   * closed again (taking the slot like any closer). Run by the payout worker, i.e. by one replica at a time.
+   * Finishes what a dead closer left: slots whose holder stopped refreshing them are freed, and batches still
+   * `closing` are closed again by whoever takes the market's slot. Run by the payout worker (one replica at a time).
    */
   async recoverStale(): Promise<number> {
-    const { models, staleMs, owner } = this.deps;
+    const { models, staleMs } = this.deps;
     const staleBefore = new Date(Date.now() - staleMs);
-    for (const slot of await models.CutoffSlot.find({ since: { $lt: staleBefore } }).lean()) {
-      await models.CutoffSlot.deleteOne({ _id: slot._id, owner: slot.owner, since: slot.since });
+    for (const slot of await models.CutoffSlot.find({ heartbeatAt: { $lt: staleBefore } }).lean()) {
+      await models.CutoffSlot.deleteOne({ _id: slot._id, token: slot.token, heartbeatAt: slot.heartbeatAt });
     }
     let recovered = 0;
     const stuck = await models.Batch.find({ state: 'closing', createdAt: { $lt: staleBefore } })
       .sort({ businessDay: 1 })
       .lean<BatchDoc[]>();
     for (const batch of stuck) {
-      const since = new Date();
-      try {
-        await models.CutoffSlot.create({ _id: batch.marketId, batchId: batch._id, businessDay: batch.businessDay, owner, since });
-      } catch (e) {
-        if (isDuplicateKey(e)) continue;
-        throw e;
-      }
+      const slot = await this.takeSlot(batch.marketId, batch._id, batch.businessDay);
+      if (!slot) continue;
       try {
         this.deps.logger.warn({ batchId: batch._id, marketId: batch.marketId }, 'finishing an interrupted cut-off');
         await this.close(batch, { correlationId: batch._id, causationId: `recovery:${batch._id}` });
         recovered++;
       } finally {
-        await models.CutoffSlot.deleteOne({ _id: batch.marketId, owner, since }).catch(() => undefined);
+        await slot.release();
       }
     }
     return recovered;
+  }
+
+  /** The market's slot, refreshed while held; null when another closer holds it. */
+  private async takeSlot(marketId: string, batchId: string, businessDay: string) {
+    const { models, owner, staleMs, logger } = this.deps;
+    const token = randomUUID();
+    try {
+      await models.CutoffSlot.create({ _id: marketId, batchId, businessDay, owner, token, heartbeatAt: new Date() });
+    } catch (e) {
+      if (isDuplicateKey(e)) return null;
+      throw e;
+    }
+    // Only this holder writes its slot document, so the refresh cannot race another writer.
+    const timer = setInterval(
+      () => {
+        models.CutoffSlot.updateOne({ _id: marketId, token }, { $set: { heartbeatAt: new Date() } }).catch(
+          (err: Error) => logger.warn({ marketId, err: err.message }, 'cut-off slot refresh failed'),
+        );
+      },
+      Math.max(250, Math.floor(staleMs / 4)),
+    );
+    timer.unref();
+    return {
+      release: async () => {
+        clearInterval(timer);
+        await models.CutoffSlot.deleteOne({ _id: marketId, token }).catch(() => undefined);
+      },
+    };
   }
 
   private async close(batch: BatchDoc, cause: Cause): Promise<BatchDoc> {
@@ -161,7 +183,7 @@ export class CutoffService {
     // Everything the market's lines need, read once: a market has hundreds of stalls, and a round trip per stall and
     // collection would make the cut-off take minutes on FerretDB.
     const [unsettled, carried, built, schedule, sourceAccount] = await Promise.all([
-      models.Contribution.find({ marketId: batch.marketId, lineId: null, businessDay: { $lte: batch.businessDay } })
+      models.Contribution.find({ marketId: batch.marketId, batchId: null, businessDay: { $lte: batch.businessDay } })
         .sort({ _id: 1 })
         .lean<ContributionDoc[]>(),
       models.Line.find({ marketId: batch.marketId, state: 'carried', rolledInto: null }).lean<LineDoc[]>(),
@@ -200,9 +222,20 @@ export class CutoffService {
         });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(8, merchants.length) }, lane));
+    // All lanes finish before a failure is reported: none may still be writing once the slot is released.
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(8, merchants.length) }, lane));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const lines = await models.Line.find({ batchId: batch._id }).sort({ _id: 1 }).lean<LineDoc[]>();
+    // Marking is repeatable: a crash before it leaves the batch `closing`, and the next closer marks again.
+    const taken = lines.flatMap((l) => l.contributionIds);
+    for (let i = 0; i < taken.length; i += 5_000) {
+      await models.Contribution.updateMany(
+        { _id: { $in: taken.slice(i, i + 5_000) }, batchId: null },
+        { $set: { batchId: batch._id } },
+      );
+    }
     const payable = lines.filter((l) => l.state !== 'carried');
     const closedAt = new Date();
     const set = {
@@ -293,7 +326,11 @@ export class CutoffService {
         day: amounts.day,
         adjustments: amounts.adjustments,
         fee: { ...amounts.fee, schedule: input.schedule },
-        charges: { amount: amounts.charges, planVersion: charges.planVersion, items: amounts.charges ? charges.items : [] },
+        charges: {
+          amount: amounts.charges,
+          planVersion: charges.planVersion,
+          items: amounts.charges ? charges.items : [],
+        },
         carriedIn: { ...amounts.carriedIn, lineIds: carried.map((c) => c._id) },
         settle: amounts.settle,
         payoutAccount: account,
@@ -311,13 +348,7 @@ export class CutoffService {
         if (!line) throw new AppError('SETTLEMENT.LINE_CONFLICT', `line ${lineId} exists for another day`, 500);
       }
     }
-    // What the line took is recorded in it; marking is repeatable, so a crash right here is finished next time.
-    if (line.contributionIds.length) {
-      await models.Contribution.updateMany(
-        { _id: { $in: line.contributionIds }, lineId: null },
-        { $set: { lineId: line._id } },
-      );
-    }
+    // What the line took is recorded in it, and marked once all lines exist (`close`); rolled-in lines right away.
     if (line.carriedIn.lineIds.length) {
       await models.Line.updateMany(
         { _id: { $in: line.carriedIn.lineIds }, rolledInto: null },

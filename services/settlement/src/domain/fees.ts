@@ -21,7 +21,8 @@ export const NO_FEE: FeeSchedule = { rateBps: 0, minimumFee: 0, maximumFee: null
 export function scheduleProblems(s: Omit<FeeSchedule, 'version'>): string[] {
   const problems: string[] = [];
   const int = (name: string, v: number | null, max = Number.MAX_SAFE_INTEGER) => {
-    if (v !== null && (!Number.isSafeInteger(v) || v < 0 || v > max)) problems.push(`${name} must be an integer 0..${max}`);
+    if (v !== null && (!Number.isSafeInteger(v) || v < 0 || v > max))
+      problems.push(`${name} must be an integer 0..${max}`);
   };
   int('rateBps', s.rateBps, 10_000);
   int('minimumFee', s.minimumFee);

@@ -8,8 +8,7 @@ const compact = (day: string) => day.replace(/-/g, '');
  * cut-off) inserts the same `_id` and the unique index refuses the second. Hashing keeps it short and within the
  * bank's idempotency-key alphabet whatever characters a stall id has.
  */
-export const lineIdOf = (merchantId: string, businessDay: string) =>
-  `sl-${compact(businessDay)}-${short(merchantId)}`;
+export const lineIdOf = (merchantId: string, businessDay: string) => `sl-${compact(businessDay)}-${short(merchantId)}`;
 
 /** One batch per (market, business day): the insert of this id is what lets exactly one replica cut a day off. */
 export const batchIdOf = (marketId: string, businessDay: string) => `sb-${compact(businessDay)}-${short(marketId)}`;

@@ -9,7 +9,13 @@ const fee150: FeeSchedule = { rateBps: 150, minimumFee: 1_000, maximumFee: 20_00
 
 describe('computeLine', () => {
   test('a plain day: gross, count, fee, net', () => {
-    const l = computeLine({ businessDay: D, contributions: [pay(100_000), pay(50_000)], carried: [], schedule: fee150, chargesPerDay: 0 });
+    const l = computeLine({
+      businessDay: D,
+      contributions: [pay(100_000), pay(50_000)],
+      carried: [],
+      schedule: fee150,
+      chargesPerDay: 0,
+    });
     expect(l.day).toEqual({ gross: 150_000, count: 2 });
     expect(l.fee).toEqual({ amount: 2_250, base: 150_000 });
     expect(l.settle).toEqual({ gross: 150_000, fee: 2_250, charges: 0, net: 147_750 });
@@ -30,7 +36,13 @@ describe('computeLine', () => {
   });
 
   test('charges larger than the takings: net ≤ 0, and the whole line carries into the next', () => {
-    const first = computeLine({ businessDay: D, contributions: [pay(60_000)], carried: [], schedule: NO_FEE, chargesPerDay: 100_000 });
+    const first = computeLine({
+      businessDay: D,
+      contributions: [pay(60_000)],
+      carried: [],
+      schedule: NO_FEE,
+      chargesPerDay: 100_000,
+    });
     expect(first.settle).toEqual({ gross: 60_000, fee: 0, charges: 100_000, net: -40_000 });
     const next = computeLine({
       businessDay: addDays(D, 1),
@@ -45,24 +57,41 @@ describe('computeLine', () => {
   });
 
   test('no charge for a day the stall did not trade (a line only rolling leftovers)', () => {
-    const l = computeLine({ businessDay: D, contributions: [pay(5_000, '2025-03-01')], carried: [], schedule: NO_FEE, chargesPerDay: 50_000 });
+    const l = computeLine({
+      businessDay: D,
+      contributions: [pay(5_000, '2025-03-01')],
+      carried: [],
+      schedule: NO_FEE,
+      chargesPerDay: 50_000,
+    });
     expect(l.charges).toBe(0);
     expect(l.settle.net).toBe(5_000);
   });
 
   test('a negative day pays no fee', () => {
-    const l = computeLine({ businessDay: D, contributions: [rev(40_000), pay(30_000)], carried: [], schedule: fee150, chargesPerDay: 0 });
+    const l = computeLine({
+      businessDay: D,
+      contributions: [rev(40_000), pay(30_000)],
+      carried: [],
+      schedule: fee150,
+      chargesPerDay: 0,
+    });
     expect(l.fee.amount).toBe(0);
     expect(l.settle.net).toBe(-10_000);
   });
 });
 
 describe('holdReason', () => {
-  const stall = { status: 'active', payoutAccount: { bin: '970415', accountNumber: '107001234567', holderName: 'NGUYEN THI HOA' } };
+  const stall = {
+    status: 'active',
+    payoutAccount: { bin: '970415', accountNumber: '107001234567', holderName: 'NGUYEN THI HOA' },
+  };
   test('pays active stalls with a verified account, holds the others', () => {
     expect(holdReason(stall)).toBeNull();
     expect(holdReason({ ...stall, status: 'suspended' })).toBe('stall_suspended');
-    expect(holdReason({ ...stall, payoutAccount: { ...stall.payoutAccount, holderName: null } })).toBe('no_verified_account');
+    expect(holdReason({ ...stall, payoutAccount: { ...stall.payoutAccount, holderName: null } })).toBe(
+      'no_verified_account',
+    );
     expect(holdReason(null)).toBe('unknown_stall');
   });
 });

@@ -44,7 +44,12 @@ export class MarketSettings {
   }
 
   async setCollectionAccount(marketId: string, accountNumber: string, by: string): Promise<MarketAccountDoc> {
-    const doc: MarketAccountDoc = { _id: marketId, collectionAccount: accountNumber, updatedBy: by, updatedAt: new Date() };
+    const doc: MarketAccountDoc = {
+      _id: marketId,
+      collectionAccount: accountNumber,
+      updatedBy: by,
+      updatedAt: new Date(),
+    };
     await this.lock.run(`account:${marketId}`, () =>
       this.models.MarketAccount.replaceOne({ _id: marketId }, doc, { upsert: true }),
     );

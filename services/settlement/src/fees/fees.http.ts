@@ -16,7 +16,8 @@ export const feeRoutes: RouteDoc[] = [
   {
     method: 'put',
     path: '/markets/:marketId/fee-schedule',
-    summary: 'Set the market’s fee schedule (admin): rateBps, minimumFee, maximumFee, exemptUpTo; from the next cut-off',
+    summary:
+      'Set the market’s fee schedule (admin): rateBps, minimumFee, maximumFee, exemptUpTo; from the next cut-off',
     tags: ['fees'],
     auth: true,
   },

@@ -92,9 +92,18 @@ export async function stallSummary(models: Models, merchantId: string) {
   const total = (ls: LineDoc[], f: (l: LineDoc) => number) => ls.reduce((s, l) => s + f(l), 0);
   const credits = contributions.reduce((s, c) => s + c.amount, 0);
   const unsettled = contributions.filter((c) => !settled.has(c._id)).reduce((s, c) => s + c.amount, 0);
-  const paidOut = total(open.filter((l) => l.state === 'paid'), (l) => l.settle.net);
-  const inPayment = total(open.filter((l) => IN_PAYMENT_STATES.includes(l.state)), (l) => l.settle.net);
-  const carried = total(open.filter((l) => l.state === 'carried'), (l) => l.settle.net);
+  const paidOut = total(
+    open.filter((l) => l.state === 'paid'),
+    (l) => l.settle.net,
+  );
+  const inPayment = total(
+    open.filter((l) => IN_PAYMENT_STATES.includes(l.state)),
+    (l) => l.settle.net,
+  );
+  const carried = total(
+    open.filter((l) => l.state === 'carried'),
+    (l) => l.settle.net,
+  );
   const fees = total(open, (l) => l.settle.fee);
   const charges = total(open, (l) => l.settle.charges);
   const byState: Record<string, number> = {};

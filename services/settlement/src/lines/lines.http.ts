@@ -94,7 +94,9 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
     const line = await lineOr404(param(req, 'lineId'));
     access.requireStallManager(req, line);
     const result = await deps.payouts.retry(line._id);
-    res.status(result.outcome === 'reissued' ? 202 : 200).json({ outcome: result.outcome, line: lineView(result.line) });
+    res
+      .status(result.outcome === 'reissued' ? 202 : 200)
+      .json({ outcome: result.outcome, line: lineView(result.line) });
   });
 
   r.get('/markets/:marketId/settlement-lines', access.required, async (req, res) => {

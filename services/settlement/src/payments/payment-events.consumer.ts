@@ -23,10 +23,9 @@ export function paymentEventHandlers(models: Models): EventHandlers {
       if (!isDuplicateKey(e)) throw e;
     }
   };
-  const contribution = (c: Omit<ContributionDoc, 'recordedAt' | 'lineId'>) =>
-    insert(models.Contribution, { ...c, recordedAt: new Date(), lineId: null });
-  const credit = (c: Omit<CreditDoc, 'bankDay'>) =>
-    insert(models.Credit, { ...c, bankDay: businessDayOf(c.paidAt) });
+  const contribution = (c: Omit<ContributionDoc, 'recordedAt' | 'batchId'>) =>
+    insert(models.Contribution, { ...c, recordedAt: new Date(), batchId: null });
+  const credit = (c: Omit<CreditDoc, 'bankDay'>) => insert(models.Credit, { ...c, bankDay: businessDayOf(c.paidAt) });
 
   const credited = async (e: Confirmed | Flagged, creditedTo: 'stall' | 'suspense') => {
     const d = e.data;

@@ -21,6 +21,11 @@ export interface PayoutPolicy {
   maxFailures: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * After an attempt whose outcome is unknown, how long before a person may re-issue under a new key: a request the
+   * gateway gave up on may still be on its way to the bank, and the status check must come after it would have landed.
+   */
+  reissueQuietMs: number;
 }
 
 /** The bank's business rejections, as settlement.failed reason codes. */
@@ -94,6 +99,18 @@ export class PayoutService {
       if (this.stopping) return 'abandoned';
       // Nothing would be sent: leave the line as it is, it is picked up again once the breaker lets calls through.
       if (gateway.breakerState('payout') === 'open') return this.count('deferred');
+      // A stall suspended since its cut-off (a fake QR is the usual reason) is not paid until a person decides. A line
+      // already `submitted` is still resolved: its key may have been paid, and only re-sending it tells.
+      if (line.state !== 'submitted') {
+        const stall = await models.Stall.findById(line.merchantId, { status: 1 }).lean<Pick<StallDoc, 'status'>>();
+        if (stall?.status === 'suspended') {
+          await this.needsAttention(line, 'stall_suspended', 'the stall was suspended after its cut-off', {
+            code: 'SETTLEMENT.STALL_SUSPENDED',
+            outcome: 'not_applied',
+          });
+          return this.count('needs_attention');
+        }
+      }
 
       const p = line.payout;
       const attempt = p.attempts + 1;
@@ -134,6 +151,16 @@ export class PayoutService {
         throw conflict('SETTLEMENT.LINE_NOT_RETRYABLE', `a ${line.state} line is not retried by hand`, {
           state: line.state,
         });
+      }
+      const quietUntil = (line.payout.submittedAt?.getTime() ?? 0) + this.deps.policy.reissueQuietMs;
+      if (line.payout.lastError?.outcome === 'unknown' && quietUntil > Date.now()) {
+        throw conflict(
+          'SETTLEMENT.TOO_SOON',
+          'the last payout attempt may still reach the bank; retry a little later',
+          {
+            retryAfterMs: quietUntil - Date.now(),
+          },
+        );
       }
       let status: PayoutResult | null = null;
       try {
@@ -206,10 +233,15 @@ export class PayoutService {
       });
       return this.count('waiting');
     }
-    await this.needsAttention(line, 'rejected', `the bank failed the payout: ${result.failureCode ?? 'no reason given'}`, {
-      code: 'BANK.PAYOUT_FAILED',
-      outcome: null,
-    });
+    await this.needsAttention(
+      line,
+      'rejected',
+      `the bank failed the payout: ${result.failureCode ?? 'no reason given'}`,
+      {
+        code: 'BANK.PAYOUT_FAILED',
+        outcome: null,
+      },
+    );
     return this.count('needs_attention');
   }
 
@@ -239,7 +271,13 @@ export class PayoutService {
     );
     this.deps.metrics.paidAmount.inc(line.settle.net);
     this.deps.logger.info(
-      { lineId: line._id, merchantId: line.merchantId, net: line.settle.net, payoutId: result.payoutId, replayed: result.replayed },
+      {
+        lineId: line._id,
+        merchantId: line.merchantId,
+        net: line.settle.net,
+        payoutId: result.payoutId,
+        replayed: result.replayed,
+      },
       'settlement line paid',
     );
     return next;
@@ -257,7 +295,9 @@ export class PayoutService {
       // The bank is down: wait for it without counting towards giving up. Unknown outcome stays `submitted`: the
       // next attempt re-sends the same key and the bank answers whatever it did.
       const waits = p.waits + 1;
-      const nextAttemptAt = new Date(Date.now() + retryDelayMs(waits, this.deps.policy.retryBaseMs, this.deps.policy.retryMaxMs));
+      const nextAttemptAt = new Date(
+        Date.now() + retryDelayMs(waits, this.deps.policy.retryBaseMs, this.deps.policy.retryMaxMs),
+      );
       const event = failedEvent(
         line,
         { epoch: p.epoch, attempt, reasonCode: 'bank_unavailable', reason: message, retryable: true, nextAttemptAt },
@@ -292,7 +332,9 @@ export class PayoutService {
       await this.needsAttention(line, reasonCode, message, lastError, failures);
       return this.count('needs_attention');
     }
-    const nextAttemptAt = new Date(Date.now() + retryDelayMs(failures, this.deps.policy.retryBaseMs, this.deps.policy.retryMaxMs));
+    const nextAttemptAt = new Date(
+      Date.now() + retryDelayMs(failures, this.deps.policy.retryBaseMs, this.deps.policy.retryMaxMs),
+    );
     const event = failedEvent(
       line,
       { epoch: p.epoch, attempt, reasonCode, reason: message, retryable: true, nextAttemptAt },
@@ -347,19 +389,39 @@ export class PayoutService {
     this.deps.logger.warn({ lineId: line._id, reasonCode, reason }, 'settlement line needs attention');
   }
 
-  /** One conditional single-document write of the line with its events (outbox), and the line as stored after it. */
-  private async write(line: LineDoc, update: { $set: Record<string, unknown> }, events: Parameters<Outbox['update']>[1]['events'] = []): Promise<LineDoc> {
+  /**
+   * One conditional single-document write of the line, with its events through the outbox when there are any, and
+   * the line as it now is (merged here rather than read back: every round trip counts on FerretDB, whose updates
+   * grow with the collection).
+   */
+  private async write(
+    line: LineDoc,
+    update: { $set: Record<string, unknown> },
+    events: Parameters<Outbox['update']>[1]['events'] = [],
+  ): Promise<LineDoc> {
     const { models, outbox } = this.deps;
-    const res = await outbox.update(models.Line, {
-      filter: { _id: line._id, version: line.version },
-      update: { $set: { ...update.$set, updatedAt: new Date() }, $inc: { version: 1 } },
-      events,
-    });
-    if (!res.written) {
+    const updatedAt = new Date();
+    const filter = { _id: line._id, version: line.version };
+    const change = { $set: { ...update.$set, updatedAt }, $inc: { version: 1 } };
+    const written = events.length
+      ? (await outbox.update(models.Line, { filter, update: change, events })).written
+      : (await models.Line.updateOne(filter, change)).matchedCount === 1;
+    if (!written) {
       throw conflict('SETTLEMENT.CONCURRENT_UPDATE', `settlement line ${line._id} changed meanwhile`);
     }
-    const stored = await models.Line.findById(line._id).lean<LineDoc>();
-    if (!stored) throw notFound('SETTLEMENT.LINE_NOT_FOUND', `settlement line ${line._id} disappeared`);
-    return stored;
+    const next = structuredClone(line) as LineDoc & Record<string, unknown>;
+    for (const [path, value] of Object.entries(change.$set)) setPath(next, path, value);
+    next.version = line.version + 1;
+    return next;
   }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = target;
+  for (const k of keys.slice(0, -1)) {
+    if (at[k] === null || typeof at[k] !== 'object') at[k] = {};
+    at = at[k] as Record<string, unknown>;
+  }
+  at[keys.at(-1)!] = value;
 }

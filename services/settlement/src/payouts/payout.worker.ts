@@ -46,25 +46,28 @@ export function payoutWorker(opts: {
       wake = done;
     });
 
-  /** One pass over due lines; true when it filled a whole page (there may be more). */
+  /** One pass over due lines; true when it filled a whole page and moved lines on (there may be more). */
   async function payDue(): Promise<boolean> {
     if (opts.gateway.breakerState('payout') === 'open') return false;
     const limit = opts.concurrency * 8;
     const ids = await opts.payouts.due(limit);
     let next = 0;
+    let progressed = 0;
     const lane = async () => {
       while (running && next < ids.length) {
         const id = ids[next++]!;
         try {
           const outcome = await opts.payouts.process(id);
           if (outcome === 'deferred') return;
+          if (outcome !== 'skipped' && outcome !== 'abandoned') progressed++;
         } catch (err) {
           log.warn({ lineId: id, err: (err as Error).message }, 'payout step failed; the line stays due');
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, ids.length) }, lane));
-    return ids.length === limit;
+    // Lines that keep failing to be written must not spin the loop: wait for the next poll then.
+    return ids.length === limit && progressed > 0;
   }
 
   async function run(): Promise<void> {

@@ -23,12 +23,11 @@ export function reconciliationRouter(deps: { reconciliation: ReconciliationServi
     deps.access.requireMarket(req, marketId);
     const day = dayParam(req.query.day);
     const report = await deps.reconciliation.report(marketId, day);
-    const csv = req.query.format === 'csv' || (req.query.format === undefined && req.accepts(['json', 'text/csv']) === 'text/csv');
+    const csv =
+      req.query.format === 'csv' ||
+      (req.query.format === undefined && req.accepts(['json', 'text/csv']) === 'text/csv');
     if (csv) {
-      res
-        .type('text/csv; charset=utf-8')
-        .attachment(`reconciliation-${marketId}-${day}.csv`)
-        .send(toCsv(report));
+      res.type('text/csv; charset=utf-8').attachment(`reconciliation-${marketId}-${day}.csv`).send(toCsv(report));
       return;
     }
     res.json({ reconciliation: report });

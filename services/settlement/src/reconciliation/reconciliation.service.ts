@@ -73,7 +73,8 @@ export class ReconciliationService {
     const statements = new Map<string, StatementEntry[]>();
     for (const account of payoutAccounts) {
       const entries: StatementEntry[] = [];
-      for await (const e of gateway.iterateStatement({ accountNumber: account, businessDay: day, limit: 500 })) entries.push(e);
+      for await (const e of gateway.iterateStatement({ accountNumber: account, businessDay: day, limit: 500 }))
+        entries.push(e);
       statements.set(account, entries);
     }
 

@@ -22,7 +22,10 @@ export interface Lease {
  * lease can overlap the next one for a moment: payouts stay safe because every retry re-sends the same idempotency
  * key and every event has a derived id.
  */
-export function createLease(db: Connection, opts: { name: string; owner: string; ttlMs: number; logger: Logger }): Lease {
+export function createLease(
+  db: Connection,
+  opts: { name: string; owner: string; ttlMs: number; logger: Logger },
+): Lease {
   const leases = db.collection<LeaseDoc>('worker_leases');
   let until = 0;
 

@@ -8,7 +8,7 @@ import type { CarryReason, LineState } from '../domain/line';
  * - `stalls`: the merchant-events handler of the stall's partition (one consumer per partition, in order).
  * - `contributions`, `credits`: inserted by the payment-events handlers, never updated by them; a unique `_id` per
  *   business fact makes a redelivered event a harmless duplicate. The cut-off (one closer per market, by the
- *   `cutoff_slots` insert) marks contributions with the line that took them.
+ *   `cutoff_slots` insert) marks contributions with the batch that took them.
  * - `batches`, and `lines` when created or carried: the closer of the market. `lines` after creation: the payout
  *   worker (one replica, by `worker_leases`) while due; a person's re-issue only once the worker gave up on it.
  * - `fee_schedules`, `market_accounts`, `charge_plans` (admin/manager) and `charge_agreements` (the vendor): HTTP,
@@ -47,8 +47,11 @@ export interface ContributionDoc {
   bankTransactionId: string;
   eventId: string;
   recordedAt: Date;
-  /** The line that settled it; null until a cut-off takes it. */
-  lineId: string | null;
+  /**
+   * The batch whose line for this stall settled it; null until a cut-off takes it. The batch, not the line: one
+   * update marks everything a market's cut-off took (updates are what FerretDB is slow at).
+   */
+  batchId: string | null;
 }
 
 /** A credit on the market's collection account as the payment events told us, for reconciliation. */
@@ -108,7 +111,17 @@ export interface LineDoc {
   contributionIds: string[];
   day: { gross: number; count: number };
   adjustments: { amount: number; count: number };
-  fee: { amount: number; base: number; schedule: { rateBps: number; minimumFee: number; maximumFee: number | null; exemptUpTo: number | null; version: number } };
+  fee: {
+    amount: number;
+    base: number;
+    schedule: {
+      rateBps: number;
+      minimumFee: number;
+      maximumFee: number | null;
+      exemptUpTo: number | null;
+      version: number;
+    };
+  };
   charges: { amount: number; planVersion: number | null; items: { code: string; label: string; amount: number }[] };
   carriedIn: { gross: number; fee: number; charges: number; lineIds: string[] };
   settle: { gross: number; fee: number; charges: number; net: number };
@@ -135,13 +148,18 @@ export interface BatchDoc {
   closedAt: Date | null;
 }
 
-/** Held while a market's day is being cut off: its insert is the cross-replica lock of that market's closer. */
+/**
+ * Held while a market's day is being cut off: its insert is the cross-replica lock of that market's closer. The
+ * closer refreshes `heartbeatAt` while it works, so only a dead closer's slot goes stale.
+ */
 export interface CutoffSlotDoc {
   _id: string;
   batchId: string;
   businessDay: string;
   owner: string;
-  since: Date;
+  /** This holding of the slot: released and refreshed by it, so a successor's slot is never touched. */
+  token: string;
+  heartbeatAt: Date;
 }
 
 export interface FeeScheduleDoc {
@@ -222,12 +240,12 @@ const contributionSchema = new Schema<ContributionDoc>(
     bankTransactionId: { type: String, required: true },
     eventId: { type: String, required: true },
     recordedAt: { type: Date, required: true },
-    lineId: { type: String, default: null },
+    batchId: { type: String, default: null },
   },
   opts,
 );
-contributionSchema.index({ merchantId: 1, lineId: 1, businessDay: 1 });
-contributionSchema.index({ marketId: 1, lineId: 1, businessDay: 1 });
+contributionSchema.index({ marketId: 1, batchId: 1, businessDay: 1 });
+contributionSchema.index({ merchantId: 1 });
 
 const creditSchema = new Schema<CreditDoc>(
   {
@@ -351,7 +369,8 @@ const slotSchema = new Schema<CutoffSlotDoc>(
     batchId: { type: String, required: true },
     businessDay: { type: String, required: true },
     owner: { type: String, required: true },
-    since: { type: Date, required: true },
+    token: { type: String, required: true },
+    heartbeatAt: { type: Date, required: true },
   },
   { ...opts, collection: 'cutoff_slots' },
 );

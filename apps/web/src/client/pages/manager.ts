@@ -257,7 +257,7 @@ async function dashboard(marketId: string): Promise<Node[]> {
           'a',
           {
             class: 'btn block',
-            href: withToken(paths.reconciliation(marketId, addDays(businessDay(), -1), 'csv')),
+            href: withToken(paths.reconciliation(marketId, businessDay(), 'csv')),
             download: true,
           },
           t('dash.csv.reconciliation'),
@@ -563,7 +563,9 @@ async function suspense(marketId: string, focus: string | null, rerender: () => 
           ),
           p.description ? h('div', {}, `“${p.description}”`) : null,
           p.payerName ? h('div', { class: 'muted' }, String(p.payerName)) : null,
-          p.reason ? h('div', { class: 'muted' }, t('suspense.reason.label', { reason: String(p.reason) })) : null,
+          p.reason
+            ? h('div', { class: 'muted' }, t('suspense.reason.label', { reason: outcomeText(String(p.reason)) }))
+            : null,
           form,
         );
       }),
@@ -573,12 +575,22 @@ async function suspense(marketId: string, focus: string | null, rerender: () => 
 
 // ---------------------------------------------------------------- settlement
 
+/** The day the reconciliation card shows: today (the demo's day) until the manager picks another. */
+let reconDay: string | null = null;
+
 async function settlement(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
-  const yesterday = addDays(businessDay(), -1);
+  const day = (reconDay ??= businessDay());
+  const dayInput = h('input', { type: 'date', id: 'recon-day', value: day, max: businessDay() });
+  dayInput.addEventListener('change', () => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(dayInput.value)) {
+      reconDay = dayInput.value;
+      rerender();
+    }
+  });
   const [batches, attention, recon, focused] = await Promise.all([
     get(paths.batches(marketId)),
     get(paths.marketLines(marketId, 'needs_attention')),
-    get(paths.reconciliation(marketId, yesterday, 'json')).catch(() => null),
+    get(paths.reconciliation(marketId, day, 'json')).catch(() => null),
     focus ? get(paths.line(focus)).catch(() => null) : Promise.resolve(null),
   ]);
   const lines = itemsOf(attention);
@@ -668,17 +680,24 @@ async function settlement(marketId: string, focus: string | null, rerender: () =
       'section',
       { class: 'card' },
       h('h2', {}, t('settle.reconciliation')),
-      h('div', { class: 'muted' }, `${t('settle.reconciliation.day')}: ${formatDate(yesterday)}`),
+      h('label', { for: 'recon-day' }, t('settle.reconciliation.day')),
+      dayInput,
       recon?.reconciliation
         ? reconciliationSummary(recon.reconciliation as Json)
         : h('p', { class: 'muted' }, t('common.none')),
       h(
         'a',
-        { class: 'btn block', href: withToken(paths.reconciliation(marketId, yesterday, 'csv')), download: true },
+        { class: 'btn block', href: withToken(paths.reconciliation(marketId, day, 'csv')), download: true },
         t('dash.csv.reconciliation'),
       ),
     ),
   ];
+}
+
+function outcomeText(outcome: string): string {
+  const key = `outcome.${outcome}` as MessageKey;
+  const text = t(key);
+  return text === key ? outcome : text;
 }
 
 function statusText(state: string): string {

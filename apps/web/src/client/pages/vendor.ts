@@ -53,13 +53,36 @@ export function vendorPage(root: HTMLElement): void {
     'data-testid': 'qr-overlay',
   });
 
+  // Browsers speak only after the person has touched the page once: until then, a big button asks for that touch.
+  const needsTouch = () => speechAvailable() && speechEnabled() && navigator.userActivation?.hasBeenActive === false;
+  const unlockBox = h('div', {});
+  const renderUnlock = () =>
+    fill(
+      unlockBox,
+      needsTouch()
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn primary block unlock',
+              'data-testid': 'speech-unlock',
+              onclick: () => {
+                say(t('vendor.speak.ready'));
+                renderUnlock();
+              },
+            },
+            t('vendor.speak.unlock'),
+          )
+        : null,
+    );
+
   const render = () => {
     document.title = `${t('vendor.tab.sell')} · ${t('app.name')}`;
     const title = stall ? t('common.stall', { code: String(stall.stallCode) }) : '';
     fill(
       root,
       header(title, render),
-      h('main', { class: 'page vendor' }, totalBox, body),
+      h('main', { class: 'page vendor' }, unlockBox, totalBox, body),
       tabs<Tab>(
         [
           { id: 'sell', label: t('vendor.tab.sell') },
@@ -76,10 +99,12 @@ export function vendorPage(root: HTMLElement): void {
       ),
       overlay,
     );
+    renderUnlock();
     renderTotal();
     renderTab();
     renderOverlay();
   };
+  document.addEventListener('pointerdown', () => setTimeout(renderUnlock, 0), { once: true });
 
   const renderTotal = () => {
     fill(

@@ -1,0 +1,165 @@
+import { canonicalJson } from './canonical';
+import { bestQr, decide, orderCodeCandidates, type MatchFacts, type QrRef } from './matching';
+import { businessDayOf, parseBankTime } from './time';
+import type { Notification } from './notification';
+import { buildPosting, entryHash, entryProblem, GENESIS, postingHash } from '../ledger/chain';
+import type { JournalEntry } from '../store/models';
+
+const n = (over: Partial<Notification> = {}): Notification => ({
+  provider: 'bank-sim',
+  providerTxId: 'FT1',
+  direction: 'in',
+  amount: 50_000,
+  description: 'A-12 mua rau',
+  accountNumber: '2150001234',
+  virtualAccount: '961234000012',
+  bankBin: '970418',
+  counterparty: null,
+  bankTime: new Date('2025-03-01T03:00:00Z'),
+  reference: null,
+  code: null,
+  ...over,
+});
+const stall = { merchantId: 'stl-12', marketId: 'cho-nenh', stallCode: 'A-12', status: 'active' };
+const qr = (over: Partial<QrRef> = {}): QrRef => ({
+  qrId: 'qr1',
+  merchantId: 'stl-12',
+  marketId: 'cho-nenh',
+  stallCode: 'A-12',
+  orderCode: 'MQ7K3M9QX2',
+  amount: 50_000,
+  expiresAt: new Date('2025-03-01T04:00:00Z'),
+  status: 'issued',
+  ...over,
+});
+const facts = (over: Partial<MatchFacts> = {}): MatchFacts => ({
+  n: n(),
+  stallByAccount: stall,
+  unknownVirtualAccount: null,
+  qr: null,
+  qrPaidByOther: false,
+  unknownOrderCodes: [],
+  marketOfAccount: 'cho-nenh',
+  holdExpired: false,
+  ...over,
+});
+
+describe('matching', () => {
+  it.each([
+    [50_000, 'paid'],
+    [40_000, 'underpaid'],
+    [60_000, 'overpaid'],
+  ])('a dynamic QR paid %p is %s', (amount, outcome) => {
+    expect(decide(facts({ n: n({ amount }), qr: qr() }))).toMatchObject({
+      action: 'post',
+      outcome,
+      matchedBy: 'order_code',
+    });
+  });
+  it('after expiry it is late, whatever the amount; a second payment is overpaid', () => {
+    expect(decide(facts({ n: n({ bankTime: new Date('2025-03-01T05:00:00Z') }), qr: qr() }))).toMatchObject({
+      outcome: 'late',
+    });
+    expect(decide(facts({ qr: qr(), qrPaidByOther: true }))).toMatchObject({
+      outcome: 'overpaid',
+      notes: ['qr_already_paid'],
+    });
+  });
+  it('static: the virtual account decides, the stall code only cross-checks', () => {
+    expect(decide(facts())).toMatchObject({ outcome: 'paid', matchedBy: 'virtual_account', notes: [] });
+    expect(decide(facts({ n: n({ description: 'a 12 rau' }) }))).toMatchObject({ outcome: 'paid', notes: [] });
+    expect(decide(facts({ n: n({ description: 'B-07' }) }))).toMatchObject({
+      outcome: 'paid',
+      notes: ['stall_code_mismatch'],
+    });
+  });
+  it('holds for an unknown order code or virtual account until the hold is over', () => {
+    expect(decide(facts({ unknownOrderCodes: ['MQ22222222'] }))).toMatchObject({ action: 'hold' });
+    expect(decide(facts({ stallByAccount: null, unknownVirtualAccount: '96' }))).toMatchObject({ action: 'hold' });
+    expect(decide(facts({ stallByAccount: null, unknownVirtualAccount: '96', holdExpired: true }))).toMatchObject({
+      outcome: 'unmatched',
+      credit: { to: 'suspense', marketId: 'cho-nenh' },
+    });
+    expect(decide(facts({ stallByAccount: null, marketOfAccount: null, holdExpired: true }))).toMatchObject({
+      outcome: 'unknown_account',
+      credit: { to: 'unidentified' },
+    });
+  });
+  it('finds order codes glued into bank text, any case', () => {
+    const { patterned, tokens } = orderCodeCandidates('MBVCB.3278907687.mq7k3m9qx2.CT tu 0011', /MQ[2-9A-Z]{8}/);
+    expect(patterned).toEqual(['MQ7K3M9QX2']);
+    expect(tokens).toContain('MQ7K3M9QX2');
+    expect(bestQr([qr({ qrId: 'old', status: 'expired' }), qr({ qrId: 'new' })], n())?.qrId).toBe('new');
+  });
+});
+
+describe('time', () => {
+  it('business day in Asia/Ho_Chi_Minh', () => {
+    expect(businessDayOf(new Date('2025-03-01T16:59:59Z'))).toBe('2025-03-01');
+    expect(businessDayOf(new Date('2025-03-01T17:00:00Z'))).toBe('2025-03-02');
+    expect(parseBankTime('2025-03-02 00:00:00')?.toISOString()).toBe('2025-03-01T17:00:00.000Z');
+    expect(parseBankTime('yesterday')).toBeUndefined();
+  });
+});
+
+describe('entries and chains', () => {
+  const entry: JournalEntry = {
+    _id: 'payment:pay_1',
+    kind: 'payment',
+    reference: { type: 'payment', id: 'pay_1' },
+    paymentId: 'pay_1',
+    marketId: 'cho-nenh',
+    merchantId: 'stl-12',
+    businessDay: '2025-03-01',
+    postedAt: new Date('2025-03-01T03:00:01Z'),
+    description: 'A-12',
+    postings: [
+      { account: 'market:cho-nenh:bank', amount: 50_000 },
+      { account: 'stall:stl-12:payable', amount: -50_000 },
+    ],
+    meta: { outcome: 'paid', paidAt: '2025-03-01T03:00:00.000Z' },
+    hash: '',
+  };
+  entry.hash = entryHash(entry);
+
+  it('canonical JSON ignores key order and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: new Date(0) }] })).toBe(
+      '{"a":[1,{"c":"1970-01-01T00:00:00.000Z"}],"b":1}',
+    );
+  });
+  it('an entry must balance', () => {
+    expect(entryProblem(entry.postings)).toBeUndefined();
+    expect(entryProblem([{ account: 'a', amount: 1 }])).toMatch(/two postings/);
+    expect(
+      entryProblem([
+        { account: 'a', amount: 1 },
+        { account: 'b', amount: -2 },
+      ]),
+    ).toMatch(/sum/);
+    expect(
+      entryProblem([
+        { account: 'a', amount: 1.5 },
+        { account: 'b', amount: -1.5 },
+      ]),
+    ).toMatch(/integer/);
+  });
+  it('a posting chains on its head, and its hash covers its entry', () => {
+    const p1 = buildPosting(entry, 'stall:stl-12:payable', GENESIS, new Date('2025-03-01T03:00:02Z'));
+    expect(p1).toMatchObject({
+      _id: 'stall:stl-12:payable#1',
+      seq: 1,
+      balanceAfter: -50_000,
+      memo: { amount: 50_000 },
+    });
+    const p2 = buildPosting(
+      { ...entry, _id: 'payment:pay_2' },
+      'stall:stl-12:payable',
+      { seq: 1, hash: p1.hash, balance: -50_000 },
+      new Date(),
+    );
+    expect(p2).toMatchObject({ seq: 2, balanceAfter: -100_000, prevHash: p1.hash });
+    const edited = { ...entry, description: 'A-13' };
+    expect(postingHash(p1, entryHash(edited))).not.toBe(p1.hash);
+    expect(postingHash(p1, entryHash(entry))).toBe(p1.hash);
+  });
+});
