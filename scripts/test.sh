@@ -7,5 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_and_build
 cd "$REPO"
+# The web app's tests drive a real headless Chromium: Debian's package, installed once if missing.
+bash "$REPO/scripts/ensure-chromium.sh"
 say "running tests (jest)…"
 exec pnpm exec jest "$@"

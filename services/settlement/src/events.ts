@@ -66,6 +66,9 @@ export function createSettlementConsumer(
     handlers: opts.handlers,
     logger: opts.logger,
     maxWaitTimeMs: opts.maxWaitTimeMs,
+    // A dead-lettered payment is money missing from a vendor's line: ride out a database outage of a few minutes
+    // (the partition waits, in order) before giving up on a message.
+    retry: { retries: 12, initialDelayMs: 200, maxDelayMs: 30_000 },
     // A newer contracts build's event types are not ours to act on.
     onUnknownType: 'skip',
   });
@@ -74,17 +77,17 @@ export function createSettlementConsumer(
 const account = (a: PayoutAccount) => ({ bin: a.bin, accountNumber: a.accountNumber, holderName: a.holderName });
 
 /**
- * settlement.batch-created lists the lines that will be paid. Its line schema still says net = gross − fee (no
- * charges, no carry-over), so `grossAmount` here is net + fee: the amount the line settles before the fee. The full
- * breakdown (gross credits, fee, charges) is in each line's settlement.paid. See the README for the contract change.
+ * settlement.batch-created lists the lines that will be paid, each with what it settles: gross credits (including
+ * anything carried in), fee, charges and the net paid out (net = gross − fee − charges).
  */
 export function batchCreatedEvent(batch: BatchDoc, payable: LineDoc[], cause: Cause): Envelope | undefined {
   if (payable.length === 0) return undefined;
   const lines = payable.map((l) => ({
     settlementLineId: l._id,
     merchantId: l.merchantId,
-    grossAmount: l.settle.net + l.settle.fee,
+    grossAmount: l.settle.gross,
     feeAmount: l.settle.fee,
+    chargesAmount: l.settle.charges,
     netAmount: l.settle.net,
     payoutAccount: account(l.payoutAccount!),
   }));
@@ -166,6 +169,8 @@ export function failedEvent(
       retryable: f.retryable,
       nextAttemptAt: f.nextAttemptAt ? f.nextAttemptAt.toISOString() : null,
       attempt: Math.max(1, f.attempt),
+      // Settlement never gives up silently: a failure it will not retry by itself always waits for a person.
+      needsAttention: !f.retryable,
     },
   });
 }

@@ -17,11 +17,15 @@ export const settlementLineSchema = z
     merchantId: idSchema,
     grossAmount: positiveVndSchema,
     feeAmount: nonNegativeVndSchema,
+    /** Market charges (rent, cleaning) the vendor agreed to have netted; absent means none. */
+    chargesAmount: nonNegativeVndSchema.optional(),
     netAmount: positiveVndSchema,
     /** The account the money goes to, as verified; copied so the batch is self-contained. */
     payoutAccount: payoutAccountSchema,
   })
-  .refine((l) => l.netAmount === l.grossAmount - l.feeAmount, { message: 'netAmount = grossAmount - feeAmount' });
+  .refine((l) => l.netAmount === l.grossAmount - l.feeAmount - (l.chargesAmount ?? 0), {
+    message: 'netAmount = grossAmount - feeAmount - chargesAmount',
+  });
 
 /**
  * The day's cut-off closed a market's business day and produced one payout batch for it.

@@ -17,6 +17,8 @@ export interface PaymentState {
   holderAccount: string | null;
   /** The market of the holder account (null: unidentified, or reversed). */
   holderMarketId: string | null;
+  /** The market the payment belongs to for authorisation: where it is, or where it was when reversed. */
+  marketId: string | null;
   /** The bank account the money came into (moves with an unidentified payment reallocated to a market). */
   bankAccount: string;
   reversed: boolean;
@@ -55,7 +57,11 @@ export class CorrectionService {
     type Where = { holderAccount: string | null; holderMarketId?: string | null; bankAccount: string };
     const meta = payment.meta as Where;
     let where: Where = { ...meta, holderMarketId: meta.holderMarketId ?? payment.marketId };
-    for (const c of corrections) where = c.meta as Where;
+    let marketId = where.holderMarketId ?? null;
+    for (const c of corrections) {
+      where = c.meta as Where;
+      marketId = where.holderMarketId ?? (c.kind === 'reversal' ? c.marketId : null);
+    }
     const amount = payment.postings.find((p) => p.account === meta.bankAccount)?.amount ?? 0;
     return {
       paymentId,
@@ -64,6 +70,7 @@ export class CorrectionService {
       amount,
       holderAccount: where.holderAccount,
       holderMarketId: where.holderMarketId ?? null,
+      marketId,
       bankAccount: where.bankAccount,
       reversed: where.holderAccount === null,
     };
@@ -97,7 +104,7 @@ export class CorrectionService {
 
   /** The market a payment's correction is authorised against: where its money is now (null: unidentified). */
   static marketOf(state: PaymentState): string | null {
-    return state.holderMarketId;
+    return state.marketId;
   }
 
   async reverse(

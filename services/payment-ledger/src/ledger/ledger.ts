@@ -111,7 +111,7 @@ export class Ledger {
     let entry = draft;
     let duplicate = false;
     try {
-      await this.outbox.insert(this.models.Entry, { ...draft }, input.events ?? []);
+      await prof('entry.insert', () => this.outbox.insert(this.models.Entry, { ...draft }, input.events ?? []));
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
       duplicate = true;
@@ -119,7 +119,7 @@ export class Ledger {
       if (!stored) throw new Error(`entry ${draft._id}: duplicate key but not found`, { cause: e });
       entry = stored as JournalEntry;
     }
-    const postings = await this.complete(entry);
+    const postings = await prof('complete', () => this.complete(entry));
     if (marked) await this.models.pending.deleteOne({ _id: entry._id });
     if (!duplicate) this.metrics?.entries.inc({ kind: entry.kind });
     return { entry, duplicate, postings };
@@ -134,7 +134,9 @@ export class Ledger {
   }
 
   private async append(entry: JournalEntry, account: string, event: { stallAccount: string } | null): Promise<Posting> {
+    const tq = Date.now();
     return this.locks.run(account, async () => {
+      const pp = (PROF['lockwait'] ??= { n: 0, ms: 0 }); pp.n++; pp.ms += Date.now() - tq;
       for (let attempt = 1; ; attempt++) {
         const head = this.heads.get(account) ?? (await this.loadHead(account));
         const posting = buildPosting(entry, account, head, new Date());
@@ -144,17 +146,17 @@ export class Ledger {
               event.stallAccount === account
                 ? posting.balanceAfter
                 : ((await this.latest(event.stallAccount))?.balanceAfter ?? 0);
-            await this.outbox.insert(this.models.Posting, { ...posting }, [
+            await prof('posting.outbox', () => this.outbox.insert(this.models.Posting, { ...posting }, [
               events.entryPosted(entry, posting, stallBalance),
-            ]);
-          } else await this.models.postings.insertOne(posting);
+            ]));
+          } else await prof('posting.insert', () => this.models.postings.insertOne(posting));
         } catch (e) {
           if (!isDuplicateKey(e)) throw e;
           // Someone else appended to this account (another replica, or the sweeper): usually our head was stale and
           // the fresh head lets the next attempt through. If it was this very entry, the fresh head is it; if a
           // second attempt also fails, look for the entry further back in the chain before trying again.
           this.heads.delete(account);
-          const latest = await this.latest(account);
+          const latest = await prof('latest', () => this.latest(account));
           if (latest?.entryId === entry._id) {
             this.remember(account, headOf(latest));
             return latest;
@@ -171,7 +173,7 @@ export class Ledger {
           continue;
         }
         this.remember(account, headOf(posting));
-        if (stallOfAccount(account)) await this.hint(account, posting.seq);
+        if (stallOfAccount(account)) await prof('hint', () => this.hint(account, posting.seq));
         for (const l of this.listeners) l(posting);
         return posting;
       }
@@ -250,4 +252,10 @@ export class Ledger {
       check: async () => undefined,
     };
   }
+}
+
+export const PROF: Record<string, { n: number; ms: number }> = ((globalThis as any).PROF ??= {});
+export async function prof<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  try { return await f(); } finally { const p = (PROF[name] ??= { n: 0, ms: 0 }); p.n++; p.ms += Date.now() - t; }
 }

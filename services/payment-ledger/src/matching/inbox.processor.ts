@@ -16,6 +16,7 @@ import { events, type Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerMetrics } from '../metrics';
 import type { Models, WorkItem } from '../store/models';
+import { prof } from '../ledger/ledger';
 import { toQrRef, toStallRef, type Projections } from './projections';
 
 export interface ProcessorOptions {
@@ -81,8 +82,8 @@ export class InboxProcessor {
 
   private async processSafely(item: WorkItem, recheck: boolean): Promise<void> {
     try {
-      if (recheck && (await this.settleIfDone(item))) return;
-      await this.process(item);
+      if (recheck && (await prof('settle', () => this.settleIfDone(item)))) return;
+      await prof('process', () => this.process(item));
     } catch (err) {
       const attempts = item.attempts + 1;
       const delay = Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
@@ -139,14 +140,14 @@ export class InboxProcessor {
 
     // Who received it: the virtual account if named (some providers put it in accountNumber instead).
     const namedVa = n.virtualAccount;
-    let stall = namedVa ? await projections.stallByVirtualAccount(namedVa) : null;
+    let stall = namedVa ? await prof('stallByVa', () => projections.stallByVirtualAccount(namedVa)) : null;
     if (!stall && !namedVa && n.accountNumber) stall = await projections.stallByVirtualAccount(n.accountNumber);
 
     // Which dynamic QR the description names, if any.
     const { patterned, tokens } = orderCodeCandidates(`${n.description} ${n.code ?? ''}`, options.orderCodePattern);
     const codes = new Set([...patterned, ...tokens]);
     const squashed = squash(`${n.description} ${n.code ?? ''}`);
-    const found = await projections.qrCandidates([...codes], stall?._id ?? null);
+    const found = await prof('qrs', () => projections.qrCandidates([...codes], stall?._id ?? null));
     const byCode = found.filter((q) => q.orderCode && codes.has(q.orderCode));
     const ofStall = found.filter(
       (q) => stall && q.merchantId === stall._id && q.orderCode && squashed.includes(squash(q.orderCode)),
@@ -160,7 +161,7 @@ export class InboxProcessor {
     const unknownOrderCodes = patterned.filter((c) => !known.has(c));
 
     let qrPaidByOther = false;
-    if (qr) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
+    if (qr) qrPaidByOther = !(await prof('claim', () => this.claimQr(qr.qrId, item._id)));
 
     const decision = decide({
       n,
@@ -169,7 +170,7 @@ export class InboxProcessor {
       qr,
       qrPaidByOther,
       unknownOrderCodes,
-      marketOfAccount: await projections.marketOfAccount(n.accountNumber),
+      marketOfAccount: await prof('market', () => projections.marketOfAccount(n.accountNumber)),
       holdExpired,
     });
 
@@ -192,14 +193,14 @@ export class InboxProcessor {
 
     // The work item stays until the postings are written, so it (not a pending marker) is what finds an
     // interrupted payment entry again: one write less on the hot path.
-    const result = await ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true });
+    const result = await prof('post', () => ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true }));
     if (!result.duplicate) this.deps.metrics.payments.inc({ outcome: decision.outcome });
     if (decision.matchedBy === 'virtual_account' && decision.credit.to === 'stall' && n.accountNumber && namedVa) {
       await projections
         .learnCollectionAccount(n.accountNumber, decision.credit.marketId, item._id)
         .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not remember a collection account'));
     }
-    await models.work.deleteOne({ _id: item._id });
+    await prof('work.delete', () => models.work.deleteOne({ _id: item._id }));
   }
 
   /** The first payment naming a dynamic QR claims it; a claim already ours (a retry) still counts as ours. */
@@ -323,6 +324,9 @@ export class InboxProcessor {
 
   /** Everything due: notifications nobody took (a replica died), held ones whose wait is over, retries. */
   async poll(): Promise<number> {
+    return prof('poll', () => this.poll2());
+  }
+  async poll2(): Promise<number> {
     const due = (await this.deps.models.work
       .find({ nextAttemptAt: { $lte: new Date() } })
       .limit(500)

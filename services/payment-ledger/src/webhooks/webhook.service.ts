@@ -2,6 +2,7 @@ import type { Logger } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import { sha256Hex } from '../domain/canonical';
 import type { Notification } from '../domain/notification';
+import { prof } from '../ledger/ledger';
 import { workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models } from '../store/models';
 
@@ -40,7 +41,7 @@ export class WebhookService {
     const ignored = n.direction === 'out';
     const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
     if (work) {
-      await this.models.work.insertOne(work).catch((e: unknown) => {
+      await prof('work.insert', () => this.models.work.insertOne(work)).catch((e: unknown) => {
         // Still queued from an earlier delivery (or this is a late duplicate: the processor finds its entry).
         if (!isDuplicateKey(e)) throw e;
       });
@@ -56,7 +57,7 @@ export class WebhookService {
       flag: ignored ? 'ignored_outgoing' : null,
     };
     try {
-      await this.models.inbox.insertOne(record);
+      await prof('inbox.insert', () => this.models.inbox.insertOne(record));
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
       // Same id, different money: the provider is confused or someone replays with edits. The first one stands; the
