@@ -6,7 +6,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/infra', '<rootDir>/apps', '<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // tests/faults/ is the fault suite: heavy, run on its own by `pnpm test:faults` (tests/faults/jest.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tests/faults/'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   transform: {
     '^.+\\.ts$': [

@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { infra, localInfraUp } from '@marketqr/test-harness';
 import { kafkaFloor, mongoFloor } from './floor';
+import { e2eBench } from './e2e';
 import { qrBench } from './qr';
 import { fmt, mdTable, rssMb, writeResults } from './support';
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,12 @@ async function main() {
   process.stdout.write(`[bench] floor: ${count} Kafka messages and Mongo inserts of ${bytes} bytes…\n`);
   const kafka = await kafkaFloor(brokers, count, bytes);
   const mongo = await mongoFloor(mongoUrl, count, bytes);
+  process.stdout.write('[bench] end to end: signed notifications at rising fixed rates…\n');
+  const e2e = await e2eBench(brokers, mongoUrl, {
+    stalls: quick ? 10 : 50,
+    seconds: quick ? 5 : 15,
+    rates: quick ? [10, 20] : [10, 20, 40, 60, 80, 120],
+  });
   process.stdout.write('[bench] dynamic QR issue through the HTTP API at rising fixed rates…\n');
   const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: [25, 50, 100, 150, 200, 300, 400] });
   const memory = infraRss();
@@ -69,6 +76,43 @@ async function main() {
       ],
     ),
     '',
+    '## End to end: webhook → inbox → ledger → Kafka → settlement and insights, SSE to the vendor',
+    '',
+    `${e2e.stalls} stalls, ${e2e.seconds} s per step, open-loop arrivals; latency from the webhook's acknowledgement.`,
+    '',
+    mdTable(
+      [
+        'target /s',
+        'sent',
+        'acked',
+        'errors',
+        'confirmed /s',
+        'ack p99 ms',
+        'to SSE p50/p95/p99 ms',
+        'to settlement p50/p95/p99 ms',
+      ],
+      e2e.steps.map((s) => [
+        s.rate,
+        s.sent,
+        s.acked,
+        s.errors,
+        fmt(s.confirmedPerSecond, 1),
+        fmt(s.ackMs.p99),
+        `${fmt(s.toSseMs.p50)} / ${fmt(s.toSseMs.p95)} / ${fmt(s.toSseMs.p99)}`,
+        fmt(s.sentToSseMs.p99),
+        `${fmt(s.toSettlementMs.p50)} / ${fmt(s.toSettlementMs.p95)} / ${fmt(s.toSettlementMs.p99)}`,
+      ]),
+    ),
+    '',
+    e2e.best
+      ? `Highest rate holding p99 (ack → SSE) under 1 s with no errors: **${e2e.best.rate}/s**, ${fmt(e2e.best.confirmedPerSecond, 1)} confirmed payments/s, which is ${fmt((100 * e2e.best.confirmedPerSecond) / Math.min(kafka.endToEndRate, mongo.insertRate), 2)} % of the floor (the slower of Kafka end to end and Mongo inserts).`
+      : 'No step held p99 under 1 s without errors.',
+    '',
+    mdTable(
+      ['service', 'peak RSS MB'],
+      Object.entries(e2e.rssMb).map(([k, v]) => [k, v]),
+    ),
+    '',
     '## Dynamic QR issue (POST /stalls/:id/qr/dynamic: payload + PNG) at fixed arrival rates',
     '',
     mdTable(
@@ -86,7 +130,7 @@ async function main() {
     ),
     '',
   ].join('\n');
-  writeResults('system', { started, machine, floor: { kafka, mongo }, qr, memory }, md);
+  writeResults('system', { started, machine, floor: { kafka, mongo }, e2e, qr, memory }, md);
   process.stdout.write(`\n${md}\n[bench] written to bench/results/system.json and system.md\n`);
 }
 

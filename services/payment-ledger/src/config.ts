@@ -69,6 +69,11 @@ export const configShape = {
    * so replicas do not race each other for fresh work (a race would be harmless, only wasted).
    */
   INBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+  /**
+   * How long a webhook's answer waits for its notification to be posted (it is stored already; the answer is a 200
+   * either way). Bounds the backlog a burst can build and keeps announcements immediate.
+   */
+  WEBHOOK_POST_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(2_000),
   /** Notifications matched and posted at the same time by one process. */
   PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** How often entries whose postings were interrupted (a crash) are looked for and completed. */

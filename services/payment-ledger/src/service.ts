@@ -59,7 +59,10 @@ export const definition: ServiceDefinition<typeof configShape> = {
         orderCodePattern: new RegExp(config.ORDER_CODE_PATTERN, 'gi'),
       },
     });
-    const webhooks = new WebhookService(models, processor, logger, { graceMs: config.INBOX_GRACE_MS });
+    const webhooks = new WebhookService(models, processor, logger, {
+      graceMs: config.INBOX_GRACE_MS,
+      postWaitMs: config.WEBHOOK_POST_WAIT_MS,
+    });
     const streams = new PaymentStreams(models, logger, metrics, {
       pollMs: config.SSE_POLL_MS,
       heartbeatMs: config.SSE_HEARTBEAT_MS,

@@ -72,7 +72,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
       WEBHOOK_SECRET_CASSO: SECRETS.casso,
       COLLECTION_ACCOUNTS: `${MARKETS.nenh.collection}=${MARKETS.nenh.marketId},${MARKETS.benThanh.collection}=${MARKETS.benThanh.marketId}`,
       MATCH_HOLD_MS: '2500',
-      INBOX_POLL_MS: '200',
+      INBOX_POLL_MS: '500',
       INBOX_GRACE_MS: '1000',
       SSE_POLL_MS: '200',
       LEDGER_SWEEP_MS: '500',

@@ -119,7 +119,7 @@ export class Ledger {
       if (!stored) throw new Error(`entry ${draft._id}: duplicate key but not found`, { cause: e });
       entry = stored as JournalEntry;
     }
-    const postings = await prof('complete', () => this.complete(entry));
+    const postings = await this.complete(entry);
     if (marked) await this.models.pending.deleteOne({ _id: entry._id });
     if (!duplicate) this.metrics?.entries.inc({ kind: entry.kind });
     return { entry, duplicate, postings };

@@ -39,8 +39,12 @@ const PLAUSIBLE_BANK_TIME_MS = 86_400_000;
  * poller racing the webhook) can at worst both match one notification: one entry wins, the other gets "already done".
  */
 export class InboxProcessor {
-  private readonly inFlight = new Set<string>();
-  private readonly queue: { item: WorkItem; recheck: boolean }[] = [];
+  /** Items queued or running here, each with the promise of its outcome. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly queue: { item: WorkItem; recheck: boolean; done: () => void }[] = [];
+  /** Payments this process finished (postings written, work item deleted), most recent last; bounded. */
+  private readonly finished = new Set<string>();
+  private polls = 0;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -60,20 +64,35 @@ export class InboxProcessor {
    * item may already be posted (found by the poller: a crash after posting, a late duplicate delivery), so look for
    * its entry before matching again.
    */
-  submit(item: WorkItem, opts: { recheck?: boolean } = {}): void {
-    if (this.inFlight.has(item._id)) return;
-    this.inFlight.add(item._id);
-    this.queue.push({ item, recheck: opts.recheck ?? false });
+  submit(item: WorkItem, opts: { recheck?: boolean } = {}): Promise<void> {
+    const running = this.inFlight.get(item._id);
+    if (running) return running;
+    let done!: () => void;
+    const outcome = new Promise<void>((r) => (done = r));
+    this.inFlight.set(item._id, outcome);
+    this.queue.push({ item, recheck: opts.recheck ?? false, done });
     this.drain();
+    return outcome;
+  }
+
+  /** Whether this process posted the payment completely (a late duplicate's work item can then go at once). */
+  hasFinished(paymentId: string): boolean {
+    return this.finished.has(paymentId);
+  }
+
+  private markFinished(paymentId: string) {
+    this.finished.add(paymentId);
+    if (this.finished.size > 100_000) this.finished.delete(this.finished.values().next().value!);
   }
 
   private drain() {
     while (this.active < this.deps.options.concurrency && this.queue.length > 0) {
-      const { item, recheck } = this.queue.shift()!;
+      const { item, recheck, done } = this.queue.shift()!;
       this.active++;
       this.processSafely(item, recheck).finally(() => {
         this.active--;
         this.inFlight.delete(item._id);
+        done();
         if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
         this.drain();
       });
@@ -111,12 +130,14 @@ export class InboxProcessor {
     // The common case here is a late duplicate delivery of a payment long posted: both postings are there.
     if ((await models.postings.countDocuments({ entryId })) >= 2) {
       await models.work.deleteOne({ _id: item._id });
+      this.markFinished(item._id);
       return true;
     }
     const entry = await models.entries.findOne({ _id: entryId });
     if (entry) {
       await ledger.complete(entry);
       await models.work.deleteOne({ _id: item._id });
+      this.markFinished(item._id);
       return true;
     }
     if ((await models.inbox.countDocuments({ _id: item._id }, { limit: 1 })) === 0) {
@@ -161,7 +182,7 @@ export class InboxProcessor {
     const unknownOrderCodes = patterned.filter((c) => !known.has(c));
 
     let qrPaidByOther = false;
-    if (qr) qrPaidByOther = !(await prof('claim', () => this.claimQr(qr.qrId, item._id)));
+    if (qr) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
 
     const decision = decide({
       n,
@@ -170,7 +191,7 @@ export class InboxProcessor {
       qr,
       qrPaidByOther,
       unknownOrderCodes,
-      marketOfAccount: await prof('market', () => projections.marketOfAccount(n.accountNumber)),
+      marketOfAccount: await projections.marketOfAccount(n.accountNumber),
       holdExpired,
     });
 
@@ -193,7 +214,7 @@ export class InboxProcessor {
 
     // The work item stays until the postings are written, so it (not a pending marker) is what finds an
     // interrupted payment entry again: one write less on the hot path.
-    const result = await prof('post', () => ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true }));
+    const result = await ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true });
     if (!result.duplicate) this.deps.metrics.payments.inc({ outcome: decision.outcome });
     if (decision.matchedBy === 'virtual_account' && decision.credit.to === 'stall' && n.accountNumber && namedVa) {
       await projections
@@ -201,6 +222,7 @@ export class InboxProcessor {
         .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not remember a collection account'));
     }
     await prof('work.delete', () => models.work.deleteOne({ _id: item._id }));
+    this.markFinished(item._id);
   }
 
   /** The first payment naming a dynamic QR claims it; a claim already ours (a retry) still counts as ours. */
@@ -318,7 +340,7 @@ export class InboxProcessor {
         (code && w.refs.orderCodes.includes(code)) ||
         (ref.virtualAccount && w.refs.virtualAccount === ref.virtualAccount),
     );
-    hits.forEach((w) => this.submit(w));
+    hits.forEach((w) => void this.submit(w));
     return hits.length;
   }
 
@@ -331,8 +353,9 @@ export class InboxProcessor {
       .find({ nextAttemptAt: { $lte: new Date() } })
       .limit(500)
       .toArray()) as WorkItem[];
-    due.forEach((w) => this.submit(w, { recheck: true }));
-    this.deps.metrics.inboxPending.set(await this.deps.models.work.countDocuments({}));
+    due.forEach((w) => void this.submit(w, { recheck: true }));
+    // Counting is a scan on FerretDB: only now and then.
+    if (this.polls++ % 10 === 0) this.deps.metrics.inboxPending.set(await this.deps.models.work.countDocuments({}));
     return due.length;
   }
 
@@ -355,7 +378,10 @@ export class InboxProcessor {
       stop: async () => {
         started = false;
         if (timer) clearInterval(timer);
-        this.queue.splice(0).forEach((w) => this.inFlight.delete(w.item._id));
+        this.queue.splice(0).forEach((w) => {
+          this.inFlight.delete(w.item._id);
+          w.done();
+        });
         await polling;
         await this.idle();
       },

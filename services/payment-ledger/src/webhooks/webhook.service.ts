@@ -32,7 +32,7 @@ export class WebhookService {
     private readonly models: Models,
     private readonly processor: InboxProcessor,
     private readonly logger: Logger,
-    private readonly opts: { graceMs: number },
+    private readonly opts: { graceMs: number; postWaitMs: number },
   ) {}
 
   async store(n: Notification, rawBody: Buffer, signature: Record<string, string>): Promise<StoreResult> {
@@ -40,11 +40,16 @@ export class WebhookService {
     const receivedAt = new Date();
     const ignored = n.direction === 'out';
     const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
+    let queued = false;
     if (work) {
-      await prof('work.insert', () => this.models.work.insertOne(work)).catch((e: unknown) => {
-        // Still queued from an earlier delivery (or this is a late duplicate: the processor finds its entry).
-        if (!isDuplicateKey(e)) throw e;
-      });
+      queued = await prof('work.insert', () => this.models.work.insertOne(work)).then(
+        () => true,
+        (e: unknown) => {
+          // Still queued from an earlier delivery.
+          if (!isDuplicateKey(e)) throw e;
+          return false;
+        },
+      );
     }
     const record: InboxRecord = {
       _id: paymentId,
@@ -60,6 +65,10 @@ export class WebhookService {
       await prof('inbox.insert', () => this.models.inbox.insertOne(record));
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
+      // A late duplicate of a payment already posted re-created its work item: when this process posted it, drop
+      // it now; otherwise the poller finds the entry and drops it. (Never dropped on a guess: if the first delivery
+      // is still being posted elsewhere, that work item is what would finish it after a crash.)
+      if (queued && this.processor.hasFinished(paymentId)) await this.models.work.deleteOne({ _id: paymentId });
       // Same id, different money: the provider is confused or someone replays with edits. The first one stands; the
       // comparison is only for the log, so it does not hold up the acknowledgement.
       void this.models.inbox
@@ -81,7 +90,15 @@ export class WebhookService {
         .catch(() => undefined);
       return { paymentId, duplicate: true, ignored };
     }
-    if (work) this.processor.submit(work);
+    if (work) {
+      // Posting starts now; the answer waits for it a little (not for ever: a 2xx means stored, not posted). This is
+      // the backpressure that keeps a burst from piling up more stored-but-unposted work than the processor can take,
+      // and it makes the vendor's announcement immediate.
+      const posted = this.processor.submit(work);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([posted, new Promise<void>((r) => (timer = setTimeout(r, this.opts.postWaitMs)))]);
+      clearTimeout(timer);
+    }
     return { paymentId, duplicate: false, ignored };
   }
 }

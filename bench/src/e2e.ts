@@ -1,0 +1,287 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import mongoose from 'mongoose';
+import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
+import { createEvent, merchantActivatedV1, TOPICS } from '@marketqr/contracts';
+import { uniqueName, waitFor } from '@marketqr/test-harness';
+import { freePort, rssMb, startBuilt, summarise, type ServiceProcess } from './support';
+
+const JWT_SECRET = 'bench-e2e-secret-0123456789abcdefghijklmnop';
+const WEBHOOK_SECRET = 'bench-e2e-webhook-secret-0123456789';
+const MARKET = 'cho-bench';
+const COLLECTION = '2150009999';
+const PARTNER_BIN = '970418';
+
+export interface E2eStep {
+  rate: number;
+  sent: number;
+  acked: number;
+  errors: number;
+  announced: number;
+  confirmedPerSecond: number;
+  ackMs: ReturnType<typeof summarise>;
+  toSseMs: ReturnType<typeof summarise>;
+  /** From when the notification was sent (before the acknowledgement): the shopper-visible delay. */
+  sentToSseMs: ReturnType<typeof summarise>;
+  toSettlementMs: ReturnType<typeof summarise>;
+}
+
+/** A signed notification in the bank simulator's own format, exactly as the simulator sends it. */
+function signed(body: unknown) {
+  const raw = JSON.stringify(body);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${raw}`).digest('hex');
+  return {
+    raw,
+    headers: {
+      'content-type': 'application/json',
+      'x-marketqr-timestamp': ts,
+      'x-marketqr-signature': `sha256=${sig}`,
+    },
+  };
+}
+
+/** Reads a payment stream (Server-Sent Events over fetch) and calls `onPayment` with each payment's description. */
+async function follow(url: string, token: string, onPayment: (description: string) => void, signal: AbortSignal) {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal });
+  if (!res.ok || !res.body) throw new Error(`stream ${url}: ${res.status}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!/^event: payment$/m.test(frame)) continue;
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (!data) continue;
+      const description = (JSON.parse(data) as { payment?: { description?: string } }).payment?.description;
+      if (description) onPayment(description);
+    }
+  }
+}
+
+/**
+ * End to end: signed notifications at a fixed arrival rate into payment-ledger's webhook; each is matched, posted,
+ * announced on the stall's SSE stream and, through Kafka, recorded by settlement (and counted by market-insights).
+ * Latencies run from the webhook's acknowledgement to the vendor's SSE event and to settlement's record of it.
+ */
+export async function e2eBench(
+  brokers: string[],
+  mongoUrl: string,
+  opts: { stalls: number; seconds: number; rates: number[] },
+) {
+  const prefix = `${uniqueName('benche2e')}.`;
+  const dbs = {
+    ledger: uniqueName('bench_ledger'),
+    settlement: uniqueName('bench_settlement'),
+    insights: uniqueName('bench_insights'),
+  };
+  const common = {
+    KAFKA_BROKERS: brokers.join(','),
+    MONGO_URL: mongoUrl,
+    KAFKA_TOPIC_PREFIX: prefix,
+    JWT_SECRET,
+  };
+  const services: ServiceProcess[] = [];
+  try {
+    services.push(
+      await startBuilt('payment-ledger', 'services/payment-ledger/dist/main.js', {
+        ...common,
+        PORT: String(freePort()),
+        MONGO_DB: dbs.ledger,
+        WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
+        COLLECTION_ACCOUNTS: `${COLLECTION}=${MARKET}`,
+      }),
+      await startBuilt('settlement', 'services/settlement/dist/main.js', {
+        ...common,
+        PORT: String(freePort()),
+        MONGO_DB: dbs.settlement,
+        SETTLEMENT_SCHEDULER: 'off',
+      }),
+      await startBuilt('market-insights', 'services/market-insights/dist/main.js', {
+        ...common,
+        PORT: String(freePort()),
+        MONGO_DB: dbs.insights,
+        INSIGHTS_PAYER_SALT: 'bench-e2e-payer-salt-0123456789',
+      }),
+    );
+    const [ledger] = services;
+
+    // The stalls, as merchant-onboarding would announce them.
+    const stalls = Array.from({ length: opts.stalls }, (_, i) => ({
+      merchantId: `bench-stall-${i}`,
+      stallCode: `B-${String(i).padStart(3, '0')}`,
+      va: `96${String(10_000_000 + i)}`,
+    }));
+    const kafka = new Kafka({ brokers, clientId: 'bench-e2e', logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: prefix + TOPICS.merchantEvents.name,
+      messages: stalls.map((s) => ({
+        key: s.merchantId,
+        value: JSON.stringify(
+          createEvent(merchantActivatedV1, {
+            aggregateId: s.merchantId,
+            producer: 'bench',
+            data: {
+              merchantId: s.merchantId,
+              marketId: MARKET,
+              marketName: 'Chợ Bench',
+              zone: 'A',
+              stallCode: s.stallCode,
+              category: 'vegetables',
+              vendorName: 'Nguyễn Văn Bench',
+              virtualAccount: { bin: PARTNER_BIN, accountNumber: s.va },
+              payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN VAN BENCH' },
+              status: 'active',
+              activatedBy: 'bench',
+              reactivation: false,
+            },
+          }),
+        ),
+      })),
+    });
+    await producer.disconnect();
+
+    const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET }, { issuer: true }));
+    const tokens = new Map(
+      stalls.map((s) => [
+        s.merchantId,
+        issuer.issue({ role: 'vendor', sub: `u-${s.merchantId}`, merchantId: s.merchantId }).token,
+      ]),
+    );
+
+    let seq = 0;
+    const run = randomBytes(3).toString('hex');
+    const sentAt = new Map<string, { sentAt: number; ackAt?: number; sseAt?: number; txId: string }>();
+    const post = async (stall: (typeof stalls)[number], amount: number) => {
+      const token = `BENCH${run}N${seq++}`;
+      const txId = `FT${run}${seq}`;
+      const rec: { sentAt: number; ackAt?: number; sseAt?: number; txId: string } = { sentAt: performance.now(), txId };
+      sentAt.set(token, rec);
+      const { raw, headers } = signed({
+        transactionId: txId,
+        direction: 'in',
+        amount,
+        description: `${stall.stallCode} ${token}`,
+        accountNumber: COLLECTION,
+        virtualAccount: stall.va,
+        bankBin: PARTNER_BIN,
+        bookedAt: new Date().toISOString(),
+        counterparty: null,
+      });
+      const res = await fetch(`${ledger!.url}/webhooks/bank-sim`, { method: 'POST', headers, body: raw }).catch(
+        () => undefined,
+      );
+      await res?.arrayBuffer();
+      if (res?.ok) rec.ackAt = performance.now();
+      return res?.ok ?? false;
+    };
+
+    // Every stall's phone listens to its stream; the first payment per stall also proves the ledger knows the stall.
+    const abort = new AbortController();
+    const streams = stalls.map((s) =>
+      follow(
+        `${ledger!.url}/stalls/${s.merchantId}/payments/stream`,
+        tokens.get(s.merchantId)!,
+        (description) => {
+          const key = /BENCH\S+/.exec(description)?.[0];
+          const rec = key ? sentAt.get(key) : undefined;
+          if (rec && rec.sseAt === undefined) rec.sseAt = performance.now();
+        },
+        abort.signal,
+      ).catch(() => undefined),
+    );
+    await waitFor(
+      async () => {
+        for (const s of stalls) await post(s, 1_000);
+        await new Promise((r) => setTimeout(r, 500));
+        return [...sentAt.values()].filter((r) => r.sseAt !== undefined).length >= stalls.length;
+      },
+      { timeoutMs: 90_000, intervalMs: 1_000, what: 'every stall known to the ledger and announced' },
+    );
+
+    const settlementDb = await mongoose.createConnection(mongoUrl, { dbName: dbs.settlement }).asPromise();
+    const steps: E2eStep[] = [];
+    const rss: Record<string, number> = {};
+    for (const rate of opts.rates) {
+      sentAt.clear();
+      const total = rate * opts.seconds;
+      const started = performance.now();
+      const sampler = setInterval(() => {
+        for (const s of services) rss[s.name] = Math.max(rss[s.name] ?? 0, rssMb(s.pid) ?? 0);
+      }, 500);
+      // Open loop: the i-th notification leaves at started + i/rate, whether or not earlier ones were answered.
+      const inflight: Promise<boolean>[] = [];
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        inflight.push(post(stalls[i % stalls.length]!, 10_000 + (i % 90) * 1_000));
+      }
+      const results = await Promise.all(inflight);
+      await waitFor(() => [...sentAt.values()].every((r) => r.ackAt === undefined || r.sseAt !== undefined), {
+        timeoutMs: 30_000,
+        what: 'announcements of the acknowledged notifications',
+      }).catch(() => undefined);
+      clearInterval(sampler);
+      const records = [...sentAt.values()];
+      const acked = records.filter((r) => r.ackAt !== undefined);
+      const announced = acked.filter((r) => r.sseAt !== undefined);
+      const lastAnnounced = Math.max(...announced.map((r) => r.sseAt!));
+
+      // Settlement's record of each payment (bank transaction id → when it was stored), against the acknowledgement.
+      const wallOffset = Date.now() - performance.now();
+      const ids = acked.map((r) => r.txId);
+      await waitFor(
+        async () =>
+          (await settlementDb.collection('contributions').countDocuments({ bankTransactionId: { $in: ids } })) >=
+          ids.length,
+        { timeoutMs: 60_000, what: 'settlement to record every payment' },
+      ).catch(() => undefined);
+      const recorded = new Map(
+        (
+          await settlementDb
+            .collection('contributions')
+            .find({ bankTransactionId: { $in: ids } })
+            .toArray()
+        ).map((c) => [c.bankTransactionId as string, (c.recordedAt as Date).getTime() - wallOffset]),
+      );
+      steps.push({
+        rate,
+        sent: total,
+        acked: acked.length,
+        errors: results.filter((ok) => !ok).length + (acked.length - announced.length),
+        announced: announced.length,
+        confirmedPerSecond: announced.length / ((lastAnnounced - started) / 1000),
+        ackMs: ackLatencies(records, started, rate),
+        toSseMs: summarise(announced.map((r) => Math.max(0, r.sseAt! - r.ackAt!))),
+        sentToSseMs: summarise(announced.map((r) => r.sseAt! - r.sentAt)),
+        toSettlementMs: summarise(
+          acked.filter((r) => recorded.has(r.txId)).map((r) => Math.max(0, recorded.get(r.txId)! - r.ackAt!)),
+        ),
+      });
+      const step = steps[steps.length - 1]!;
+      if (step.errors > 0 || step.toSseMs.p99 >= 1_000) break;
+    }
+    abort.abort();
+    await Promise.allSettled(streams);
+    await settlementDb.close();
+    return { stalls: opts.stalls, seconds: opts.seconds, steps, best: pickBest(steps), rssMb: rss };
+  } finally {
+    await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
+  }
+}
+
+/** Webhook round trip: from when each notification was due to leave to its acknowledgement. */
+function ackLatencies(records: { ackAt?: number }[], started: number, rate: number) {
+  return summarise(records.flatMap((r, i) => (r.ackAt === undefined ? [] : [r.ackAt - (started + (i * 1000) / rate)])));
+}
+
+function pickBest(steps: E2eStep[]) {
+  const passing = steps.filter((s) => s.errors === 0 && s.toSseMs.p99 < 1_000);
+  return passing[passing.length - 1] ?? null;
+}

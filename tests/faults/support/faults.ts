@@ -1,0 +1,353 @@
+/**
+ * What every fault scenario shares: logins, the demo market's active stalls and their posters, a steady stream of
+ * shopper payments through the bank simulator (static posters and dynamic QRs), and the conservation check.
+ *
+ * Conservation, per stall, to the đồng, from three independent sources of truth:
+ *   bank simulator (`/__admin/ledger` incoming transfers to the stall's virtual account, and every webhook delivery
+ *   `delivered`) = payment-ledger credits (`GET /stalls/:id/payments`, each `payment:<id>` entry once) = settlement
+ *   credits (`GET /stalls/:id/settlement-summary`) = paidOut + inPayment + carried + unsettled + fees + charges;
+ * and the ledger's own `check` command (chains gapless, balances = sums, entries balanced) exits 0.
+ */
+import { createHmac } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, waitFor } from '@marketqr/test-harness';
+import type { Stack } from '../../support/system-stack';
+
+export const MARKET = 'cho-nenh';
+export const COLLECTION_ACCOUNT = '2150008686';
+
+export interface Res {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+/** Any HTTP call, never throwing on a status: scenarios assert on statuses. */
+export async function http(
+  method: string,
+  url: string,
+  opts: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Res> {
+  const headers: Record<string, string> = { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };
+  let body: string | Buffer | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(url, {
+    method,
+    headers: { ...headers, ...opts.headers },
+    body,
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export async function ok(method: string, url: string, body?: unknown, token?: string) {
+  const r = await http(method, url, { body, token });
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
+  return r.body;
+}
+
+export interface Stall {
+  merchantId: string;
+  stallCode: string;
+  virtualAccount: string;
+  payload: string;
+}
+
+export interface Ctx {
+  stack: Stack;
+  admin: string;
+  manager: string;
+  stalls: Stall[];
+}
+
+export async function login(stack: Stack, username: string, password: string): Promise<string> {
+  return (await ok('POST', `${stack.urls.onboarding}/auth/login`, { username, password })).token;
+}
+
+/** Logins and the active stalls whose poster qr-generation has issued (waits for them). */
+export async function context(stack: Stack, count = 8): Promise<Ctx> {
+  const admin = await login(stack, 'admin', stack.adminPassword);
+  const manager = await login(stack, 'bql.nenh', 'cho-nenh-2026');
+  const list = await ok('GET', `${stack.urls.onboarding}/markets/${MARKET}/stalls?status=active&pageSize=100`, undefined, manager);
+  const active = list.items.filter((s: { virtualAccount?: unknown }) => s.virtualAccount).slice(0, count);
+  const stalls: Stall[] = [];
+  for (const s of active) {
+    const qr = await waitFor(
+      async () => {
+        const r = await http('GET', `${stack.urls.qr}/stalls/${s.id}/qr/static`, { token: manager });
+        return r.status === 200 ? r.body.qr : undefined;
+      },
+      { timeoutMs: 30_000, what: `the poster of ${s.stallCode}` },
+    );
+    stalls.push({ merchantId: s.id, stallCode: s.stallCode, virtualAccount: s.virtualAccount.accountNumber, payload: qr.payload });
+  }
+  return { stack, admin, manager, stalls };
+}
+
+/** A dynamic QR for `amount` (issued by the market's manager), waiting until the ledger could know it is not needed. */
+export async function dynamicQr(ctx: Ctx, stall: Stall, amount: number): Promise<{ payload: string; orderCode: string }> {
+  const r = await ok('POST', `${ctx.stack.urls.qr}/stalls/${stall.merchantId}/qr/dynamic`, { amount }, ctx.manager);
+  return { payload: r.qr.payload, orderCode: r.qr.orderCode };
+}
+
+export interface Paid {
+  transactionId: string;
+  merchantId: string;
+  amount: number;
+  kind: 'static' | 'dynamic';
+}
+
+/** One shopper payment through the simulator's app: the real path (booking → signed webhook → ledger …). */
+export async function pay(
+  ctx: Ctx,
+  stall: Stall,
+  amount: number,
+  kind: 'static' | 'dynamic' = 'static',
+  extra: Record<string, unknown> = {},
+): Promise<Paid> {
+  const payload = kind === 'dynamic' ? (await dynamicQr(ctx, stall, amount)).payload : stall.payload;
+  const t = await ok('POST', `${ctx.stack.urls.bank}/shopper/pay`, {
+    payload,
+    ...(kind === 'static' ? { amount } : {}),
+    ...extra,
+  });
+  return { transactionId: t.transactionId, merchantId: stall.merchantId, amount, kind };
+}
+
+/** Amounts like a market's: 5,000 … 500,000 đồng, not round, so sums cannot hide a missing or extra payment. */
+export const amountFor = (i: number) => 5_000 + ((i * 7_919 + 1_237) % 495_000);
+
+/**
+ * A steady stream: one payment every `intervalMs` (round-robin over the stalls, every 4th a dynamic QR) until
+ * `stop()`. Shopper payments never touch MarketQR synchronously (the webhook carries them), so they keep being booked
+ * whatever is down. Errors of the stream itself (e.g. qr-generation down for a dynamic QR) fall back to a static pay.
+ */
+export function stream(ctx: Ctx, intervalMs = 250, offset = 0) {
+  const paid: Paid[] = [];
+  const errors: string[] = [];
+  let stopping = false;
+  let i = offset;
+  const done = (async () => {
+    while (!stopping) {
+      const stall = ctx.stalls[i % ctx.stalls.length]!;
+      const amount = amountFor(i);
+      const kind = i % 4 === 3 ? 'dynamic' : 'static';
+      i++;
+      try {
+        paid.push(await pay(ctx, stall, amount, kind));
+      } catch (e) {
+        errors.push((e as Error).message);
+        try {
+          paid.push(await pay(ctx, stall, amount, 'static'));
+        } catch (e2) {
+          errors.push((e2 as Error).message);
+        }
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    paid,
+    errors,
+    stop: async () => {
+      stopping = true;
+      await done;
+      return paid;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Sources of truth
+
+interface StallTotals {
+  bank: number;
+  bankCount: number;
+  ledger: number;
+  ledgerCount: number;
+  ledgerDuplicates: number;
+  settlement: number;
+  settled: number;
+  balanced: boolean;
+}
+
+/** Incoming transfers booked by the bank, summed per virtual account. */
+export async function bankCredits(stack: Stack): Promise<Map<string, { sum: number; count: number; ids: string[] }>> {
+  const { transfers } = await ok('GET', `${stack.urls.bank}/__admin/ledger`);
+  const by = new Map<string, { sum: number; count: number; ids: string[] }>();
+  for (const t of transfers) {
+    if (t.kind !== 'incoming' || !t.virtualAccount) continue;
+    const v = by.get(t.virtualAccount) ?? { sum: 0, count: 0, ids: [] };
+    v.sum += t.amount;
+    v.count++;
+    v.ids.push(t.transactionId);
+    by.set(t.virtualAccount, v);
+  }
+  return by;
+}
+
+export async function deliveryCounts(stack: Stack): Promise<Record<string, number>> {
+  return (await ok('GET', `${stack.urls.bank}/__admin/webhook-deliveries`)).counts;
+}
+
+/** The stall's payment postings in the ledger: sum, count and entries seen more than once. */
+export async function ledgerCredits(ctx: Ctx, merchantId: string, ledgerUrl = ctx.stack.urls.ledger) {
+  const seen = new Map<string, number>();
+  let sum = 0;
+  let count = 0;
+  for (let page = 1; ; page++) {
+    const r = await ok('GET', `${ledgerUrl}/stalls/${merchantId}/payments?since=0&page=${page}&pageSize=100`, undefined, ctx.admin);
+    for (const p of r.items) {
+      sum += p.amount;
+      count++;
+      seen.set(p.entryId, (seen.get(p.entryId) ?? 0) + 1);
+    }
+    if (page >= r.totalPages || r.items.length === 0) break;
+  }
+  const duplicates = [...seen.values()].filter((n) => n > 1).length;
+  return { sum, count, duplicates };
+}
+
+export async function settlementSummary(ctx: Ctx, merchantId: string, url = ctx.stack.urls.settlement) {
+  return (await ok('GET', `${url}/stalls/${merchantId}/settlement-summary`, undefined, ctx.admin)).summary;
+}
+
+export async function ledgerCheck(stack: Stack, mongoUrl: string): Promise<{ code: number; report: unknown }> {
+  const cli = resolve(repoRoot, 'services/payment-ledger/dist/cli.js');
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'check'], {
+      env: { ...process.env, MONGO_URL: mongoUrl, MONGO_DB: stack.dbs.ledger },
+      timeout: 60_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return { code: 0, report: JSON.parse(stdout) };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string };
+    let report: unknown = err.stdout;
+    try {
+      report = JSON.parse(err.stdout ?? '');
+    } catch {}
+    return { code: typeof err.code === 'number' ? err.code : 2, report };
+  }
+}
+
+export interface Conservation {
+  stalls: number;
+  payments: number;
+  total: number;
+  duplicates: number;
+  perStall: Record<string, StallTotals>;
+  deliveries: Record<string, number>;
+  ledgerCheck: number;
+  settledMs: number;
+}
+
+/**
+ * Waits (≤ timeoutMs) until every stall's bank credits = ledger credits = settlement credits with no duplicate and
+ * every webhook delivery is delivered, then returns the numbers (the caller asserts). Throws with the last numbers on
+ * timeout, so a failure says which stall is off and by how much.
+ */
+export async function conservation(ctx: Ctx, mongoUrl: string, timeoutMs = 90_000): Promise<Conservation> {
+  const started = Date.now();
+  let last: Conservation | undefined;
+  const measure = async (): Promise<Conservation> => {
+    const bank = await bankCredits(ctx.stack);
+    const perStall: Record<string, StallTotals> = {};
+    let payments = 0;
+    let total = 0;
+    let duplicates = 0;
+    for (const s of ctx.stalls) {
+      const b = bank.get(s.virtualAccount) ?? { sum: 0, count: 0, ids: [] };
+      const [l, sum] = await Promise.all([ledgerCredits(ctx, s.merchantId), settlementSummary(ctx, s.merchantId)]);
+      perStall[s.stallCode] = {
+        bank: b.sum,
+        bankCount: b.count,
+        ledger: l.sum,
+        ledgerCount: l.count,
+        ledgerDuplicates: l.duplicates,
+        settlement: sum.credits,
+        settled: sum.paidOut + sum.inPayment + sum.carried + sum.unsettled + sum.fees + sum.charges,
+        balanced: sum.balanced,
+      };
+      payments += b.count;
+      total += b.sum;
+      duplicates += l.duplicates;
+    }
+    return {
+      stalls: ctx.stalls.length,
+      payments,
+      total,
+      duplicates,
+      perStall,
+      deliveries: await deliveryCounts(ctx.stack),
+      ledgerCheck: -1,
+      settledMs: Date.now() - started,
+    };
+  };
+  const agrees = (c: Conservation) =>
+    Object.values(c.perStall).every(
+      (t) =>
+        t.bank === t.ledger &&
+        t.bankCount === t.ledgerCount &&
+        t.ledger === t.settlement &&
+        t.settlement === t.settled &&
+        t.balanced &&
+        t.ledgerDuplicates === 0,
+    ) &&
+    !c.deliveries.scheduled &&
+    !c.deliveries.in_flight &&
+    !c.deliveries.parked;
+  try {
+    last = await waitFor(
+      async () => {
+        last = await measure();
+        return agrees(last) ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 1_000, what: 'bank = ledger = settlement for every stall' },
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nlast measure: ${JSON.stringify(last, null, 1)}`);
+  }
+  const check = await ledgerCheck(ctx.stack, mongoUrl);
+  last.ledgerCheck = check.code;
+  if (check.code !== 0) throw new Error(`ledger check failed (${check.code}): ${JSON.stringify(check.report).slice(0, 2_000)}`);
+  return last;
+}
+
+/** One line per scenario for the README table, printed and appended to test-results/faults.jsonl. */
+export function report(scenario: string, data: Record<string, unknown>): void {
+  const line = JSON.stringify({ scenario, at: new Date().toISOString(), ...data });
+  process.stdout.write(`[faults] ${line}\n`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  fs.mkdirSync(resolve(repoRoot, 'test-results'), { recursive: true });
+  fs.appendFileSync(resolve(repoRoot, 'test-results/faults.jsonl'), `${line}\n`);
+}
+
+/** HS256 JWT as merchant-onboarding issues them (iss/aud defaults), for expired and forged tokens. */
+export function jwt(secret: string, claims: Record<string, unknown>, expSecondsFromNow: number): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ iss: 'marketqr-merchant-onboarding', aud: 'marketqr', iat: now - 3_600, exp: now + expSecondsFromNow, ...claims });
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/** A bank-sim webhook signed like the simulator signs it. */
+export function signBankSim(secret: string, raw: string, ts = Math.floor(Date.now() / 1000)) {
+  const sig = createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex');
+  return { 'x-marketqr-timestamp': String(ts), 'x-marketqr-signature': `sha256=${sig}`, 'content-type': 'application/json' };
+}

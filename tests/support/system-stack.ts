@@ -1,0 +1,231 @@
+/**
+ * The whole system as processes: the bank simulator, the five services and the web server, each its own process from
+ * its dist build (like `npm start`), on free ports, sharing a fresh topic prefix and with a database of their own,
+ * against a real Kafka broker and MongoDB-wire server. Then the demo seed, through the real APIs.
+ *
+ * Used by the browser tests (apps/web/test/support/stack.ts re-exports it) and by the fault suite (tests/faults), which
+ * also needs: other infrastructure (a private Kafka/FerretDB pair), extra environment per service, extra replicas, and
+ * killing/restarting one process on the same port (the simulator's webhook keeps pointing at it).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, testInfra, uniqueName } from '@marketqr/test-harness';
+import { startServiceProcess, type ServiceProcess } from './service-process';
+
+export type StackService = 'onboarding' | 'qr' | 'ledger' | 'settlement' | 'insights';
+type UrlName = StackService | 'bank' | 'web';
+
+const DIRS: Record<StackService | 'bank' | 'web', string> = {
+  onboarding: 'merchant-onboarding',
+  qr: 'qr-generation',
+  ledger: 'payment-ledger',
+  settlement: 'settlement',
+  insights: 'market-insights',
+  bank: '../infra/bank-simulator',
+  web: '../apps/web',
+};
+
+export interface StackOptions {
+  /** Default: the jest global setup's infrastructure. */
+  infra?: { kafkaBrokers: string[]; mongoUrl: string };
+  /** Label of the topic prefix and databases. */
+  label?: string;
+  /** Extra environment per process (after the defaults). */
+  env?: Partial<Record<StackService | 'bank', NodeJS.ProcessEnv>>;
+  /** Start the web server too (default true). */
+  web?: boolean;
+  /** Run the demo seed (default true). */
+  seed?: boolean;
+}
+
+export interface Stack {
+  urls: Record<UrlName, string>;
+  processes: ServiceProcess[];
+  adminPassword: string;
+  jwtSecret: string;
+  webhookSecret: string;
+  prefix: string;
+  /** The database of each service. */
+  dbs: Record<StackService, string>;
+  /** The demo's logins as the seed wrote them. */
+  logins: string;
+  /** The current process of a service (the first replica). */
+  proc(name: StackService | 'bank' | 'web'): ServiceProcess;
+  /** Kills one process (SIGKILL by default), waits for its exit. */
+  kill(p: ServiceProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the service again with the same environment on the same port; resolves once it is ready. */
+  restart(name: StackService): Promise<ServiceProcess>;
+  /** Starts one more replica of a service (same database, same consumer group) on a free port, ready. */
+  addReplica(name: StackService): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+const JWT_SECRET = 'web-e2e-secret-that-is-at-least-32-characters';
+const WEBHOOK_SECRET = 'web-e2e-webhook-secret-0123456789';
+const ADMIN_PASSWORD = 'web-e2e-admin-password';
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const { kafkaBrokers, mongoUrl } = opts.infra ?? testInfra();
+  const label = opts.label ?? 'web';
+  const prefix = `${uniqueName(label)}.`;
+  const common = {
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    MONGO_URL: mongoUrl,
+    KAFKA_TOPIC_PREFIX: prefix,
+    JWT_SECRET,
+    LOG_LEVEL: 'info',
+  };
+  const processes: ServiceProcess[] = [];
+  const current = new Map<string, ServiceProcess>();
+  const envOf = new Map<StackService, NodeJS.ProcessEnv>();
+  const stop = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+  };
+  const dbs = {} as Record<StackService, string>;
+  try {
+    // The simulator and web app are started through the same helper: it runs `<dir>/dist/main.js` under services/.
+    const bank = await startServiceProcess(DIRS.bank, {
+      BANK_SIM_PORT: '0',
+      BANK_SIM_SEED: `${label}-e2e`,
+      ...opts.env?.bank,
+    });
+    processes.push(bank);
+    current.set('bank', bank);
+    const db = (name: StackService) => {
+      dbs[name] = uniqueName(`test_${label}_${name}`);
+      return { MONGO_DB: dbs[name] };
+    };
+    const specs: Record<StackService, NodeJS.ProcessEnv> = {
+      onboarding: {
+        ...common,
+        ...db('onboarding'),
+        BANK_BASE_URL: bank.url,
+        ADMIN_USERNAME: 'admin',
+        ADMIN_PASSWORD,
+        VERIFY_POLL_MS: '200',
+      },
+      qr: { ...common, ...db('qr') },
+      ledger: {
+        ...common,
+        ...db('ledger'),
+        WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
+        COLLECTION_ACCOUNTS: '2150008686=cho-nenh',
+        MATCH_HOLD_MS: '2000',
+      },
+      settlement: { ...common, ...db('settlement'), BANK_BASE_URL: bank.url },
+      insights: { ...common, ...db('insights') },
+    };
+    const names = Object.keys(specs) as StackService[];
+    for (const n of names) envOf.set(n, { ...specs[n], ...opts.env?.[n] });
+    const started = await Promise.all(names.map((n) => startServiceProcess(DIRS[n], envOf.get(n)!)));
+    names.forEach((n, i) => {
+      processes.push(started[i]!);
+      current.set(n, started[i]!);
+    });
+    const urls = { bank: bank.url } as Record<UrlName, string>;
+    for (const n of names) urls[n] = current.get(n)!.url;
+    if (opts.web !== false) {
+      const web = await startServiceProcess(DIRS.web, {
+        MERCHANT_ONBOARDING_URL: urls.onboarding,
+        QR_GENERATION_URL: urls.qr,
+        PAYMENT_LEDGER_URL: urls.ledger,
+        SETTLEMENT_URL: urls.settlement,
+        MARKET_INSIGHTS_URL: urls.insights,
+        BANK_SIMULATOR_URL: bank.url,
+      });
+      processes.push(web);
+      current.set('web', web);
+      urls.web = web.url;
+    }
+    await Promise.all(processes.map((p) => waitReady(p)));
+
+    // The demo seed, as `npm start` runs it, into a state folder of this run's own.
+    const state = mkdtempSync(join(tmpdir(), `marketqr-${label}-`));
+    let logins = '';
+    if (opts.seed !== false) {
+      await promisify(execFile)(process.execPath, [resolve(repoRoot, 'scripts/demo/seed.js')], {
+        env: {
+          ...process.env,
+          MARKETQR_STATE: state,
+          MERCHANT_ONBOARDING_URL: urls.onboarding,
+          QR_GENERATION_URL: urls.qr,
+          PAYMENT_LEDGER_URL: urls.ledger,
+          SETTLEMENT_URL: urls.settlement,
+          BANK_SIMULATOR_URL: urls.bank,
+          BANK_SIM_WEBHOOK_URL: `${urls.ledger}/webhooks/bank-sim`,
+          WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
+          ADMIN_PASSWORD,
+        },
+        timeout: 120_000,
+      });
+      logins = readFileSync(join(state, 'demo/logins.txt'), 'utf8');
+    }
+    const kill = async (p: ServiceProcess, signal: NodeJS.Signals = 'SIGKILL') => {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        const exited = new Promise((r) => p.child.once('exit', r));
+        p.child.kill(signal);
+        await exited;
+      }
+    };
+    const start = async (name: StackService, port: string) => {
+      const p = await startServiceProcess(DIRS[name], { ...envOf.get(name), PORT: port });
+      processes.push(p);
+      await waitReady(p);
+      return p;
+    };
+    return {
+      urls,
+      processes,
+      adminPassword: ADMIN_PASSWORD,
+      jwtSecret: JWT_SECRET,
+      webhookSecret: WEBHOOK_SECRET,
+      prefix,
+      dbs,
+      logins,
+      proc: (name) => current.get(name)!,
+      kill,
+      restart: async (name) => {
+        const old = current.get(name)!;
+        await kill(old);
+        const p = await start(name, new URL(old.url).port);
+        current.set(name, p);
+        return p;
+      },
+      addReplica: (name) => start(name, '0'),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export async function waitReady(p: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${p.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (p.child.exitCode !== null) throw new Error(`${p.name} exited:\n${p.logs().slice(-3_000)}`);
+    if (Date.now() > deadline) throw new Error(`${p.name} not ready in ${timeoutMs} ms:\n${p.logs().slice(-3_000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(method: string, url: string, body?: unknown, token?: string): Promise<any> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : null;
+}
