@@ -5,6 +5,7 @@
  *   6. a corpus of bad input, each refused with its code and nothing stored.
  * Then conservation for every stall (bank = ledger = settlement, no duplicates, ledger check clean).
  */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { randomBytes } from 'node:crypto';
 import { testInfra, waitFor } from '@marketqr/test-harness';
 import { startStack, type Stack } from '../support/system-stack';
@@ -108,7 +109,7 @@ test('5b. notifications out of order, and for QRs the ledger does not know yet',
 test('6. bad input is refused with its code and nothing is stored', async () => {
   const started = Date.now();
   const codes: Record<string, string[]> = {};
-  const seen = (what: string, r: { status: number; body: { error?: { code?: string }; verdict?: string; code?: string } }) => {
+  const seen = <R extends { status: number; body: any }>(what: string, r: R): R => {
     const code = `${r.status} ${r.body?.error?.code ?? r.body?.verdict ?? r.body?.code ?? ''}`.trim();
     (codes[what] ??= []).includes(code) || codes[what]!.push(code);
     return r;

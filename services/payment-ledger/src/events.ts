@@ -121,6 +121,100 @@ export const events = {
   },
 };
 
+/**
+ * The business events an entry raises, derived from the stored entry alone (its meta records everything they say),
+ * so whichever writer appends the entry's carrying posting — the first one, or whoever completes it after a crash —
+ * raises the same events, once.
+ */
+export function businessEventsFor(entry: JournalEntry): Envelope[] {
+  const m = entry.meta as Record<string, unknown>;
+  const cause = causeOfEntry(entry);
+  const str = (k: string) => (m[k] as string | null | undefined) ?? null;
+  const num = (k: string) => (m[k] as number | null | undefined) ?? null;
+  const amount = num('amount') ?? 0;
+  if (entry.kind === 'payment' && entry.paymentId && entry.marketId) {
+    const common = {
+      paymentId: entry.paymentId,
+      amount,
+      bankTransactionId: String(m.bankTransactionId),
+      qrId: str('qrId'),
+      orderCode: str('orderCode'),
+      expectedAmount: num('expectedAmount'),
+      payerName: str('payerName'),
+      description: String(m.description ?? '').slice(0, 500),
+      paidAt: String(m.paidAt),
+      businessDay: entry.businessDay,
+    };
+    const outcome = m.outcome as string;
+    if (entry.merchantId && outcome === 'paid') {
+      return [
+        events.confirmed(
+          { ...common, merchantId: entry.merchantId, marketId: entry.marketId, stallCode: String(m.stallCode) },
+          cause,
+        ),
+      ];
+    }
+    if (entry.merchantId && (outcome === 'underpaid' || outcome === 'overpaid' || outcome === 'late')) {
+      return [
+        events.flagged(
+          { ...common, reason: outcome, creditedTo: 'stall', merchantId: entry.merchantId, marketId: entry.marketId },
+          cause,
+        ),
+      ];
+    }
+    if (outcome === 'unmatched') {
+      return [
+        events.flagged(
+          { ...common, reason: 'unmatched', creditedTo: 'suspense', merchantId: null, marketId: entry.marketId },
+          cause,
+        ),
+      ];
+    }
+    // unknown_account: payment events need a market, and no market's books are touched.
+    return [];
+  }
+  if (entry.kind === 'reversal' && entry.paymentId && entry.merchantId && entry.marketId) {
+    return [
+      events.reversed(
+        {
+          paymentId: entry.paymentId,
+          reversalId: entry._id,
+          merchantId: entry.merchantId,
+          marketId: entry.marketId,
+          amount,
+          bankTransactionId: String(m.bankTransactionId),
+          reasonCode: String(m.reasonCode),
+          reason: String(m.reason ?? ''),
+          businessDay: entry.businessDay,
+          originalBusinessDay: String(m.originalBusinessDay),
+        },
+        cause,
+      ),
+    ];
+  }
+  if (entry.kind === 'reallocation' && entry.paymentId && entry.merchantId && entry.marketId) {
+    return [
+      events.reallocated(
+        {
+          paymentId: entry.paymentId,
+          reallocationId: entry._id,
+          fromMerchantId: str('fromMerchantId'),
+          toMerchantId: entry.merchantId,
+          marketId: entry.marketId,
+          amount,
+          bankTransactionId: String(m.bankTransactionId),
+          reallocatedBy: String(m.by),
+          reason: String(m.reason ?? ''),
+          businessDay: entry.businessDay,
+        },
+        cause,
+      ),
+    ];
+  }
+  // A reversal of a payment held in suspense changes no stall's money: no payment.reversed. Payouts: ledger only.
+  return [];
+}
+
 export function causeOfEntry(entry: JournalEntry): Cause {
   const m = entry.meta as { correlationId?: string; causationId?: string };
   return { correlationId: m.correlationId ?? entry._id, causationId: m.causationId ?? m.correlationId ?? entry._id };

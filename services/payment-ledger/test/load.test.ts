@@ -142,7 +142,6 @@ test(`${UNIQUE} notifications with ${REPEATS} repeats in random order: each post
   expect(verify.problems).toEqual([]);
   expect(verify.postings).toBe(2 * UNIQUE);
 
-  console.log(JSON.stringify((globalThis as any).PROF, null, 0));
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   // The numbers the README quotes: printed, not asserted (the machine is shared).
   console.log(

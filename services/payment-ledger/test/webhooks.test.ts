@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { waitFor } from '@marketqr/test-harness';
 import { checkLedger, verifyLedger } from '../src/ledger/check';
 import { paymentIdFor } from '../src/webhooks/webhook.service';
+import { bankSimAdapter } from '../src/webhooks/providers';
 import { sign } from '../src/webhooks/signatures';
 import {
   activated,
@@ -414,6 +415,26 @@ describe('Casso format (webhook v2)', () => {
       flag: 'ignored_outgoing',
     });
   });
+});
+
+test('stored but never answered (the process died): the provider’s repeat delivery gets it posted', async () => {
+  const body = bankSimBody({ amount: 17_000, virtualAccount: s2.va, description: s2.stallCode });
+  const id = pid('bank-sim', body.transactionId);
+  // What a crash right after the inbox insert leaves behind: the record, nothing else.
+  await h.models.inbox.insertOne({
+    _id: id,
+    provider: 'bank-sim',
+    providerTxId: body.transactionId,
+    notification: bankSimAdapter.normalise(body),
+    rawBody: JSON.stringify(body),
+    signature: {},
+    receivedAt: new Date(),
+    flag: null,
+  });
+  expect(await postBankSim(h.base, body)).toEqual({ status: 200, body: { ok: true, duplicate: true } });
+  expect(await paymentEntry(h, id)).toMatchObject({ merchantId: s2.merchantId, meta: { outcome: 'paid' } });
+  await settled(h);
+  expect(await h.models.entries.countDocuments({ paymentId: id })).toBe(1);
 });
 
 describe('notifications that arrive before the events that explain them', () => {

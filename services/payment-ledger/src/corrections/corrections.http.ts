@@ -57,10 +57,9 @@ const outcomeSchema = z.object({
   outcome: z.enum(['paid', 'underpaid', 'overpaid', 'late', 'unmatched', 'unknown_account']).optional(),
 });
 
-/** What an API shows of an entry: everything but the outbox bookkeeping. */
+/** What an API shows of an entry: all of it (entries carry no bookkeeping). */
 export function publicEntry(e: JournalEntry) {
-  const { outboxWriteIds: _o, ...rest } = e;
-  return rest;
+  return e;
 }
 
 function publicState(s: PaymentState) {

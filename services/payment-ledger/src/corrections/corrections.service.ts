@@ -2,7 +2,7 @@ import { AppError, conflict, KeyedMutex, notFound, type Logger } from '@marketqr
 import type { Actor } from '../access';
 import { accounts, stallOfAccount } from '../domain/accounts';
 import { businessDayOf } from '../domain/time';
-import { events, type Cause } from '../events';
+import type { Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { Projections } from '../matching/projections';
 import type { InboxRecord, JournalEntry, Models, WorkItem } from '../store/models';
@@ -127,27 +127,6 @@ export class CorrectionService {
       const today = businessDayOf(new Date());
       const cause: Cause = { correlationId: correlationId ?? id, causationId: correlationId ?? id };
       const pm = state.payment.meta as { bankTransactionId: string };
-      const raised =
-        holderStall && marketId
-          ? [
-              events.reversed(
-                {
-                  paymentId,
-                  reversalId: id,
-                  merchantId: holderStall,
-                  marketId,
-                  amount: state.amount,
-                  bankTransactionId: pm.bankTransactionId,
-                  reasonCode: input.reasonCode,
-                  reason: input.reason,
-                  businessDay: today,
-                  originalBusinessDay: state.payment.businessDay,
-                },
-                cause,
-              ),
-            ]
-          : // A held (suspense) payment refunded: no stall's money changes, so there is no payment.reversed to send.
-            [];
       const result = await this.ledger.post({
         id,
         kind: 'reversal',
@@ -163,6 +142,9 @@ export class CorrectionService {
         ],
         meta: {
           n,
+          amount: state.amount,
+          bankTransactionId: pm.bankTransactionId,
+          originalBusinessDay: state.payment.businessDay,
           by: actor.userId,
           role: actor.role,
           reasonCode: input.reasonCode,
@@ -174,7 +156,6 @@ export class CorrectionService {
           correlationId: cause.correlationId,
           causationId: cause.causationId,
         },
-        events: raised,
       });
       if (result.duplicate) throw concurrentCorrection();
       this.logger.info({ paymentId, by: actor.userId, reasonCode: input.reasonCode }, 'payment reversed');
@@ -237,6 +218,8 @@ export class CorrectionService {
         postings,
         meta: {
           n,
+          amount: state.amount,
+          bankTransactionId: pm.bankTransactionId,
           by: actor.userId,
           role: actor.role,
           reason: input.reason,
@@ -249,23 +232,6 @@ export class CorrectionService {
           correlationId: cause.correlationId,
           causationId: cause.causationId,
         },
-        events: [
-          events.reallocated(
-            {
-              paymentId,
-              reallocationId: id,
-              fromMerchantId,
-              toMerchantId: to._id,
-              marketId: to.marketId,
-              amount: state.amount,
-              bankTransactionId: pm.bankTransactionId,
-              reallocatedBy: actor.userId,
-              reason: input.reason,
-              businessDay: today,
-            },
-            cause,
-          ),
-        ],
       });
       if (result.duplicate) throw concurrentCorrection();
       this.logger.info(

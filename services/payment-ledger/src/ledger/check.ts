@@ -40,7 +40,8 @@ async function inProgressIds(models: Models): Promise<Set<string>> {
  * - every entry has at least two postings, and they sum to zero;
  * - every account's chain is gapless from seq 1, and its balance (the last posting's balanceAfter) equals the sum
  *   of its postings — computed twice: while reading, and by the database (`$group`, one accumulator);
- * - every posting of every entry is in its account's chain exactly once, and every chain posting has its entry.
+ * - every posting of every entry is in its account's chain exactly once, and every chain posting has its entry;
+ * - every stored incoming notification is posted or queued.
  */
 export async function checkLedger(models: Models): Promise<LedgerReport> {
   const started = Date.now();
@@ -49,10 +50,12 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
   const pending = await inProgressIds(models);
 
   const expected = new Map<string, number>();
+  const paymentEntries = new Set<string>();
   let entries = 0;
   for await (const doc of models.entries.find({})) {
     const e = doc as JournalEntry;
     entries++;
+    if (e.kind === 'payment') paymentEntries.add(e._id);
     if (!Array.isArray(e.postings) || e.postings.length < 2) {
       add({ kind: 'entry_too_few_postings', entryId: e._id, message: 'an entry needs at least two postings' });
       continue;
@@ -123,6 +126,23 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
   }
   const inProgress = incomplete.size;
 
+  // Every acknowledged notification is posted or still queued: one that is neither was lost between the two.
+  const queued = new Set((await models.work.find({}, { projection: { _id: 1 } }).toArray()).map((w) => w._id));
+  const settledBefore = new Date(Date.now() - IN_PROGRESS_MS);
+  const inbox = models.inbox.find(
+    { flag: null, receivedAt: { $lt: settledBefore } },
+    { projection: { _id: 1, receivedAt: 1 } },
+  );
+  for await (const r of inbox) {
+    if (!paymentEntries.has(`payment:${r._id}`) && !queued.has(r._id)) {
+      add({
+        kind: 'notification_unposted',
+        entryId: `payment:${r._id}`,
+        message: 'stored, acknowledged, never posted',
+      });
+    }
+  }
+
   const dbSums = new Map<string, number>();
   const grouped = await models.postings
     .aggregate<{ _id: string; total: number }>([{ $group: { _id: '$account', total: { $sum: '$amount' } } }])
@@ -166,7 +186,7 @@ export async function verifyLedger(models: Models): Promise<LedgerReport> {
   const pending = await inProgressIds(models);
 
   const entries = new Map<string, { entry: JournalEntry; hash: string }>();
-  for await (const doc of models.entries.find({}, { projection: { outboxWriteIds: 0 } })) {
+  for await (const doc of models.entries.find({})) {
     const e = doc as JournalEntry;
     const hash = entryHash(e);
     if (hash !== e.hash) add({ kind: 'entry_modified', entryId: e._id, message: 'content does not match its hash' });

@@ -1,9 +1,9 @@
-import type { Envelope } from '@marketqr/contracts';
 import type { Outbox } from '@marketqr/messaging';
 import { KeyedMutex, type Logger, type Resource } from '@marketqr/service-kit';
-import { accounts, stallOfAccount } from '../domain/accounts';
+import { accounts } from '../domain/accounts';
 import { compact } from '../domain/canonical';
-import { events } from '../events';
+import type { Envelope } from '@marketqr/contracts';
+import { businessEventsFor, events } from '../events';
 import type { LedgerMetrics } from '../metrics';
 import type { EntryKind, EntryPosting, JournalEntry, Models, Posting } from '../store/models';
 import { buildPosting, entryHash, entryProblem, GENESIS, headOf, type Head } from './chain';
@@ -19,9 +19,8 @@ export interface NewEntry {
   businessDay: string;
   description?: string;
   postings: EntryPosting[];
+  /** Everything the entry's events say is recorded here (events.ts `businessEventsFor`). */
   meta?: Record<string, unknown>;
-  /** Business events stored with the entry and published only if it is (payment.confirmed, payment.reversed …). */
-  events?: Envelope[];
   postedAt?: Date;
 }
 
@@ -35,14 +34,15 @@ export interface PostResult {
 const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
 
 /**
- * Which posting of an entry carries its ledger.entry-posted (null: the entry is about no stall, see the README).
- * The stall's own posting when there is one: it knows the balance after. Otherwise (a payout's bank leg) the first
- * posting, and the balance is read from the stall's chain, which this entry does not change.
+ * The posting that carries an entry's events (its business events and its ledger.entry-posted): the stall's own
+ * posting when there is one (it knows the stall's balance after), else the first. Events are published if and only
+ * if that posting is stored, and it is stored exactly once (unique account + entry), so they are raised once
+ * whoever appends it. For ledger.entry-posted without a stall posting (a payout's bank leg) the stall's balance is
+ * read from its chain, which the entry does not change.
  */
-function eventPostingOf(entry: JournalEntry): { account: string; stallAccount: string } | null {
-  if (!entry.merchantId || !entry.marketId) return null;
-  const stallAccount = accounts.stallPayable(entry.merchantId);
-  const own = entry.postings.some((p) => p.account === stallAccount);
+function carrierOf(entry: JournalEntry): { account: string; stallAccount: string | null } {
+  const stallAccount = entry.merchantId && entry.marketId ? accounts.stallPayable(entry.merchantId) : null;
+  const own = stallAccount !== null && entry.postings.some((p) => p.account === stallAccount);
   return { account: own ? stallAccount : entry.postings[0]!.account, stallAccount };
 }
 
@@ -52,13 +52,14 @@ function eventPostingOf(entry: JournalEntry): { account: string; stallAccount: s
  * Posting an entry:
  *   1. a pending marker is inserted (so a crash part-way is found and completed by the sweeper), unless the
  *      caller keeps its own (the inbox work item of a payment);
- *   2. the entry is inserted with its business events through the outbox, `_id` = source key: of two writers (two
- *      replicas, a redelivery, a retry) exactly one insert wins, the other gets 11000 and treats it as done;
+ *   2. the entry is inserted, `_id` = source key: of two writers (two replicas, a redelivery, a retry) exactly one
+ *      insert wins, the other gets 11000 and treats it as done;
  *   3. each posting is appended to its account's chain: seq = head + 1, balance = head balance + amount, hash over
  *      the previous hash. The posting's `_id` is `<account>#<seq>`, so two writers can never both append seq n: the
  *      loser gets 11000, re-reads the head and tries again (or finds its entry already there). Inside one process a
  *      KeyedMutex per account keeps this from happening at all; across replicas the unique key is the arbiter.
  *   4. the marker is removed.
+ * The entry's events ride on one of its postings through the outbox (see `carrierOf`): one outbox write per entry.
  * Balances are never `$inc`-ed: each posting carries the balance its one writer computed, so a balance is always the
  * sum of its postings (the check command proves it).
  */
@@ -111,7 +112,7 @@ export class Ledger {
     let entry = draft;
     let duplicate = false;
     try {
-      await prof('entry.insert', () => this.outbox.insert(this.models.Entry, { ...draft }, input.events ?? []));
+      await this.models.entries.insertOne({ ...draft });
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
       duplicate = true;
@@ -127,36 +128,32 @@ export class Ledger {
 
   /** Appends every posting of a stored entry that is not in its account's chain yet. Idempotent. */
   async complete(entry: JournalEntry): Promise<Posting[]> {
-    const carrier = eventPostingOf(entry);
+    const carrier = carrierOf(entry);
     return Promise.all(
-      entry.postings.map((p) => this.append(entry, p.account, p.account === carrier?.account ? carrier : null)),
+      entry.postings.map((p) => this.append(entry, p.account, p.account === carrier.account ? carrier : null)),
     );
   }
 
-  private async append(entry: JournalEntry, account: string, event: { stallAccount: string } | null): Promise<Posting> {
-    const tq = Date.now();
+  private async append(
+    entry: JournalEntry,
+    account: string,
+    carrier: { stallAccount: string | null } | null,
+  ): Promise<Posting> {
     return this.locks.run(account, async () => {
-      const pp = (PROF['lockwait'] ??= { n: 0, ms: 0 }); pp.n++; pp.ms += Date.now() - tq;
       for (let attempt = 1; ; attempt++) {
         const head = this.heads.get(account) ?? (await this.loadHead(account));
         const posting = buildPosting(entry, account, head, new Date());
         try {
-          if (event) {
-            const stallBalance =
-              event.stallAccount === account
-                ? posting.balanceAfter
-                : ((await this.latest(event.stallAccount))?.balanceAfter ?? 0);
-            await prof('posting.outbox', () => this.outbox.insert(this.models.Posting, { ...posting }, [
-              events.entryPosted(entry, posting, stallBalance),
-            ]));
-          } else await prof('posting.insert', () => this.models.postings.insertOne(posting));
+          const raised = carrier ? await this.eventsFor(entry, posting, carrier.stallAccount) : [];
+          if (raised.length) await this.outbox.insert(this.models.Posting, { ...posting }, raised);
+          else await this.models.postings.insertOne(posting);
         } catch (e) {
           if (!isDuplicateKey(e)) throw e;
           // Someone else appended to this account (another replica, or the sweeper): usually our head was stale and
           // the fresh head lets the next attempt through. If it was this very entry, the fresh head is it; if a
           // second attempt also fails, look for the entry further back in the chain before trying again.
           this.heads.delete(account);
-          const latest = await prof('latest', () => this.latest(account));
+          const latest = await this.latest(account);
           if (latest?.entryId === entry._id) {
             this.remember(account, headOf(latest));
             return latest;
@@ -173,31 +170,28 @@ export class Ledger {
           continue;
         }
         this.remember(account, headOf(posting));
-        if (stallOfAccount(account)) await prof('hint', () => this.hint(account, posting.seq));
         for (const l of this.listeners) l(posting);
         return posting;
       }
     });
   }
 
+  private async eventsFor(entry: JournalEntry, posting: Posting, stallAccount: string | null): Promise<Envelope[]> {
+    const raised = businessEventsFor(entry);
+    if (stallAccount) {
+      const balance =
+        posting.account === stallAccount
+          ? posting.balanceAfter
+          : ((await this.latest(stallAccount))?.balanceAfter ?? 0);
+      raised.push(events.entryPosted(entry, posting, balance));
+    }
+    return raised;
+  }
+
   private remember(account: string, head: Head) {
     // Bounded: a forgotten head costs one read the next time.
     if (this.heads.size > 100_000) this.heads.clear();
     this.heads.set(account, head);
-  }
-
-  /** Live streams of other replicas watch these small documents instead of the postings collection. */
-  private async hint(account: string, seq: number): Promise<void> {
-    try {
-      const res = await this.models.heads.updateOne(
-        { _id: account, seq: { $lt: seq } },
-        { $set: { seq, at: new Date() } },
-      );
-      if (res.matchedCount === 0) await this.models.heads.insertOne({ _id: account, seq, at: new Date() });
-    } catch (e) {
-      // A hint only speeds streams up (they also look on their own): never fail a posting over it.
-      if (!isDuplicateKey(e)) this.logger.warn({ account, err: (e as Error).message }, 'account head hint not written');
-    }
   }
 
   private async loadHead(account: string): Promise<Head> {
@@ -252,10 +246,4 @@ export class Ledger {
       check: async () => undefined,
     };
   }
-}
-
-export const PROF: Record<string, { n: number; ms: number }> = ((globalThis as any).PROF ??= {});
-export async function prof<T>(name: string, f: () => Promise<T>): Promise<T> {
-  const t = Date.now();
-  try { return await f(); } finally { const p = (PROF[name] ??= { n: 0, ms: 0 }); p.n++; p.ms += Date.now() - t; }
 }

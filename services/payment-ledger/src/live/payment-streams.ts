@@ -11,9 +11,13 @@ import { vendorLine } from '../statements/statements.http';
  * posting seq is the resume token: a client that saw seq n gets exactly the payments with seq > n, in order, once,
  * whichever replica posted them and whichever it reconnects to. Three things wake a stream:
  *   - this process appended to the stall's account (`notify`: pushed within milliseconds);
- *   - every `pollMs`, the small `account_heads` collection shows a newer seq (another replica posted);
- *   - every few seconds regardless, in case a head hint was lost (hints are best effort).
+ *   - every `pollMs`, one query for the payment postings of the last few seconds (any replica's) finds the stall's;
+ *   - every few seconds regardless, in case a writer's clock is off by more than that window.
  */
+
+/** How far back the poll looks: replicas' clock skew plus the time from a posting's timestamp to its insert. */
+const TAIL_WINDOW_MS = 3_000;
+
 export class PaymentStreams {
   private readonly byAccount = new Map<string, Set<StallStream>>();
   private ticks = 0;
@@ -79,10 +83,15 @@ export class PaymentStreams {
       this.byAccount.forEach((set) => set.forEach((s) => s.wake()));
       return;
     }
-    const heads = await this.models.heads.find({ _id: { $in: [...this.byAccount.keys()] } }).toArray();
-    for (const h of heads) {
-      this.byAccount.get(h._id as unknown as string)?.forEach((s) => {
-        if ((h.seq as number) > s.lastSeq) s.wake();
+    // Postings carry their writer's clock: look back far enough to cover replicas' skew and slow writes.
+    const since = new Date(Date.now() - TAIL_WINDOW_MS);
+    const recent = await this.models.postings
+      .find({ postedAt: { $gte: since }, kind: 'payment' }, { projection: { account: 1, seq: 1 } })
+      .limit(10_000)
+      .toArray();
+    for (const p of recent) {
+      this.byAccount.get(p.account)?.forEach((s) => {
+        if (p.seq > s.lastSeq) s.wake();
       });
     }
   }

@@ -1,4 +1,3 @@
-import type { Envelope } from '@marketqr/contracts';
 import type { Logger, Resource } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
@@ -12,11 +11,10 @@ import {
 } from '../domain/matching';
 import type { Notification } from '../domain/notification';
 import { businessDayOf } from '../domain/time';
-import { events, type Cause } from '../events';
+import type { Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { LedgerMetrics } from '../metrics';
 import type { Models, WorkItem } from '../store/models';
-import { prof } from '../ledger/ledger';
 import { toQrRef, toStallRef, type Projections } from './projections';
 
 export interface ProcessorOptions {
@@ -32,17 +30,25 @@ const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code ===
 /** A bank time more than a day away from when we heard of it is not believed for the business day. */
 const PLAUSIBLE_BANK_TIME_MS = 86_400_000;
 
+export type ProcessOutcome = 'posted' | 'held' | 'failed';
+
 /**
- * Turns stored notifications into journal entries. The webhook hands each new one over at once (`submit`); a poller
- * picks up whatever is left: notifications of a replica that died, held ones whose wait is over, failed attempts.
- * Posting is idempotent by the entry's source key `payment:<paymentId>`, so two processors (two replicas, or the
- * poller racing the webhook) can at worst both match one notification: one entry wins, the other gets "already done".
+ * Turns stored notifications into journal entries. The webhook hands each new one over at once (`submit`) and waits
+ * for it a little; a poller picks up whatever has a work item: notifications that took longer than that wait, held
+ * ones whose wait is over, failed attempts, deliveries retried after a crash. Posting is idempotent by the entry's
+ * source key `payment:<paymentId>`, so two processors (two replicas, or the poller racing the webhook) can at worst
+ * both match one notification: one entry wins, the other gets "already done".
+ *
+ * A work item (`inbox_queue`) exists only for notifications that are not posted by the time the webhook answers:
+ * the common case — posted while the bank waits for its 200 — costs no queue writes at all.
  */
 export class InboxProcessor {
   /** Items queued or running here, each with the promise of its outcome. */
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly queue: { item: WorkItem; recheck: boolean; done: () => void }[] = [];
-  /** Payments this process finished (postings written, work item deleted), most recent last; bounded. */
+  private readonly inFlight = new Map<string, Promise<ProcessOutcome>>();
+  private readonly queue: { item: WorkItem; recheck: boolean; done: (o: ProcessOutcome) => void }[] = [];
+  /** Items with a stored work item, to be deleted (or updated) when their processing ends. */
+  private readonly stored = new Set<string>();
+  /** Payments this process posted completely, most recent last; bounded. */
   private readonly finished = new Set<string>();
   private polls = 0;
   private active = 0;
@@ -60,88 +66,98 @@ export class InboxProcessor {
   ) {}
 
   /**
-   * Work on this item soon (bounded concurrency). Repeated submits of an item in hand are ignored. `recheck`: the
-   * item may already be posted (found by the poller: a crash after posting, a late duplicate delivery), so look for
-   * its entry before matching again.
+   * Work on this item soon (bounded concurrency); resolves with the outcome. Repeated submits of an item in hand get
+   * the same promise. `stored`: the item came from the work queue (it is deleted when done). `recheck`: the item
+   * may already be posted (found by the poller: a crash after posting, a late duplicate delivery), so look for its
+   * entry before matching again.
    */
-  submit(item: WorkItem, opts: { recheck?: boolean } = {}): Promise<void> {
+  submit(item: WorkItem, opts: { recheck?: boolean; stored?: boolean } = {}): Promise<ProcessOutcome> {
     const running = this.inFlight.get(item._id);
     if (running) return running;
-    let done!: () => void;
-    const outcome = new Promise<void>((r) => (done = r));
+    if (opts.stored) this.stored.add(item._id);
+    let done!: (o: ProcessOutcome) => void;
+    const outcome = new Promise<ProcessOutcome>((r) => (done = r));
     this.inFlight.set(item._id, outcome);
     this.queue.push({ item, recheck: opts.recheck ?? false, done });
     this.drain();
     return outcome;
   }
 
-  /** Whether this process posted the payment completely (a late duplicate's work item can then go at once). */
+  /** The webhook is writing a work item for this one (it was not posted in time): delete it when posted. */
+  persisting(paymentId: string): void {
+    this.stored.add(paymentId);
+  }
+
+  /** Whether this process is working on the payment or has posted it completely. */
+  knows(paymentId: string): boolean {
+    return this.inFlight.has(paymentId) || this.finished.has(paymentId);
+  }
+
   hasFinished(paymentId: string): boolean {
     return this.finished.has(paymentId);
   }
 
-  private markFinished(paymentId: string) {
+  private async finish(paymentId: string) {
     this.finished.add(paymentId);
     if (this.finished.size > 100_000) this.finished.delete(this.finished.values().next().value!);
+    if (this.stored.delete(paymentId)) await this.deps.models.work.deleteOne({ _id: paymentId });
   }
 
   private drain() {
     while (this.active < this.deps.options.concurrency && this.queue.length > 0) {
       const { item, recheck, done } = this.queue.shift()!;
       this.active++;
-      this.processSafely(item, recheck).finally(() => {
-        this.active--;
-        this.inFlight.delete(item._id);
-        done();
-        if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
-        this.drain();
-      });
+      let outcome: ProcessOutcome = 'failed';
+      this.processSafely(item, recheck)
+        .then((o) => (outcome = o))
+        .finally(() => {
+          this.active--;
+          this.inFlight.delete(item._id);
+          done(outcome);
+          if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
+          this.drain();
+        });
     }
   }
 
-  private async processSafely(item: WorkItem, recheck: boolean): Promise<void> {
+  private async processSafely(item: WorkItem, recheck: boolean): Promise<ProcessOutcome> {
     try {
-      if (recheck && (await prof('settle', () => this.settleIfDone(item)))) return;
-      await prof('process', () => this.process(item));
+      if (recheck && (await this.settleIfDone(item))) return 'posted';
+      return await this.process(item);
     } catch (err) {
       const attempts = item.attempts + 1;
-      const delay = Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
       this.deps.logger.warn(
         { paymentId: item._id, attempts, err: (err as Error).message },
         'posting a notification failed',
       );
-      await this.deps.models.work
-        .updateOne(
-          { _id: item._id },
-          { $set: { attempts, nextAttemptAt: new Date(Date.now() + delay), lastError: (err as Error).message } },
-        )
-        .catch(() => undefined);
+      // Without a stored work item the webhook writes one (with the retry time) before it answers.
+      if (this.stored.has(item._id)) {
+        await this.deps.models.work
+          .updateOne(
+            { _id: item._id },
+            { $set: { attempts, nextAttemptAt: retryAt(attempts), lastError: (err as Error).message } },
+          )
+          .catch(() => undefined);
+      }
+      return 'failed';
     }
   }
 
   /**
-   * For work found by the poller: already posted (finish the postings, drop the item), or never really stored (the
-   * webhook crashed between the work item and the inbox record, so the provider was not acknowledged and will send
-   * again: drop it), or still to do.
+   * For work found by the poller: already posted (finish the postings, drop the item), or still to do.
    */
   private async settleIfDone(item: WorkItem): Promise<boolean> {
     const { models, ledger } = this.deps;
     const entryId = `payment:${item._id}`;
     // The common case here is a late duplicate delivery of a payment long posted: both postings are there.
     if ((await models.postings.countDocuments({ entryId })) >= 2) {
-      await models.work.deleteOne({ _id: item._id });
-      this.markFinished(item._id);
+      await this.finish(item._id);
       return true;
     }
     const entry = await models.entries.findOne({ _id: entryId });
     if (entry) {
       await ledger.complete(entry);
-      await models.work.deleteOne({ _id: item._id });
-      this.markFinished(item._id);
-      return true;
-    }
-    if ((await models.inbox.countDocuments({ _id: item._id }, { limit: 1 })) === 0) {
-      if (Date.now() - item.receivedAt.getTime() > 60_000) await models.work.deleteOne({ _id: item._id });
+      await this.finish(item._id);
       return true;
     }
     return false;
@@ -153,7 +169,7 @@ export class InboxProcessor {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  async process(item: WorkItem): Promise<void> {
+  async process(item: WorkItem): Promise<ProcessOutcome> {
     const { models, projections, ledger, options } = this.deps;
     const n = item.notification;
     const now = Date.now();
@@ -161,14 +177,14 @@ export class InboxProcessor {
 
     // Who received it: the virtual account if named (some providers put it in accountNumber instead).
     const namedVa = n.virtualAccount;
-    let stall = namedVa ? await prof('stallByVa', () => projections.stallByVirtualAccount(namedVa)) : null;
+    let stall = namedVa ? await projections.stallByVirtualAccount(namedVa) : null;
     if (!stall && !namedVa && n.accountNumber) stall = await projections.stallByVirtualAccount(n.accountNumber);
 
     // Which dynamic QR the description names, if any.
     const { patterned, tokens } = orderCodeCandidates(`${n.description} ${n.code ?? ''}`, options.orderCodePattern);
     const codes = new Set([...patterned, ...tokens]);
     const squashed = squash(`${n.description} ${n.code ?? ''}`);
-    const found = await prof('qrs', () => projections.qrCandidates([...codes], stall?._id ?? null));
+    const found = await projections.qrCandidates([...codes], stall?._id ?? null);
     const byCode = found.filter((q) => q.orderCode && codes.has(q.orderCode));
     const ofStall = found.filter(
       (q) => stall && q.merchantId === stall._id && q.orderCode && squashed.includes(squash(q.orderCode)),
@@ -197,23 +213,22 @@ export class InboxProcessor {
 
     if (decision.action === 'hold') {
       const holdUntil = new Date(item.receivedAt.getTime() + options.holdMs);
-      await models.work.updateOne(
-        { _id: item._id },
-        {
-          $set: {
-            state: 'held',
-            holdUntil,
-            nextAttemptAt: holdUntil,
-            refs: { orderCodes: decision.orderCodes, virtualAccount: decision.virtualAccount },
-          },
-        },
-      );
+      const held: WorkItem = {
+        ...item,
+        state: 'held',
+        holdUntil,
+        nextAttemptAt: holdUntil,
+        refs: { orderCodes: decision.orderCodes, virtualAccount: decision.virtualAccount },
+      };
+      // Written by the one processor holding this item now; a held notification must survive a restart.
+      await models.work.replaceOne({ _id: item._id }, held, { upsert: true });
+      this.stored.add(item._id);
       this.deps.logger.info({ paymentId: item._id, why: decision.why, holdUntil }, 'notification held');
-      return;
+      return 'held';
     }
 
-    // The work item stays until the postings are written, so it (not a pending marker) is what finds an
-    // interrupted payment entry again: one write less on the hot path.
+    // A work item (if there is one) stays until the postings are written: it, not a pending marker, is what finds
+    // an interrupted payment entry again. Without one, the webhook has not answered yet (see WebhookService).
     const result = await ledger.post(this.paymentEntry(item, decision), { trackedByCaller: true });
     if (!result.duplicate) this.deps.metrics.payments.inc({ outcome: decision.outcome });
     if (decision.matchedBy === 'virtual_account' && decision.credit.to === 'stall' && n.accountNumber && namedVa) {
@@ -221,8 +236,8 @@ export class InboxProcessor {
         .learnCollectionAccount(n.accountNumber, decision.credit.marketId, item._id)
         .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not remember a collection account'));
     }
-    await prof('work.delete', () => models.work.deleteOne({ _id: item._id }));
-    this.markFinished(item._id);
+    await this.finish(item._id);
+    return 'posted';
   }
 
   /** The first payment naming a dynamic QR claims it; a claim already ours (a retry) still counts as ours. */
@@ -259,39 +274,6 @@ export class InboxProcessor {
       paidAt: n.bankTime.toISOString(),
       businessDay,
     };
-    const raised: Envelope[] = [];
-    if (d.credit.to === 'stall') {
-      if (d.outcome === 'paid') {
-        raised.push(
-          events.confirmed(
-            { ...common, merchantId: d.credit.merchantId, marketId: d.credit.marketId, stallCode: d.credit.stallCode },
-            cause,
-          ),
-        );
-      } else {
-        raised.push(
-          events.flagged(
-            {
-              ...common,
-              reason: d.outcome as 'underpaid' | 'overpaid' | 'late',
-              creditedTo: 'stall',
-              merchantId: d.credit.merchantId,
-              marketId: d.credit.marketId,
-            },
-            cause,
-          ),
-        );
-      }
-    } else if (d.credit.to === 'suspense') {
-      raised.push(
-        events.flagged(
-          { ...common, reason: 'unmatched', creditedTo: 'suspense', merchantId: null, marketId: d.credit.marketId },
-          cause,
-        ),
-      );
-    }
-    // unknown_account raises nothing: payment events need a market, and no market's books are touched.
-
     return {
       id: `payment:${paymentId}`,
       kind: 'payment' as const,
@@ -306,6 +288,7 @@ export class InboxProcessor {
         { account: credited, amount: -n.amount },
       ],
       meta: {
+        amount: n.amount,
         outcome: d.outcome,
         matchedBy: d.matchedBy,
         creditedTo: d.credit.to,
@@ -326,7 +309,6 @@ export class InboxProcessor {
         correlationId: cause.correlationId,
         causationId: cause.causationId,
       },
-      events: raised,
     };
   }
 
@@ -340,20 +322,17 @@ export class InboxProcessor {
         (code && w.refs.orderCodes.includes(code)) ||
         (ref.virtualAccount && w.refs.virtualAccount === ref.virtualAccount),
     );
-    hits.forEach((w) => void this.submit(w));
+    hits.forEach((w) => void this.submit(w, { stored: true }));
     return hits.length;
   }
 
   /** Everything due: notifications nobody took (a replica died), held ones whose wait is over, retries. */
   async poll(): Promise<number> {
-    return prof('poll', () => this.poll2());
-  }
-  async poll2(): Promise<number> {
     const due = (await this.deps.models.work
       .find({ nextAttemptAt: { $lte: new Date() } })
       .limit(500)
       .toArray()) as WorkItem[];
-    due.forEach((w) => void this.submit(w, { recheck: true }));
+    due.forEach((w) => void this.submit(w, { recheck: true, stored: true }));
     // Counting is a scan on FerretDB: only now and then.
     if (this.polls++ % 10 === 0) this.deps.metrics.inboxPending.set(await this.deps.models.work.countDocuments({}));
     return due.length;
@@ -380,7 +359,7 @@ export class InboxProcessor {
         if (timer) clearInterval(timer);
         this.queue.splice(0).forEach((w) => {
           this.inFlight.delete(w.item._id);
-          w.done();
+          w.done('failed');
         });
         await polling;
         await this.idle();
@@ -402,6 +381,9 @@ export function creditAccounts(credit: Credit): { bank: string; credited: string
       return { bank: accounts.unidentifiedBank, credited: accounts.unidentifiedSuspense };
   }
 }
+
+/** When a failed attempt is tried again: doubling from 1 s, at most a minute. */
+export const retryAt = (attempts: number) => new Date(Date.now() + Math.min(60_000, 500 * 2 ** Math.min(attempts, 7)));
 
 /** The work item a freshly stored notification starts as. */
 export function workItemFor(paymentId: string, n: Notification, receivedAt: Date, graceMs: number): WorkItem {

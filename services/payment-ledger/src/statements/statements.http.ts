@@ -68,11 +68,9 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
       ledger.latest(account),
     ]);
     const entries = new Map(
-      (
-        (await models.entries
-          .find({ _id: { $in: rows.map((p) => p.entryId) } }, { projection: { outboxWriteIds: 0 } })
-          .toArray()) as JournalEntry[]
-      ).map((e) => [e._id, e]),
+      ((await models.entries.find({ _id: { $in: rows.map((p) => p.entryId) } }).toArray()) as JournalEntry[]).map(
+        (e) => [e._id, e],
+      ),
     );
     res.json({
       merchantId,

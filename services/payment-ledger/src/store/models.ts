@@ -6,7 +6,7 @@ import type { Notification } from '../domain/notification';
 /**
  * payment-ledger's own database. The shapes follow what FerretDB 1.24 does well (see infra/local/README.md and the
  * README's "Storage"): the big collections (inbox, entries, postings) are only ever inserted into, never updated; what
- * changes lives in small collections (the work queue, account heads, pending markers) or is written by one writer.
+ * changes lives in small collections (the work queue, pending markers, QR claims) or is written by one writer.
  */
 
 // ---- the inbox ------------------------------------------------------------------------------------------------------
@@ -68,7 +68,6 @@ export interface JournalEntry {
   meta: Record<string, unknown>;
   /** sha256 of the canonical JSON of everything above: what `verify` recomputes. */
   hash: string;
-  outboxWriteIds?: string[];
 }
 
 /** What a live stream and a statement show about a payment credited to a stall. */
@@ -110,13 +109,6 @@ export interface Posting {
 /** An entry whose postings are being written: removed when done; a leftover one is completed by the sweeper. */
 export interface PendingEntry {
   _id: string;
-  at: Date;
-}
-
-/** The latest seq known per stall account: a hint that lets live streams notice new postings cheaply. */
-export interface AccountHead {
-  _id: string;
-  seq: number;
   at: Date;
 }
 
@@ -218,7 +210,6 @@ const entrySchema = new Schema<JournalEntry>(
   },
   options,
 );
-entrySchema.plugin(outboxPlugin);
 entrySchema.index({ paymentId: 1 });
 entrySchema.index({ marketId: 1, kind: 1, postedAt: -1 });
 
@@ -242,6 +233,7 @@ const postingSchema = new Schema<Posting>(
 postingSchema.plugin(outboxPlugin);
 postingSchema.index({ account: 1, entryId: 1 }, { unique: true });
 postingSchema.index({ entryId: 1 });
+postingSchema.index({ postedAt: 1 });
 postingSchema.index({ account: 1, seq: 1 });
 postingSchema.index({ account: 1, kind: 1, seq: 1 });
 postingSchema.index({ account: 1, businessDay: 1 });
@@ -250,11 +242,6 @@ const pendingSchema = new Schema<PendingEntry>(
   { _id: { type: String, required: true }, at: { type: Date, required: true } },
   options,
 );
-const headSchema = new Schema<AccountHead>(
-  { _id: { type: String, required: true }, seq: { type: Number, required: true }, at: { type: Date, required: true } },
-  options,
-);
-
 const stallSchema = new Schema<StallView>(
   {
     _id: { type: String, required: true },
@@ -315,7 +302,6 @@ export interface Models {
   Entry: Model<JournalEntry>;
   Posting: Model<Posting>;
   Pending: Model<PendingEntry>;
-  Head: Model<AccountHead>;
   Stall: Model<StallView>;
   Qr: Model<QrView>;
   QrClaim: Model<QrClaim>;
@@ -326,7 +312,6 @@ export interface Models {
   entries: mongo.Collection<JournalEntry>;
   postings: mongo.Collection<Posting>;
   pending: mongo.Collection<PendingEntry>;
-  heads: mongo.Collection<AccountHead>;
   stalls: mongo.Collection<StallView>;
   qrs: mongo.Collection<QrView>;
   qrClaims: mongo.Collection<QrClaim>;
@@ -343,7 +328,6 @@ export function registerModels(db: Connection): Models {
     Entry: model('JournalEntry', entrySchema, 'entries'),
     Posting: model('Posting', postingSchema, 'postings'),
     Pending: model('PendingEntry', pendingSchema, 'pending_entries'),
-    Head: model('AccountHead', headSchema, 'account_heads'),
     Stall: model('StallView', stallSchema, 'stalls'),
     Qr: model('QrView', qrSchema, 'qrs'),
     QrClaim: model('QrClaim', claimSchema, 'qr_claims'),
@@ -356,7 +340,6 @@ export function registerModels(db: Connection): Models {
     entries: typed(m.Entry),
     postings: typed(m.Posting),
     pending: typed(m.Pending),
-    heads: typed(m.Head),
     stalls: typed(m.Stall),
     qrs: typed(m.Qr),
     qrClaims: typed(m.QrClaim),

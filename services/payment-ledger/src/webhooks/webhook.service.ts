@@ -2,9 +2,8 @@ import type { Logger } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import { sha256Hex } from '../domain/canonical';
 import type { Notification } from '../domain/notification';
-import { prof } from '../ledger/ledger';
-import { workItemFor, type InboxProcessor } from '../matching/inbox.processor';
-import type { InboxRecord, Models } from '../store/models';
+import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
+import type { InboxRecord, Models, WorkItem } from '../store/models';
 
 const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
 
@@ -22,10 +21,14 @@ export interface StoreResult {
 }
 
 /**
- * Stores a verified notification. The work item is written before the inbox record, so a crash between the two can
- * only leave a work item without a record (the processor drops it), never a stored notification nobody will post.
- * The inbox record's unique (provider, providerTxId) index decides duplicates: exactly one of any number of
- * concurrent deliveries is stored; the others are acknowledged as duplicates and change nothing.
+ * Stores a verified notification and starts posting it.
+ *
+ * The inbox record is the store: its unique (provider, providerTxId) index decides duplicates (exactly one of any
+ * number of concurrent deliveries is stored; the others are acknowledged as duplicates and change nothing). Then the
+ * notification is posted while the provider waits, up to `postWaitMs`. Only if that does not finish in time (or
+ * fails) is a work item written, before the answer, for the processor's poller. So an acknowledged notification is
+ * always either posted or queued; a crash before the answer leaves a stored record the provider delivers again, and
+ * that duplicate delivery queues it (unless this process knows it is posted).
  */
 export class WebhookService {
   constructor(
@@ -39,18 +42,6 @@ export class WebhookService {
     const paymentId = paymentIdFor(n.provider, n.providerTxId);
     const receivedAt = new Date();
     const ignored = n.direction === 'out';
-    const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
-    let queued = false;
-    if (work) {
-      queued = await prof('work.insert', () => this.models.work.insertOne(work)).then(
-        () => true,
-        (e: unknown) => {
-          // Still queued from an earlier delivery.
-          if (!isDuplicateKey(e)) throw e;
-          return false;
-        },
-      );
-    }
     const record: InboxRecord = {
       _id: paymentId,
       provider: n.provider,
@@ -61,44 +52,59 @@ export class WebhookService {
       receivedAt,
       flag: ignored ? 'ignored_outgoing' : null,
     };
+    const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
     try {
-      await prof('inbox.insert', () => this.models.inbox.insertOne(record));
+      await this.models.inbox.insertOne(record);
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
-      // A late duplicate of a payment already posted re-created its work item: when this process posted it, drop
-      // it now; otherwise the poller finds the entry and drops it. (Never dropped on a guess: if the first delivery
-      // is still being posted elsewhere, that work item is what would finish it after a crash.)
-      if (queued && this.processor.hasFinished(paymentId)) await this.models.work.deleteOne({ _id: paymentId });
-      // Same id, different money: the provider is confused or someone replays with edits. The first one stands; the
-      // comparison is only for the log, so it does not hold up the acknowledgement.
-      void this.models.inbox
-        .findOne({ _id: paymentId }, { projection: { 'notification.amount': 1, 'notification.direction': 1 } })
-        .then((first) => {
-          if (first && (first.notification.amount !== n.amount || first.notification.direction !== n.direction)) {
-            this.logger.warn(
-              {
-                paymentId,
-                provider: n.provider,
-                providerTxId: n.providerTxId,
-                first: first.notification.amount,
-                now: n.amount,
-              },
-              'a duplicate notification differs from the stored one; the stored one stands',
-            );
-          }
-        })
-        .catch(() => undefined);
+      // Maybe the first delivery was stored and then the process died before answering (that is why the provider
+      // sends it again): make sure it is queued. A work item for one already posted is dropped by the poller.
+      if (work && !this.processor.knows(paymentId)) await this.queue(work);
+      this.compareWithStored(paymentId, n);
       return { paymentId, duplicate: true, ignored };
     }
     if (work) {
-      // Posting starts now; the answer waits for it a little (not for ever: a 2xx means stored, not posted). This is
-      // the backpressure that keeps a burst from piling up more stored-but-unposted work than the processor can take,
-      // and it makes the vendor's announcement immediate.
-      const posted = this.processor.submit(work);
+      const outcome = this.processor.submit(work);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([posted, new Promise<void>((r) => (timer = setTimeout(r, this.opts.postWaitMs)))]);
+      const result = await Promise.race([
+        outcome,
+        new Promise<'waiting'>((r) => (timer = setTimeout(() => r('waiting'), this.opts.postWaitMs))),
+      ]);
       clearTimeout(timer);
+      if (result === 'waiting' || result === 'failed') {
+        this.processor.persisting(paymentId);
+        await this.queue(result === 'failed' ? { ...work, attempts: 1, nextAttemptAt: retryAt(1) } : work);
+        // Posted while the work item was being written (its delete may have come first): drop it.
+        if (this.processor.hasFinished(paymentId)) await this.models.work.deleteOne({ _id: paymentId });
+      }
     }
     return { paymentId, duplicate: false, ignored };
+  }
+
+  private async queue(work: WorkItem): Promise<void> {
+    await this.models.work.insertOne(work).catch((e: unknown) => {
+      if (!isDuplicateKey(e)) throw e;
+    });
+  }
+
+  /** Same id, different money: the provider is confused or someone replays with edits. The first one stands. */
+  private compareWithStored(paymentId: string, n: Notification): void {
+    void this.models.inbox
+      .findOne({ _id: paymentId }, { projection: { 'notification.amount': 1, 'notification.direction': 1 } })
+      .then((first) => {
+        if (first && (first.notification.amount !== n.amount || first.notification.direction !== n.direction)) {
+          this.logger.warn(
+            {
+              paymentId,
+              provider: n.provider,
+              providerTxId: n.providerTxId,
+              first: first.notification.amount,
+              now: n.amount,
+            },
+            'a duplicate notification differs from the stored one; the stored one stands',
+          );
+        }
+      })
+      .catch(() => undefined);
   }
 }
