@@ -102,8 +102,14 @@ test('4. the bank down for 30 s during a settlement batch: breaker opens, batch 
   );
   expect(breakerOpen).toBe(true);
   const lines = async () =>
-    (await ok('GET', `${stack.urls.settlement}/markets/${MARKET}/settlement-lines?day=${day}&pageSize=100`, undefined, ctx.admin))
-      .items as { id: string; merchantId: string; state: string; netAmount?: number; settle?: { net: number } }[];
+    (
+      await ok(
+        'GET',
+        `${stack.urls.settlement}/markets/${MARKET}/settlement-lines?day=${day}&pageSize=100`,
+        undefined,
+        ctx.admin,
+      )
+    ).items as { id: string; merchantId: string; state: string; netAmount?: number; settle?: { net: number } }[];
   // Nothing paid while the bank is down.
   const during = await lines();
   expect(during.length).toBeGreaterThan(0);
@@ -133,7 +139,11 @@ test('4. the bank down for 30 s during a settlement batch: breaker opens, batch 
   expect(c.payments).toBe(sumCount(c));
   const paidOut = Object.values(c.perStall).reduce((n, t) => n + t.settled, 0);
   const summaries = await Promise.all(
-    ctx.stalls.map(async (st) => (await ok('GET', `${stack.urls.settlement}/stalls/${st.merchantId}/settlement-summary`, undefined, ctx.admin)).summary),
+    ctx.stalls.map(
+      async (st) =>
+        (await ok('GET', `${stack.urls.settlement}/stalls/${st.merchantId}/settlement-summary`, undefined, ctx.admin))
+          .summary,
+    ),
   );
   const bankPaid = payouts.reduce((n: number, p: { amount: number }) => n + p.amount, 0);
   expect(summaries.reduce((n, x) => n + x.paidOut, 0)).toBe(bankPaid);
@@ -170,7 +180,12 @@ test('7. the ledger check on a live ledger reports no phantom problems (entries 
   await s.stop();
   const c = await conservation(ctx, testInfra().mongoUrl, 120_000);
   const phantom = results.filter((r) => r.code !== 0);
-  report('7 ledger check while writing', { checks: results.length, withProblems: phantom.length, results, quietCheck: c.ledgerCheck });
+  report('7 ledger check while writing', {
+    checks: results.length,
+    withProblems: phantom.length,
+    results,
+    quietCheck: c.ledgerCheck,
+  });
   expect(phantom).toEqual([]);
 });
 

@@ -45,7 +45,9 @@ test('5a. the same notification delivered 10 times concurrently posts once', asy
   const started = Date.now();
   // duplicates: 9 → the original and 9 copies, all sent at the same moment (a race on purpose).
   const batch = await Promise.all(
-    ctx.stalls.slice(0, 5).map((s, i) => pay(ctx, s, amountFor(100 + i), i % 2 ? 'dynamic' : 'static', { duplicates: 9 })),
+    ctx.stalls
+      .slice(0, 5)
+      .map((s, i) => pay(ctx, s, amountFor(100 + i), i % 2 ? 'dynamic' : 'static', { duplicates: 9 })),
   );
   paid.push(...batch);
   for (const p of batch) {
@@ -93,10 +95,20 @@ test('5b. notifications out of order, and for QRs the ledger does not know yet',
   const c = await conservation(ctx, testInfra().mongoUrl);
   expect(c.duplicates).toBe(0);
   // The held one was credited to its stall, not to suspense.
-  const r = await ok('GET', `${stack.urls.ledger}/stalls/${s[2]!.merchantId}/payments?pageSize=100`, undefined, ctx.admin);
+  const r = await ok(
+    'GET',
+    `${stack.urls.ledger}/stalls/${s[2]!.merchantId}/payments?pageSize=100`,
+    undefined,
+    ctx.admin,
+  );
   expect(r.items.some((p: { amount: number }) => p.amount === amountFor(206))).toBe(true);
   // Dynamic QRs matched as paid (by order code), whatever arrived first.
-  const review = await ok('GET', `${stack.urls.ledger}/markets/${MARKET}/payments?outcome=unmatched&pageSize=100`, undefined, ctx.admin);
+  const review = await ok(
+    'GET',
+    `${stack.urls.ledger}/markets/${MARKET}/payments?outcome=unmatched&pageSize=100`,
+    undefined,
+    ctx.admin,
+  );
   report('5b out of order + unknown QR', {
     payments: ordered.length + 1 + raced.length,
     unmatched: review.total,
@@ -111,7 +123,8 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
   const codes: Record<string, string[]> = {};
   const seen = <R extends { status: number; body: any }>(what: string, r: R): R => {
     const code = `${r.status} ${r.body?.error?.code ?? r.body?.verdict ?? r.body?.code ?? ''}`.trim();
-    (codes[what] ??= []).includes(code) || codes[what]!.push(code);
+    const list = (codes[what] ??= []);
+    if (!list.includes(code)) list.push(code);
     return r;
   };
   const bankBefore = await bankCredits(stack);
@@ -148,20 +161,32 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
     const v = seen('qr /qr/verify', await http('POST', `${stack.urls.qr}/qr/verify`, { body: { payload } }));
     if (v.status >= 500) verify5xx++;
     if (v.body?.verdict === 'GENUINE') verifyGenuine++;
-    const d = seen('bank /shopper/decode', await http('POST', `${stack.urls.bank}/shopper/decode`, { body: { payload, amount: 10_000 } }));
+    const d = seen(
+      'bank /shopper/decode',
+      await http('POST', `${stack.urls.bank}/shopper/decode`, { body: { payload, amount: 10_000 } }),
+    );
     expect(d.status).toBeGreaterThanOrEqual(400);
     expect(d.status).toBeLessThan(500);
-    const p = seen('bank /shopper/pay', await http('POST', `${stack.urls.bank}/shopper/pay`, { body: { payload, amount: 10_000 } }));
+    const p = seen(
+      'bank /shopper/pay',
+      await http('POST', `${stack.urls.bank}/shopper/pay`, { body: { payload, amount: 10_000 } }),
+    );
     expect(p.status).toBeGreaterThanOrEqual(400);
     expect(p.status).toBeLessThan(500);
   }
   expect(verify5xx).toBe(0);
   expect(verifyGenuine).toBe(0);
   seen('qr /qr/verify empty', await http('POST', `${stack.urls.qr}/qr/verify`, { body: { payload: '' } }));
-  seen('qr /qr/verify text/plain', await http('POST', `${stack.urls.qr}/qr/verify`, { raw: poster, headers: { 'content-type': 'text/plain' } }));
+  seen(
+    'qr /qr/verify text/plain',
+    await http('POST', `${stack.urls.qr}/qr/verify`, { raw: poster, headers: { 'content-type': 'text/plain' } }),
+  );
   const huge = seen(
     'qr /qr/verify 3 MB',
-    await http('POST', `${stack.urls.qr}/qr/verify`, { raw: Buffer.alloc(3_000_000, 1), headers: { 'content-type': 'image/png' } }),
+    await http('POST', `${stack.urls.qr}/qr/verify`, {
+      raw: Buffer.alloc(3_000_000, 1),
+      headers: { 'content-type': 'image/png' },
+    }),
   );
   expect(huge.status).toBe(413);
 
@@ -187,10 +212,22 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
     expect({ status: r.status, code: r.body?.error?.code }).toEqual({ status, code });
   };
   let raw = body(fid());
-  expectCode(seen('webhook wrong signature', await hook(raw, signBankSim('not-the-secret-0123456789', raw))), 401, 'WEBHOOK.BAD_SIGNATURE');
-  expectCode(seen('webhook no signature', await hook(raw, { 'content-type': 'application/json' })), 401, 'WEBHOOK.BAD_SIGNATURE');
+  expectCode(
+    seen('webhook wrong signature', await hook(raw, signBankSim('not-the-secret-0123456789', raw))),
+    401,
+    'WEBHOOK.BAD_SIGNATURE',
+  );
+  expectCode(
+    seen('webhook no signature', await hook(raw, { 'content-type': 'application/json' })),
+    401,
+    'WEBHOOK.BAD_SIGNATURE',
+  );
   const tampered = signBankSim(secret, raw);
-  expectCode(seen('webhook body edited after signing', await hook(raw.replace('12345', '99999'), tampered)), 401, 'WEBHOOK.BAD_SIGNATURE');
+  expectCode(
+    seen('webhook body edited after signing', await hook(raw.replace('12345', '99999'), tampered)),
+    401,
+    'WEBHOOK.BAD_SIGNATURE',
+  );
   expectCode(
     seen('webhook stale timestamp', await hook(raw, signBankSim(secret, raw, Math.floor(Date.now() / 1000) - 3_600))),
     401,
@@ -206,12 +243,19 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
   }
   for (const amount of [0, -5_000, 1.5, 10 ** 13]) {
     raw = body(fid(), amount);
-    expectCode(seen('webhook invalid amount (signed)', await hook(raw, signBankSim(secret, raw))), 400, 'WEBHOOK.INVALID_AMOUNT');
+    expectCode(
+      seen('webhook invalid amount (signed)', await hook(raw, signBankSim(secret, raw))),
+      400,
+      'WEBHOOK.INVALID_AMOUNT',
+    );
   }
   const big = body(fid()).replace('fault corpus', 'x'.repeat(70_000));
   expectCode(seen('webhook oversized (signed)', await hook(big, signBankSim(secret, big))), 413, 'WEBHOOK.TOO_LARGE');
   const xml = '<transaction><amount>50000</amount></transaction>';
-  const wrongType = seen('webhook xml, application/xml (signed)', await hook(xml, { ...signBankSim(secret, xml), 'content-type': 'application/xml' }));
+  const wrongType = seen(
+    'webhook xml, application/xml (signed)',
+    await hook(xml, { ...signBankSim(secret, xml), 'content-type': 'application/xml' }),
+  );
   expectCode(wrongType, 400, 'WEBHOOK.MALFORMED');
   // Replays: a delivered notification sent again, byte for byte, with its recorded headers → 200 duplicate, no change.
   const { deliveries } = await ok('GET', `${stack.urls.bank}/__admin/webhook-deliveries?status=delivered`);
@@ -227,12 +271,17 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
 
   // --- Tokens: another stall's vendor, another market's manager, expired, forged, wrong audience.
   const [a, b] = ctx.stalls;
-  const vendorA = jwt(stack.jwtSecret, { role: 'vendor', sub: 'u-fault-a', merchantId: a!.merchantId, marketId: MARKET }, 600);
+  const vendorA = jwt(
+    stack.jwtSecret,
+    { role: 'vendor', sub: 'u-fault-a', merchantId: a!.merchantId, marketId: MARKET },
+    600,
+  );
   const otherManager = jwt(stack.jwtSecret, { role: 'market_manager', sub: 'u-fault-m', marketId: 'cho-khac' }, 600);
   const expired = jwt(stack.jwtSecret, { role: 'admin', sub: 'u-fault-x' }, -600);
   const forged = jwt('an-attacker-secret-that-is-32-characters!', { role: 'admin', sub: 'u-fault-f' }, 600);
   const wrongAud = jwt(stack.jwtSecret, { role: 'admin', sub: 'u-fault-w', aud: 'someone-else' }, 600);
-  const qrsBefore = (await ok('GET', `${stack.urls.qr}/stalls/${b!.merchantId}/qr?pageSize=1`, undefined, ctx.admin)).total;
+  const qrsBefore = (await ok('GET', `${stack.urls.qr}/stalls/${b!.merchantId}/qr?pageSize=1`, undefined, ctx.admin))
+    .total;
   const targets: [string, string, unknown?][] = [
     ['GET', `${stack.urls.ledger}/stalls/${b!.merchantId}/payments`],
     ['GET', `${stack.urls.settlement}/stalls/${b!.merchantId}/settlement-summary`],
@@ -240,26 +289,63 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
   ];
   for (const [m, u, bodyIn] of targets) {
     const svc = new URL(u).port;
-    expectCode(seen(`token of another stall (${svc})`, await http(m, u, { body: bodyIn, token: vendorA })), 403, 'AUTH.FORBIDDEN');
-    expectCode(seen(`token of another market (${svc})`, await http(m, u, { body: bodyIn, token: otherManager })), 403, 'AUTH.FORBIDDEN');
-    expectCode(seen(`expired token (${svc})`, await http(m, u, { body: bodyIn, token: expired })), 401, 'AUTH.TOKEN_EXPIRED');
-    expectCode(seen(`forged token (${svc})`, await http(m, u, { body: bodyIn, token: forged })), 401, 'AUTH.INVALID_TOKEN');
-    expectCode(seen(`wrong audience (${svc})`, await http(m, u, { body: bodyIn, token: wrongAud })), 401, 'AUTH.INVALID_TOKEN');
+    expectCode(
+      seen(`token of another stall (${svc})`, await http(m, u, { body: bodyIn, token: vendorA })),
+      403,
+      'AUTH.FORBIDDEN',
+    );
+    expectCode(
+      seen(`token of another market (${svc})`, await http(m, u, { body: bodyIn, token: otherManager })),
+      403,
+      'AUTH.FORBIDDEN',
+    );
+    expectCode(
+      seen(`expired token (${svc})`, await http(m, u, { body: bodyIn, token: expired })),
+      401,
+      'AUTH.TOKEN_EXPIRED',
+    );
+    expectCode(
+      seen(`forged token (${svc})`, await http(m, u, { body: bodyIn, token: forged })),
+      401,
+      'AUTH.INVALID_TOKEN',
+    );
+    expectCode(
+      seen(`wrong audience (${svc})`, await http(m, u, { body: bodyIn, token: wrongAud })),
+      401,
+      'AUTH.INVALID_TOKEN',
+    );
     expectCode(seen(`no token (${svc})`, await http(m, u, { body: bodyIn })), 401, 'AUTH.MISSING_TOKEN');
   }
   // A real vendor login (onboarding-issued) on another stall's data.
-  const vendorLogin = await login(stack, (await ok('GET', `${stack.urls.onboarding}/stalls/${a!.merchantId}`, undefined, ctx.admin)).stall?.vendor?.phone ?? '0914270000', '246810').catch(() => null);
+  const vendorLogin = await login(
+    stack,
+    (await ok('GET', `${stack.urls.onboarding}/stalls/${a!.merchantId}`, undefined, ctx.admin)).stall?.vendor?.phone ??
+      '0914270000',
+    '246810',
+  ).catch(() => null);
   if (vendorLogin) {
     const r = await http('GET', `${stack.urls.ledger}/stalls/${b!.merchantId}/payments`, { token: vendorLogin });
     expectCode(seen('real vendor login on another stall', r), 403, 'AUTH.FORBIDDEN');
   }
   // Dynamic QR with a wrong content type and bad amounts: refused, nothing issued.
-  seen('qr dynamic text/plain', await http('POST', `${stack.urls.qr}/stalls/${b!.merchantId}/qr/dynamic`, { raw: 'amount=5000', token: ctx.admin, headers: { 'content-type': 'text/plain' } }));
+  seen(
+    'qr dynamic text/plain',
+    await http('POST', `${stack.urls.qr}/stalls/${b!.merchantId}/qr/dynamic`, {
+      raw: 'amount=5000',
+      token: ctx.admin,
+      headers: { 'content-type': 'text/plain' },
+    }),
+  );
   for (const amount of [0, -1, 1.5, '5000', 500_000_000]) {
-    const r = seen('qr dynamic bad amount', await http('POST', `${stack.urls.qr}/stalls/${b!.merchantId}/qr/dynamic`, { body: { amount }, token: ctx.admin }));
+    const r = seen(
+      'qr dynamic bad amount',
+      await http('POST', `${stack.urls.qr}/stalls/${b!.merchantId}/qr/dynamic`, { body: { amount }, token: ctx.admin }),
+    );
     expect(r.status).toBe(400);
   }
-  expect((await ok('GET', `${stack.urls.qr}/stalls/${b!.merchantId}/qr?pageSize=1`, undefined, ctx.admin)).total).toBe(qrsBefore);
+  expect((await ok('GET', `${stack.urls.qr}/stalls/${b!.merchantId}/qr?pageSize=1`, undefined, ctx.admin)).total).toBe(
+    qrsBefore,
+  );
 
   // Nothing stored: no transfer booked by refused shopper payments; the ledger's credits still equal the bank's.
   expect((await ok('GET', `${stack.urls.bank}/__admin/ledger`)).transfers.length).toBe(transfersBefore);

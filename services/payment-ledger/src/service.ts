@@ -1,5 +1,5 @@
 import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
-import { KeyedMutex } from '@marketqr/service-kit';
+import { ConfigError, KeyedMutex } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
 import { configShape, webhookSecrets } from './config';
@@ -30,10 +30,17 @@ export const definition: ServiceDefinition<typeof configShape> = {
   defaultPort: 4103,
   configShape,
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
-    const authConfig = loadAuthConfig({ ...process.env, ...stringEnv(config) });
+    // Both checked before failing, so one start names every missing secret.
+    const [auth, hooks] = [
+      attempt(() => loadAuthConfig({ ...process.env, ...stringEnv(config) })),
+      attempt(() => webhookSecrets(config)),
+    ];
+    const problems = [auth, hooks].flatMap((r) => (r.ok ? [] : r.problems));
+    if (!auth.ok || !hooks.ok) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
+    const authConfig = auth.value;
     if (authConfig.usingDevelopmentSecret)
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
-    const { secrets, defaulted } = webhookSecrets(config);
+    const { secrets, defaulted } = hooks.value;
     if (defaulted.length)
       logger.warn(
         { providers: defaulted },
@@ -104,6 +111,15 @@ export const definition: ServiceDefinition<typeof configShape> = {
     };
   },
 };
+
+function attempt<T>(load: () => T): { ok: true; value: T } | { ok: false; problems: string[] } {
+  try {
+    return { ok: true, value: load() };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, problems: e.problems };
+    throw e;
+  }
+}
 
 /** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
 function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {

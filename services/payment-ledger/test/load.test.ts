@@ -2,7 +2,8 @@
  * 1,000 distinct notifications plus 300 repeats (30 %), in random order, 20 at a time, over real HTTP into the real
  * store: every distinct one is posted exactly once, the repeats are acknowledged as duplicates, and the money adds
  * up — the stalls' payables plus suspense equal the notifications' total, and so do the bank accounts (with the
- * opposite sign). Then the check and verify commands' functions run clean over the result.
+ * opposite sign). The check and verify commands' functions run while it is being posted (and must report nothing)
+ * and over the result.
  *
  * LOAD_NOTIFICATIONS overrides the count (the 1,000 is the brief's number; the machine is shared).
  */
@@ -103,7 +104,7 @@ test(`${UNIQUE} notifications with ${REPEATS} repeats in random order: each post
   const replies: Json[] = [];
   let next = 0;
   const started = Date.now();
-  await Promise.all(
+  const sending = Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < sends.length) {
         const body = sends[next++]!;
@@ -113,6 +114,13 @@ test(`${UNIQUE} notifications with ${REPEATS} repeats in random order: each post
       }
     }),
   );
+  // The commands on a ledger that is taking payments, twice: what they report must be real (nothing here is).
+  const live: { kind: string }[] = [];
+  for (const share of [0.4, 0.7]) {
+    await waitFor(() => next >= sends.length * share, { timeoutMs: 100_000, intervalMs: 100 });
+    live.push(...(await checkLedger(h.models)).problems, ...(await verifyLedger(h.models)).problems);
+  }
+  await sending;
   const acknowledged = Date.now();
   const expectedIds = new Set(unique.map((b) => `payment:${paymentIdFor('bank-sim', b.transactionId)}`));
   await waitFor(
@@ -136,6 +144,7 @@ test(`${UNIQUE} notifications with ${REPEATS} repeats in random order: each post
   expect(-credited).toBe(total);
   expect(banks).toBe(total);
 
+  expect(live).toEqual([]);
   const check = await checkLedger(h.models);
   expect(check.problems).toEqual([]);
   const verify = await verifyLedger(h.models);

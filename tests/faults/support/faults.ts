@@ -29,7 +29,13 @@ export interface Res {
 export async function http(
   method: string,
   url: string,
-  opts: { body?: unknown; raw?: string | Buffer; token?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    body?: unknown;
+    raw?: string | Buffer;
+    token?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Res> {
   const headers: Record<string, string> = { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };
   let body: string | Buffer | undefined;
@@ -80,7 +86,12 @@ export async function login(stack: Stack, username: string, password: string): P
 export async function context(stack: Stack, count = 8): Promise<Ctx> {
   const admin = await login(stack, 'admin', stack.adminPassword);
   const manager = await login(stack, 'bql.nenh', 'cho-nenh-2026');
-  const list = await ok('GET', `${stack.urls.onboarding}/markets/${MARKET}/stalls?status=active&pageSize=100`, undefined, manager);
+  const list = await ok(
+    'GET',
+    `${stack.urls.onboarding}/markets/${MARKET}/stalls?status=active&pageSize=100`,
+    undefined,
+    manager,
+  );
   const active = list.items.filter((s: { virtualAccount?: unknown }) => s.virtualAccount).slice(0, count);
   const stalls: Stall[] = [];
   for (const s of active) {
@@ -91,13 +102,22 @@ export async function context(stack: Stack, count = 8): Promise<Ctx> {
       },
       { timeoutMs: 30_000, what: `the poster of ${s.stallCode}` },
     );
-    stalls.push({ merchantId: s.id, stallCode: s.stallCode, virtualAccount: s.virtualAccount.accountNumber, payload: qr.payload });
+    stalls.push({
+      merchantId: s.id,
+      stallCode: s.stallCode,
+      virtualAccount: s.virtualAccount.accountNumber,
+      payload: qr.payload,
+    });
   }
   return { stack, admin, manager, stalls };
 }
 
 /** A dynamic QR for `amount` (issued by the market's manager), waiting until the ledger could know it is not needed. */
-export async function dynamicQr(ctx: Ctx, stall: Stall, amount: number): Promise<{ payload: string; orderCode: string }> {
+export async function dynamicQr(
+  ctx: Ctx,
+  stall: Stall,
+  amount: number,
+): Promise<{ payload: string; orderCode: string }> {
   const r = await ok('POST', `${ctx.stack.urls.qr}/stalls/${stall.merchantId}/qr/dynamic`, { amount }, ctx.manager);
   return { payload: r.qr.payload, orderCode: r.qr.orderCode };
 }
@@ -208,7 +228,12 @@ export async function ledgerCredits(ctx: Ctx, merchantId: string, ledgerUrl = ct
   let sum = 0;
   let count = 0;
   for (let page = 1; ; page++) {
-    const r = await ok('GET', `${ledgerUrl}/stalls/${merchantId}/payments?since=0&page=${page}&pageSize=100`, undefined, ctx.admin);
+    const r = await ok(
+      'GET',
+      `${ledgerUrl}/stalls/${merchantId}/payments?since=0&page=${page}&pageSize=100`,
+      undefined,
+      ctx.admin,
+    );
     for (const p of r.items) {
       sum += p.amount;
       count++;
@@ -319,20 +344,24 @@ export async function conservation(ctx: Ctx, mongoUrl: string, timeoutMs = 90_00
       { timeoutMs, intervalMs: 1_000, what: 'bank = ledger = settlement for every stall' },
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message}\nlast measure: ${JSON.stringify(last, null, 1)}`);
+    throw new Error(`${(e as Error).message}\nlast measure: ${JSON.stringify(last, null, 1)}`, { cause: e });
   }
   // Payouts are posted by the ledger from settlement.paid after settlement counts them paid: let those land too.
   // The check reads entries, then postings, in two scans; an entry written between them is reported as a
   // `posting_without_entry` (see the README's bug list), so a failed first check is repeated once the ledger is quiet
   // and both results are kept: the second decides, the first is reported.
   let check = await ledgerCheck(ctx.stack, mongoUrl);
-  last.firstLedgerCheck = { code: check.code, problems: (check.report as { problems?: unknown[] })?.problems?.length ?? 0 };
+  last.firstLedgerCheck = {
+    code: check.code,
+    problems: (check.report as { problems?: unknown[] })?.problems?.length ?? 0,
+  };
   for (let i = 0; i < 5 && check.code !== 0; i++) {
     await new Promise((r) => setTimeout(r, 2_000));
     check = await ledgerCheck(ctx.stack, mongoUrl);
   }
   last.ledgerCheck = check.code;
-  if (check.code !== 0) throw new Error(`ledger check failed (${check.code}): ${JSON.stringify(check.report).slice(0, 2_000)}`);
+  if (check.code !== 0)
+    throw new Error(`ledger check failed (${check.code}): ${JSON.stringify(check.report).slice(0, 2_000)}`);
   return last;
 }
 
@@ -340,7 +369,6 @@ export async function conservation(ctx: Ctx, mongoUrl: string, timeoutMs = 90_00
 export function report(scenario: string, data: Record<string, unknown>): void {
   const line = JSON.stringify({ scenario, at: new Date().toISOString(), ...data });
   process.stdout.write(`[faults] ${line}\n`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('node:fs') as typeof import('node:fs');
   fs.mkdirSync(resolve(repoRoot, 'test-results'), { recursive: true });
   fs.appendFileSync(resolve(repoRoot, 'test-results/faults.jsonl'), `${line}\n`);
@@ -351,7 +379,13 @@ export function jwt(secret: string, claims: Record<string, unknown>, expSecondsF
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ iss: 'marketqr-merchant-onboarding', aud: 'marketqr', iat: now - 3_600, exp: now + expSecondsFromNow, ...claims });
+  const body = b64({
+    iss: 'marketqr-merchant-onboarding',
+    aud: 'marketqr',
+    iat: now - 3_600,
+    exp: now + expSecondsFromNow,
+    ...claims,
+  });
   const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -359,5 +393,9 @@ export function jwt(secret: string, claims: Record<string, unknown>, expSecondsF
 /** A bank-sim webhook signed like the simulator signs it. */
 export function signBankSim(secret: string, raw: string, ts = Math.floor(Date.now() / 1000)) {
   const sig = createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex');
-  return { 'x-marketqr-timestamp': String(ts), 'x-marketqr-signature': `sha256=${sig}`, 'content-type': 'application/json' };
+  return {
+    'x-marketqr-timestamp': String(ts),
+    'x-marketqr-signature': `sha256=${sig}`,
+    'content-type': 'application/json',
+  };
 }

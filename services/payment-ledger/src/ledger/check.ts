@@ -24,15 +24,70 @@ export interface LedgerReport {
 
 const MAX_PROBLEMS = 1_000;
 
-/** A pending marker younger than this is a writer at work, not a fault. */
+/** An entry this young, or with a pending marker or work item, may still be getting its postings: not a fault. */
 const IN_PROGRESS_MS = 60_000;
 
-/** Entries being written now: pending markers, and payments whose inbox work item is still there. */
+/**
+ * Both commands run against a ledger that may be taking payments, without a snapshot (no transactions on FerretDB).
+ * They lean on two facts of how it is written: an entry is stored before any of its postings, and a posting is never
+ * changed or removed, seq n being stored before seq n + 1. So they read postings before entries (every posting seen
+ * has its entry), look up by id whatever a later write made them miss, and re-read an account on its own, up to a
+ * seq it has already seen, before reporting anything about its chain. What they report is still wrong on a quiet
+ * ledger; what a concurrent write explains is not reported.
+ */
 async function inProgressIds(models: Models): Promise<Set<string>> {
-  const cutoff = new Date(Date.now() - IN_PROGRESS_MS);
-  const markers = await models.pending.find({ at: { $gte: cutoff } }).toArray();
+  const markers = await models.pending.find({}).toArray();
   const work = await models.work.find({}, { projection: { _id: 1 } }).toArray();
   return new Set([...markers.map((r) => r._id), ...work.map((w) => `payment:${w._id}`)]);
+}
+
+interface ChainStats {
+  count: number;
+  sum: number;
+  maxSeq: number;
+  lastBalance: number;
+}
+
+/**
+ * One account's chain as stored now, checked exactly: postings with seq 1..S (S the last one read; all of them are
+ * stored and immutable, so a repeated read gives the same), gapless, each balance the running sum, and the
+ * database's own sum over seq ≤ S equal to it. Tried a few times: a read racing an append can miss a posting.
+ */
+async function recheckAccount(models: Models, account: string): Promise<Problem[]> {
+  let problems: Problem[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    problems = [];
+    const rows = await models.postings
+      .find({ account }, { projection: { seq: 1, amount: 1, balanceAfter: 1, entryId: 1 } })
+      .sort({ seq: 1 })
+      .toArray();
+    let sum = 0;
+    rows.forEach((p, i) => {
+      sum += p.amount;
+      if (p.seq !== i + 1)
+        problems.push({ kind: 'chain_gap', account, seq: p.seq, message: `seq ${p.seq} at ${i + 1}` });
+      if (p.balanceAfter !== sum) {
+        problems.push({
+          kind: 'balance_mismatch',
+          account,
+          seq: p.seq,
+          message: `balance ${p.balanceAfter}, sum ${sum}`,
+        });
+      }
+    });
+    const last = rows.at(-1)?.seq ?? 0;
+    const [db] = await models.postings
+      .aggregate<{ total: number }>([
+        { $match: { account, seq: { $lte: last } } },
+        { $group: { _id: null, total: { $sum: '$amount' } } },
+      ])
+      .toArray();
+    if ((db?.total ?? 0) !== sum) {
+      problems.push({ kind: 'balance_mismatch_db', account, message: `database sums ${db?.total}, read ${sum}` });
+    }
+    if (problems.length === 0) return [];
+  }
+  return problems;
 }
 
 /**
@@ -47,34 +102,21 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
   const started = Date.now();
   const problems: Problem[] = [];
   const add = (p: Problem) => problems.length < MAX_PROBLEMS && problems.push(p);
-  const pending = await inProgressIds(models);
+  const recent = new Date(started - IN_PROGRESS_MS);
+  const busy = await inProgressIds(models);
 
-  const expected = new Map<string, number>();
-  const paymentEntries = new Set<string>();
-  let entries = 0;
-  for await (const doc of models.entries.find({})) {
-    const e = doc as JournalEntry;
-    entries++;
-    if (e.kind === 'payment') paymentEntries.add(e._id);
-    if (!Array.isArray(e.postings) || e.postings.length < 2) {
-      add({ kind: 'entry_too_few_postings', entryId: e._id, message: 'an entry needs at least two postings' });
-      continue;
-    }
-    const sum = e.postings.reduce((s, p) => s + p.amount, 0);
-    if (sum !== 0) add({ kind: 'entry_unbalanced', entryId: e._id, message: `postings sum to ${sum}, not 0` });
-    for (const p of e.postings) {
-      if (!Number.isSafeInteger(p.amount)) {
-        add({ kind: 'posting_not_integer', entryId: e._id, account: p.account, message: `amount ${p.amount}` });
-      }
-      expected.set(`${p.account}\n${e._id}`, p.amount);
-    }
-  }
+  // The database's sums first: every posting they count is also in the scan that follows.
+  const dbSums = new Map<string, number>();
+  const grouped = await models.postings
+    .aggregate<{ _id: string; total: number }>([{ $group: { _id: '$account', total: { $sum: '$amount' } } }])
+    .toArray();
+  for (const g of grouped) dbSums.set(g._id, g.total);
 
-  const chains = new Map<string, { count: number; sum: number; maxSeq: number; lastBalance: number }>();
+  // Postings before entries: an entry is stored before its postings, so each posting read has its entry below.
+  const chains = new Map<string, ChainStats>();
+  const seen = new Map<string, number>();
   let postings = 0;
-  const seen = new Set<string>();
-  for await (const doc of models.postings.find({}, { projection: { memo: 0, outboxWriteIds: 0 } })) {
-    const p = doc as Posting;
+  for await (const p of models.postings.find({}, { projection: { memo: 0, outboxWriteIds: 0 } })) {
     postings++;
     const c = chains.get(p.account) ?? { count: 0, sum: 0, maxSeq: 0, lastBalance: 0 };
     c.count++;
@@ -94,70 +136,71 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
         message: 'twice in chain',
       });
     }
-    seen.add(key);
-    const want = expected.get(key);
-    if (want === undefined) {
-      add({
-        kind: 'posting_without_entry',
-        account: p.account,
-        entryId: p.entryId,
-        seq: p.seq,
-        message: 'no such entry',
-      });
-    } else if (want !== p.amount) {
-      add({
-        kind: 'posting_amount_differs',
-        account: p.account,
-        entryId: p.entryId,
-        seq: p.seq,
-        message: `posting ${p.amount}, entry says ${want}`,
-      });
-    }
+    seen.set(key, p.amount);
   }
+
+  const entryIds = new Set<string>();
+  const paymentEntries = new Set<string>();
+  let entries = 0;
   const incomplete = new Set<string>();
-  for (const key of expected.keys()) {
-    if (seen.has(key)) continue;
-    const [account, entryId] = key.split('\n') as [string, string];
-    if (pending.has(entryId)) {
-      incomplete.add(entryId);
+  for await (const e of models.entries.find({})) {
+    entries++;
+    entryIds.add(e._id);
+    if (e.kind === 'payment') paymentEntries.add(e._id);
+    if (!Array.isArray(e.postings) || e.postings.length < 2) {
+      add({ kind: 'entry_too_few_postings', entryId: e._id, message: 'an entry needs at least two postings' });
       continue;
     }
-    add({ kind: 'posting_missing', account, entryId, message: 'entry posting not in the account chain' });
-  }
-  const inProgress = incomplete.size;
-
-  // Every acknowledged notification is posted or still queued: one that is neither was lost between the two.
-  const queued = new Set((await models.work.find({}, { projection: { _id: 1 } }).toArray()).map((w) => w._id));
-  const settledBefore = new Date(Date.now() - IN_PROGRESS_MS);
-  const inbox = models.inbox.find(
-    { flag: null, receivedAt: { $lt: settledBefore } },
-    { projection: { _id: 1, receivedAt: 1 } },
-  );
-  for await (const r of inbox) {
-    if (!paymentEntries.has(`payment:${r._id}`) && !queued.has(r._id)) {
-      add({
-        kind: 'notification_unposted',
-        entryId: `payment:${r._id}`,
-        message: 'stored, acknowledged, never posted',
-      });
+    const sum = e.postings.reduce((s, p) => s + p.amount, 0);
+    if (sum !== 0) add({ kind: 'entry_unbalanced', entryId: e._id, message: `postings sum to ${sum}, not 0` });
+    for (const line of e.postings) {
+      if (!Number.isSafeInteger(line.amount)) {
+        add({ kind: 'posting_not_integer', entryId: e._id, account: line.account, message: `amount ${line.amount}` });
+      }
+      const key = `${line.account}\n${e._id}`;
+      const amount = seen.get(key);
+      if (amount !== undefined) {
+        if (amount !== line.amount) {
+          add({
+            kind: 'posting_amount_differs',
+            account: line.account,
+            entryId: e._id,
+            message: `posting ${amount}, entry says ${line.amount}`,
+          });
+        }
+        continue;
+      }
+      // Not read above: appended since (look it up), still being appended, or lost.
+      if (busy.has(e._id) || e.postedAt >= recent) {
+        incomplete.add(e._id);
+        continue;
+      }
+      if ((await models.postings.countDocuments({ account: line.account, entryId: e._id }, { limit: 1 })) === 0) {
+        add({ kind: 'posting_missing', account: line.account, entryId: e._id, message: 'not in the account chain' });
+      }
     }
   }
 
-  const dbSums = new Map<string, number>();
-  const grouped = await models.postings
-    .aggregate<{ _id: string; total: number }>([{ $group: { _id: '$account', total: { $sum: '$amount' } } }])
-    .toArray();
-  for (const g of grouped) dbSums.set(g._id, g.total);
+  for (const key of seen.keys()) {
+    const [account, entryId] = key.split('\n') as [string, string];
+    if (!entryIds.has(entryId) && (await models.entries.countDocuments({ _id: entryId }, { limit: 1 })) === 0) {
+      add({ kind: 'posting_without_entry', account, entryId, message: 'no such entry' });
+    }
+  }
 
   for (const [account, c] of chains) {
-    if (c.count !== c.maxSeq) {
-      add({ kind: 'chain_gap', account, message: `${c.count} postings but last seq is ${c.maxSeq}` });
+    const suspicious = c.count !== c.maxSeq || c.lastBalance !== c.sum || dbSums.get(account) !== c.sum;
+    if (suspicious) for (const p of await recheckAccount(models, account)) add(p);
+  }
+
+  // Every acknowledged notification is posted or still queued: one that is neither was lost between the two.
+  const inbox = models.inbox.find({ flag: null, receivedAt: { $lt: recent } }, { projection: { _id: 1 } });
+  for await (const r of inbox) {
+    const id = `payment:${r._id}`;
+    if (paymentEntries.has(id) || busy.has(id)) continue;
+    if ((await models.entries.countDocuments({ _id: id }, { limit: 1 })) === 0) {
+      add({ kind: 'notification_unposted', entryId: id, message: 'stored, acknowledged, neither posted nor queued' });
     }
-    if (c.lastBalance !== c.sum) {
-      add({ kind: 'balance_mismatch', account, message: `balance ${c.lastBalance} but postings sum to ${c.sum}` });
-    }
-    const db = dbSums.get(account);
-    if (db !== c.sum) add({ kind: 'balance_mismatch_db', account, message: `database sums ${db}, read ${c.sum}` });
   }
 
   return {
@@ -166,10 +209,48 @@ export async function checkLedger(models: Models): Promise<LedgerReport> {
     entries,
     accounts: chains.size,
     postings,
-    inProgress,
+    inProgress: incomplete.size,
     problems,
     durationMs: Date.now() - started,
   };
+}
+
+/** Checks one account's chain, in seq order, against its entries (looked up through `entryOf`). */
+async function verifyChain(
+  rows: AsyncIterable<Posting> | Posting[],
+  entryOf: (id: string) => Promise<{ entry: JournalEntry; hash: string } | undefined>,
+  onPosting: (p: Posting) => void,
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  let prev = { seq: 0, hash: GENESIS_HASH, balance: 0 };
+  for await (const p of rows) {
+    onPosting(p);
+    const at = { account: p.account, seq: p.seq, entryId: p.entryId };
+    if (p.seq !== prev.seq + 1)
+      problems.push({ ...at, kind: 'chain_gap', message: `seq ${p.seq} follows ${prev.seq}` });
+    if (p.prevHash !== prev.hash)
+      problems.push({ ...at, kind: 'chain_broken', message: 'prevHash is not the previous hash' });
+    if (p.balanceAfter !== prev.balance + p.amount) {
+      problems.push({ ...at, kind: 'balance_broken', message: `${prev.balance} + ${p.amount} ≠ ${p.balanceAfter}` });
+    }
+    const found = await entryOf(p.entryId);
+    if (!found) {
+      problems.push({ ...at, kind: 'posting_without_entry', message: 'no such entry' });
+    } else {
+      const line = found.entry.postings.find((x) => x.account === p.account);
+      if (!line || line.amount !== p.amount) {
+        problems.push({ ...at, kind: 'posting_amount_differs', message: `posting ${p.amount}, entry ${line?.amount}` });
+      }
+      if (canonicalJson(p.memo ?? null) !== canonicalJson(memoFor(found.entry, p.account))) {
+        problems.push({ ...at, kind: 'memo_modified', message: 'memo does not match its entry' });
+      }
+      if (postingHash(p, found.hash) !== p.hash) {
+        problems.push({ ...at, kind: 'posting_hash_mismatch', message: 'posting or its entry was modified' });
+      }
+    }
+    prev = { seq: p.seq, hash: p.hash, balance: p.balanceAfter };
+  }
+  return problems;
 }
 
 /**
@@ -183,61 +264,65 @@ export async function verifyLedger(models: Models): Promise<LedgerReport> {
   const started = Date.now();
   const problems: Problem[] = [];
   const add = (p: Problem) => problems.length < MAX_PROBLEMS && problems.push(p);
-  const pending = await inProgressIds(models);
+  const recent = new Date(started - IN_PROGRESS_MS);
+  const busy = await inProgressIds(models);
 
   const entries = new Map<string, { entry: JournalEntry; hash: string }>();
-  for await (const doc of models.entries.find({})) {
-    const e = doc as JournalEntry;
+  const remember = (e: JournalEntry) => {
     const hash = entryHash(e);
     if (hash !== e.hash) add({ kind: 'entry_modified', entryId: e._id, message: 'content does not match its hash' });
-    entries.set(e._id, { entry: e, hash });
-  }
+    const v = { entry: e, hash };
+    entries.set(e._id, v);
+    return v;
+  };
+  for await (const e of models.entries.find({})) remember(e);
+  // A posting whose entry was stored after the scan above: fetch it (entries are stored before their postings).
+  const entryOf = async (id: string) => {
+    const known = entries.get(id);
+    if (known) return known;
+    const e = await models.entries.findOne({ _id: id });
+    return e ? remember(e) : undefined;
+  };
 
   const chained = new Set<string>();
+  const accounts = new Set<string>();
   let postings = 0;
-  let account: string | null = null;
-  let prev = { seq: 0, hash: GENESIS_HASH, balance: 0 };
-  let accountsSeen = 0;
-  const cursor = models.postings.find({}, { projection: { outboxWriteIds: 0 } }).sort({ account: 1, seq: 1 });
-  for await (const doc of cursor) {
-    const p = doc as Posting;
+  const note = (p: Posting) => {
     postings++;
-    if (p.account !== account) {
-      account = p.account;
-      accountsSeen++;
-      prev = { seq: 0, hash: GENESIS_HASH, balance: 0 };
-    }
-    const at = { account: p.account, seq: p.seq, entryId: p.entryId };
-    if (p.seq !== prev.seq + 1) add({ ...at, kind: 'chain_gap', message: `seq ${p.seq} follows ${prev.seq}` });
-    if (p.prevHash !== prev.hash) add({ ...at, kind: 'chain_broken', message: 'prevHash is not the previous hash' });
-    if (p.balanceAfter !== prev.balance + p.amount) {
-      add({ ...at, kind: 'balance_broken', message: `${prev.balance} + ${p.amount} ≠ ${p.balanceAfter}` });
-    }
-    const found = entries.get(p.entryId);
-    if (!found) {
-      add({ ...at, kind: 'posting_without_entry', message: 'no such entry' });
-    } else {
-      chained.add(`${p.account}\n${p.entryId}`);
-      const line = found.entry.postings.find((x) => x.account === p.account);
-      if (!line || line.amount !== p.amount) {
-        add({ ...at, kind: 'posting_amount_differs', message: `posting ${p.amount}, entry ${line?.amount}` });
-      }
-      if (canonicalJson(p.memo ?? null) !== canonicalJson(memoFor(found.entry, p.account))) {
-        add({ ...at, kind: 'memo_modified', message: 'memo does not match its entry' });
-      }
-      if (postingHash(p, found.hash) !== p.hash) {
-        add({ ...at, kind: 'posting_hash_mismatch', message: 'posting or its entry was modified' });
-      }
-    }
-    prev = { seq: p.seq, hash: p.hash, balance: p.balanceAfter };
+    accounts.add(p.account);
+    chained.add(`${p.account}\n${p.entryId}`);
+  };
+  // One account at a time, in seq order, from the one sorted cursor.
+  let group: Posting[] = [];
+  const suspects = new Set<string>();
+  const flush = async () => {
+    if (group.length && (await verifyChain(group, entryOf, note)).length) suspects.add(group[0]!.account);
+    group = [];
+  };
+  for await (const p of models.postings.find({}, { projection: { outboxWriteIds: 0 } }).sort({ account: 1, seq: 1 })) {
+    if (group.length && group[0]!.account !== p.account) await flush();
+    group.push(p);
+  }
+  await flush();
+  // What looked wrong is read again, alone, and reported only if it still is (a read can race an append).
+  for (const account of suspects) {
+    const rows = await models.postings
+      .find({ account }, { projection: { outboxWriteIds: 0 } })
+      .sort({ seq: 1 })
+      .toArray();
+    for (const p of await verifyChain(rows, entryOf, () => undefined)) add(p);
   }
 
   let inProgress = 0;
   for (const { entry } of entries.values()) {
     for (const line of entry.postings) {
       if (chained.has(`${line.account}\n${entry._id}`)) continue;
-      if (pending.has(entry._id)) inProgress++;
-      else add({ kind: 'posting_missing', account: line.account, entryId: entry._id, message: 'not in the chain' });
+      if (busy.has(entry._id) || entry.postedAt >= recent) inProgress++;
+      else if (
+        (await models.postings.countDocuments({ account: line.account, entryId: entry._id }, { limit: 1 })) === 0
+      ) {
+        add({ kind: 'posting_missing', account: line.account, entryId: entry._id, message: 'not in the chain' });
+      }
     }
   }
 
@@ -245,7 +330,7 @@ export async function verifyLedger(models: Models): Promise<LedgerReport> {
     command: 'verify',
     ok: problems.length === 0,
     entries: entries.size,
-    accounts: accountsSeen,
+    accounts: accounts.size,
     postings,
     inProgress,
     problems,

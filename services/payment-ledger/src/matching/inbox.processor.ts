@@ -48,8 +48,8 @@ export class InboxProcessor {
   private readonly queue: { item: WorkItem; recheck: boolean; done: (o: ProcessOutcome) => void }[] = [];
   /** Items with a stored work item, to be deleted (or updated) when their processing ends. */
   private readonly stored = new Set<string>();
-  /** Payments this process posted completely, most recent last; bounded. */
-  private readonly finished = new Set<string>();
+  /** Payments this process posted completely (with their amount), most recent last; bounded. */
+  private readonly finished = new Map<string, number>();
   private polls = 0;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
@@ -93,13 +93,18 @@ export class InboxProcessor {
     return this.inFlight.has(paymentId) || this.finished.has(paymentId);
   }
 
+  /** The amount of a payment this process posted recently, if it did. */
+  amountOf(paymentId: string): number | undefined {
+    return this.finished.get(paymentId);
+  }
+
   hasFinished(paymentId: string): boolean {
     return this.finished.has(paymentId);
   }
 
-  private async finish(paymentId: string) {
-    this.finished.add(paymentId);
-    if (this.finished.size > 100_000) this.finished.delete(this.finished.values().next().value!);
+  private async finish(paymentId: string, amount: number) {
+    this.finished.set(paymentId, amount);
+    if (this.finished.size > 100_000) this.finished.delete(this.finished.keys().next().value!);
     if (this.stored.delete(paymentId)) await this.deps.models.work.deleteOne({ _id: paymentId });
   }
 
@@ -151,13 +156,13 @@ export class InboxProcessor {
     const entryId = `payment:${item._id}`;
     // The common case here is a late duplicate delivery of a payment long posted: both postings are there.
     if ((await models.postings.countDocuments({ entryId })) >= 2) {
-      await this.finish(item._id);
+      await this.finish(item._id, item.notification.amount);
       return true;
     }
     const entry = await models.entries.findOne({ _id: entryId });
     if (entry) {
       await ledger.complete(entry);
-      await this.finish(item._id);
+      await this.finish(item._id, item.notification.amount);
       return true;
     }
     return false;
@@ -236,7 +241,7 @@ export class InboxProcessor {
         .learnCollectionAccount(n.accountNumber, decision.credit.marketId, item._id)
         .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not remember a collection account'));
     }
-    await this.finish(item._id);
+    await this.finish(item._id, item.notification.amount);
     return 'posted';
   }
 

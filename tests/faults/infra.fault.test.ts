@@ -1,0 +1,276 @@
+/**
+ * Fault scenarios 2 and 3:
+ *   2. two replicas of payment-ledger and of settlement in the same consumer groups (partitions split between them);
+ *      the simulator notifies BOTH ledger replicas of every credit (the same webhook served by either replica, here
+ *      concurrently), and one replica of each is SIGKILLed mid-stream; the survivors take the partitions over.
+ *      On the shared broker and database.
+ *   3. the Kafka broker restarted mid-stream, then the MongoDB-wire server (FerretDB) restarted mid-stream, on a
+ *      PRIVATE pair (own MARKETQR_STATE and ports, through infra/local/infra.sh; the shared infrastructure on
+ *      9092/27017 is never touched) with the whole system pointed at it; the services recover by themselves.
+ * Each ends with conservation for every stall (bank = ledger = settlement = paid out + pending + fees, no duplicates,
+ * ledger check clean).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { infra, testInfra, waitFor } from '@marketqr/test-harness';
+import type { ServiceProcess } from '../support/service-process';
+import { startStack, type Stack } from '../support/system-stack';
+import { context, conservation, http, ok, report, stream, type Ctx } from './support/faults';
+
+jest.setTimeout(300_000);
+
+const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
+const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
+
+/** Each process's latest partition assignment per consumer group, from its "joined consumer group" log lines. */
+function assignments(p: ServiceProcess): Record<string, number> {
+  const latest: Record<string, number> = {};
+  for (const line of p.logs().split('\n')) {
+    if (!line.includes('joined consumer group')) continue;
+    try {
+      const j = JSON.parse(line) as { groupId?: string; assignment?: Record<string, number[]> };
+      if (!j.groupId) continue;
+      latest[j.groupId] = Object.values(j.assignment ?? {}).reduce((n, ps) => n + ps.length, 0);
+    } catch {}
+  }
+  return latest;
+}
+const owned = (p: ServiceProcess) => Object.values(assignments(p)).reduce((n, x) => n + x, 0);
+
+/** Polls /readyz of every live process of the stack until all are ready; returns how long it took. */
+async function allReady(stack: Stack, timeoutMs: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(
+    async () => {
+      const live = stack.processes.filter(alive);
+      const states = await Promise.all(
+        live.map((p) =>
+          fetch(`${p.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        ),
+      );
+      return states.every(Boolean) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500, what },
+  );
+  return (Date.now() - t0) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe('2. two replicas of ledger and settlement, one of each SIGKILLed', () => {
+  let stack: Stack;
+  let ctx: Ctx;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      label: 'fault_replicas',
+      web: false,
+      env: { settlement: { SETTLEMENT_SCHEDULER: 'off' } },
+    });
+    ctx = await context(stack, 8);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  test('partitions split, both ledger replicas notified, one replica of each killed: no double posting', async () => {
+    const started = Date.now();
+    const ledger1 = stack.proc('ledger');
+    const settle1 = stack.proc('settlement');
+    const [ledger2, settle2] = await Promise.all([stack.addReplica('ledger'), stack.addReplica('settlement')]);
+    // The same notifications to the second replica too: every credit reaches both replicas (and races on them).
+    await ok('POST', `${stack.urls.bank}/__admin/webhooks`, {
+      id: 'payment-ledger-2',
+      url: `${ledger2.url}/webhooks/bank-sim`,
+      provider: 'bank-sim',
+      secret: stack.webhookSecret,
+    });
+    // Both replicas of each service own partitions (the group rebalanced when the second one joined).
+    const split = await waitFor(
+      () => {
+        const a = {
+          ledger1: owned(ledger1),
+          ledger2: owned(ledger2),
+          settle1: owned(settle1),
+          settle2: owned(settle2),
+        };
+        return Object.values(a).every((n) => n > 0) ? a : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'partitions split between the two replicas of each service' },
+    );
+
+    const s = stream(ctx, 150);
+    await waitFor(() => s.paid.length >= 20, { timeoutMs: 60_000, what: 'payments flowing to both replicas' });
+    const beforeKill = s.paid.length;
+    await stack.kill(ledger2, 'SIGKILL');
+    const ledgerKilledAt = Date.now();
+    await waitFor(() => s.paid.length >= beforeKill + 10, {
+      timeoutMs: 60_000,
+      what: 'payments after the ledger kill',
+    });
+    await stack.kill(settle2, 'SIGKILL');
+    const settleKilledAt = Date.now();
+    // The dead ledger replica leaves the "load balancer": its endpoint is removed (its unfinished deliveries are
+    // cancelled; the same notifications reach the surviving replica through the first endpoint anyway).
+    await waitFor(() => s.paid.length >= beforeKill + 20, {
+      timeoutMs: 60_000,
+      what: 'payments after the settlement kill',
+    });
+    await ok('DELETE', `${stack.urls.bank}/__admin/webhooks/payment-ledger-2`);
+    // The survivors take every partition over once the dead members' sessions expire (30 s).
+    const takeover = await waitFor(
+      () => {
+        const l = owned(ledger1);
+        const st = owned(settle1);
+        return l >= split.ledger1 + split.ledger2 && st >= split.settle1 + split.settle2
+          ? { ledger1: l, settle1: st }
+          : undefined;
+      },
+      { timeoutMs: 75_000, intervalMs: 500, what: 'the survivors to own every partition' },
+    );
+    const takeoverSeconds = {
+      ledger: (Date.now() - ledgerKilledAt) / 1000,
+      settlement: (Date.now() - settleKilledAt) / 1000,
+    };
+    const afterTakeover = s.paid.length;
+    await waitFor(() => s.paid.length >= afterTakeover + 15, {
+      timeoutMs: 60_000,
+      what: 'payments after the takeover',
+    });
+    const paid = await s.stop();
+    const t1 = Date.now();
+    const c = await conservation(ctx, testInfra().mongoUrl, 120_000);
+    const caughtUp = (Date.now() - t1) / 1000;
+    const { deliveries } = await ok('GET', `${stack.urls.bank}/__admin/webhook-deliveries?endpointId=payment-ledger-2`);
+    const second = { delivered: 0, cancelled: 0, other: 0 };
+    for (const d of deliveries as { status: string }[]) {
+      if (d.status === 'delivered') second.delivered++;
+      else if (d.status === 'cancelled') second.cancelled++;
+      else second.other++;
+    }
+    report('2 two replicas, one of each SIGKILLed', {
+      payments: paid.length,
+      total: c.total,
+      streamErrors: s.errors.length,
+      streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
+      duplicates: c.duplicates,
+      partitionsBeforeKill: split,
+      partitionsAfterTakeover: takeover,
+      takeoverSecondsAfterKill: takeoverSeconds,
+      deliveriesToSecondReplica: second,
+      deliveries: c.deliveries,
+      firstLedgerCheck: c.firstLedgerCheck,
+      caughtUpSecondsAfterStream: caughtUp,
+      seconds: (Date.now() - started) / 1000,
+    });
+    expect(c.duplicates).toBe(0);
+    expect(c.payments).toBe(paid.length);
+    expect(c.total).toBe(sumOf(paid));
+    expect(second.delivered).toBeGreaterThan(0);
+    expect(alive(ledger1) && alive(settle1)).toBe(true);
+  }, 240_000);
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () => {
+  // Private ports far from the shared 9092/27017, and a state folder of this run's own.
+  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  const env = {
+    MARKETQR_STATE: mkdtempSync(join(tmpdir(), 'marketqr-fault-infra-')),
+    MONGO_PORT: String(base),
+    KAFKA_PORT: String(base + 1),
+    KAFKA_CONTROLLER_PORT: String(base + 2),
+    KAFKA_HEAP: '384m',
+  };
+  const kafkaBrokers = [`127.0.0.1:${env.KAFKA_PORT}`];
+  const mongoUrl = `mongodb://127.0.0.1:${env.MONGO_PORT}`;
+  let stack: Stack;
+  let ctx: Ctx;
+
+  beforeAll(async () => {
+    for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT]) {
+      if (['9092', '9093', '27017'].includes(p)) throw new Error(`refusing to use the shared port ${p}`);
+    }
+    await infra(['start'], env);
+    stack = await startStack({ label: 'fault_infra', web: false, infra: { kafkaBrokers, mongoUrl } });
+    ctx = await context(stack, 8);
+  }, 420_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await infra(['stop'], env).catch(() => undefined);
+    rmSync(env.MARKETQR_STATE, { recursive: true, force: true });
+  });
+
+  const ledgerReady = async () => {
+    const r = await http('GET', `${stack.urls.ledger}/readyz`, { timeoutMs: 3_000 }).catch(() => undefined);
+    return r?.status === 200;
+  };
+
+  test('the broker and the database each restarted mid-stream; the system recovers; conservation', async () => {
+    const started = Date.now();
+    const s = stream(ctx, 200);
+    const phases: Record<string, unknown> = {};
+    for (const component of ['kafka', 'mongo'] as const) {
+      const before = s.paid.length;
+      await waitFor(() => s.paid.length >= before + 10, {
+        timeoutMs: 60_000,
+        what: `payments before the ${component} restart`,
+      });
+      const t0 = Date.now();
+      await infra(['stop', component], env);
+      const stoppedIn = (Date.now() - t0) / 1000;
+      // The outage is seen (readiness fails), and payments keep being booked at the bank meanwhile.
+      await waitFor(async () => ((await ledgerReady()) ? undefined : true), {
+        timeoutMs: 45_000,
+        intervalMs: 250,
+        what: `payment-ledger /readyz to fail with ${component} down`,
+      });
+      const down = s.paid.length;
+      // The outage's length is the point: at least 15 s down (and 15 payments booked meanwhile), polled.
+      await waitFor(() => s.paid.length >= down + 15 && Date.now() - t0 >= 15_000, {
+        timeoutMs: 60_000,
+        what: `15 s and payments while ${component} is down`,
+      });
+      const paidWhileDown = s.paid.length - down;
+      const downSeconds = (Date.now() - t0) / 1000;
+      const t1 = Date.now();
+      await infra(['start', component], env);
+      const startedIn = (Date.now() - t1) / 1000;
+      const readyIn = await allReady(stack, 90_000, `every service ready again after ${component} came back`);
+      phases[component] = {
+        stopSeconds: stoppedIn,
+        downSeconds,
+        paidWhileDown,
+        startSeconds: startedIn,
+        servicesReadySecondsAfterStart: readyIn,
+      };
+      expect(stack.processes.filter((p) => !alive(p))).toEqual([]);
+    }
+    const after = s.paid.length;
+    await waitFor(() => s.paid.length >= after + 15, { timeoutMs: 60_000, what: 'payments after both restarts' });
+    const paid = await s.stop();
+    const t2 = Date.now();
+    const c = await conservation(ctx, mongoUrl, 120_000);
+    const caughtUp = (Date.now() - t2) / 1000;
+    report('3 Kafka restarted, FerretDB restarted (private pair)', {
+      payments: paid.length,
+      total: c.total,
+      streamErrors: s.errors.length,
+      streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
+      duplicates: c.duplicates,
+      phases,
+      deliveries: c.deliveries,
+      firstLedgerCheck: c.firstLedgerCheck,
+      caughtUpSecondsAfterStream: caughtUp,
+      seconds: (Date.now() - started) / 1000,
+    });
+    expect(c.duplicates).toBe(0);
+    expect(c.payments).toBe(paid.length);
+    expect(c.total).toBe(sumOf(paid));
+  }, 240_000);
+});
