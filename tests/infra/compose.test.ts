@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { authConfigShape } from '@marketqr/auth';
 import { runtimeConfigShape } from '@marketqr/service-runtime';
 import { repoRoot } from '@marketqr/test-harness';
 import { SERVICES } from '../support/service-process';
@@ -26,9 +27,21 @@ test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile wit
   const dockerfile = readFileSync(join(repoRoot, svc.build.dockerfile), 'utf8');
   expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
   expect(dockerfile).toMatch(/^USER node$/m);
-  const known = new Set([...Object.keys(runtimeConfigShape), 'PORT']);
+  // Each service's own settings live in services/<name>/src/config.ts (`configShape`, auth's JWT_* included).
+   
+  const config = require(join(repoRoot, 'services', name, 'src/config.ts')) as Record<string, unknown>;
+  const own = (Object.entries(config).find(([k]) => /configShape$/i.test(k))?.[1] ?? {}) as object;
+  const known = new Set([
+    ...Object.keys(runtimeConfigShape),
+    ...Object.keys(authConfigShape),
+    ...Object.keys(own),
+    'PORT',
+  ]);
   for (const key of Object.keys(svc.environment)) expect(known).toContain(key);
   expect(svc.environment.KAFKA_BROKERS).toBe('kafka:9092');
+  // Production mode: secrets come from the operator's .env, never from the repository.
+  expect(svc.environment.NODE_ENV).toBe('production');
+  expect(svc.environment.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
   expect(svc.depends_on).toMatchObject({
     kafka: { condition: 'service_healthy' },
     mongo: { condition: 'service_healthy' },
