@@ -30,6 +30,9 @@ function app(opts: { ready?: boolean; started?: boolean } = {}) {
   a.get('/boom', () => {
     throw new Error('secret internal detail');
   });
+  a.get('/db-down', () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoServerSelectionError' });
+  });
   finish(a);
   return a;
 }
@@ -60,6 +63,13 @@ test('unexpected errors are 500 INTERNAL without leaking their message', async (
   const r = await request(app()).get('/boom');
   expect(r.status).toBe(500);
   expect(r.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+});
+
+test('a database or broker that is down answers 503 SERVICE.UNAVAILABLE with Retry-After, not 500', async () => {
+  const r = await request(app()).get('/db-down');
+  expect(r.status).toBe(503);
+  expect(r.headers['retry-after']).toBe('5');
+  expect(r.body).toEqual({ error: { code: 'SERVICE.UNAVAILABLE', message: expect.any(String) } });
 });
 
 test('/readyz reports each check, 503 when one fails or while starting', async () => {

@@ -94,9 +94,26 @@ function fromHttpLayer(err: { type?: string; status?: number; message?: string }
   }
 }
 
+/**
+ * A dependency that is down (the database or the broker) is the caller's "try again later", not a bug: 503 with
+ * Retry-After, so clients and load balancers retry instead of reporting an internal error.
+ */
+const DEPENDENCY_DOWN =
+  /^(MongoServerSelectionError|MongooseServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound)$/;
+
+function fromDependency(err: { name?: string }): AppError | undefined {
+  if (!err?.name || !DEPENDENCY_DOWN.test(err.name)) return undefined;
+  return new AppError('SERVICE.UNAVAILABLE', 'a dependency is unavailable; try again shortly', 503);
+}
+
 function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = isAppError(err) ? err : fromHttpLayer(err as { type?: string; status?: number });
+    const dependency = fromDependency(err as { name?: string });
+    if (dependency) {
+      logger.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'dependency unavailable');
+      res.set('Retry-After', '5');
+    }
+    const known = isAppError(err) ? err : (dependency ?? fromHttpLayer(err as { type?: string; status?: number }));
     const appErr = known ?? new AppError('INTERNAL', 'internal error', 500);
     if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     metrics.httpErrors.inc({ code: appErr.code, status: String(appErr.status) });
