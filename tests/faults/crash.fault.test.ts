@@ -76,9 +76,11 @@ test('1. each service killed with SIGKILL mid-stream and restarted', async () =>
 test('4. the bank down for 30 s during a settlement batch: breaker opens, batch resumes, one payout per line', async () => {
   const started = Date.now();
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
-  const s = stream(ctx, 300, 1_000);
-  await waitFor(() => s.paid.length >= 16, { timeoutMs: 60_000, what: 'payments before the cut-off' });
-  // Everything paid so far must be counted by settlement before the day is closed.
+  const before = stream(ctx, 300, 1_000);
+  await waitFor(() => before.paid.length >= 16, { timeoutMs: 60_000, what: 'payments before the cut-off' });
+  // Everything paid so far must be counted by settlement before the day is closed: pause the stream so bank, ledger
+  // and settlement can be compared at rest (a stream that never pauses is never in agreement at one instant).
+  const paidBefore = await before.stop();
   await conservation(ctx, testInfra().mongoUrl);
   // The bank's payouts go down (503 = not processed) for 30 s, then the day is cut off.
   await ok('POST', `${stack.urls.bank}/__admin/faults`, {
@@ -88,6 +90,8 @@ test('4. the bank down for 30 s during a settlement batch: breaker opens, batch 
     durationMs: 30_000,
   });
   const outageStart = Date.now();
+  // Shoppers keep paying while the bank's payouts are down.
+  const s = stream(ctx, 300, 5_000);
   const cut = await http('POST', `${stack.urls.settlement}/markets/${MARKET}/settlements/cutoff`, {
     body: { businessDay: day },
     token: ctx.admin,
@@ -124,7 +128,7 @@ test('4. the bank down for 30 s during a settlement batch: breaker opens, batch 
     { timeoutMs: 90_000, intervalMs: 500, what: 'every line of the batch paid after the outage' },
   );
   const resumedAfter = (Date.now() - outageStart) / 1000;
-  const paid = await s.stop();
+  const paid = [...paidBefore, ...(await s.stop())];
   const { payouts } = await ok('GET', `${stack.urls.bank}/__admin/payouts`);
   const perLine = new Map<string, number>();
   for (const p of payouts) {

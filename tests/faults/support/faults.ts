@@ -150,6 +150,23 @@ export async function pay(
 export const amountFor = (i: number) => 5_000 + ((i * 7_919 + 1_237) % 495_000);
 
 /**
+ * The simulated shoppers start with a few million đồng each; a long stream (or several scenarios on one stack) would
+ * run them dry and the bank would refuse payments (INSUFFICIENT_FUNDS) that are no fault of MarketQR's.
+ */
+async function topUpShoppers(ctx: Ctx): Promise<void> {
+  const { accounts } = (await ok('GET', `${ctx.stack.urls.bank}/shopper/accounts`)) as {
+    accounts: { bin: string; accountNumber: string }[];
+  };
+  for (const a of accounts) {
+    await ok('POST', `${ctx.stack.urls.bank}/shopper/accounts`, {
+      bin: a.bin,
+      accountNumber: a.accountNumber,
+      balance: 1e11,
+    });
+  }
+}
+
+/**
  * A steady stream: one payment every `intervalMs` (round-robin over the stalls, every 4th a dynamic QR) until
  * `stop()`. Shopper payments never touch MarketQR synchronously (the webhook carries them), so they keep being booked
  * whatever is down. Errors of the stream itself (e.g. qr-generation down for a dynamic QR) fall back to a static pay.
@@ -160,6 +177,7 @@ export function stream(ctx: Ctx, intervalMs = 250, offset = 0) {
   let stopping = false;
   let i = offset;
   const done = (async () => {
+    await topUpShoppers(ctx);
     while (!stopping) {
       const stall = ctx.stalls[i % ctx.stalls.length]!;
       const amount = amountFor(i);
