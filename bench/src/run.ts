@@ -47,7 +47,7 @@ async function main() {
   const e2e = await e2eBench(brokers, mongoUrl, {
     stalls: quick ? 10 : 50,
     seconds: quick ? 5 : 15,
-    rates: quick ? [10, 20] : [10, 20, 40, 60, 80, 120],
+    rates: quick ? [5, 10] : [5, 10, 20, 40, 60, 80, 120],
   });
   process.stdout.write('[bench] dynamic QR issue through the HTTP API at rising fixed rates…\n');
   const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: [25, 50, 100, 150, 200, 300, 400] });
@@ -88,8 +88,9 @@ async function main() {
         'errors',
         'confirmed /s',
         'ack p99 ms',
-        'to SSE p50/p95/p99 ms',
-        'to settlement p50/p95/p99 ms',
+        'ack → SSE p50/p95/p99 ms',
+        'sent → SSE p99 ms',
+        'ack → settlement p50/p95/p99 ms',
       ],
       e2e.steps.map((s) => [
         s.rate,
@@ -120,7 +121,7 @@ async function main() {
       qr.steps.map((s) => [s.rate, s.sent, s.ok, s.errors, s.p50, s.p975, s.p99, fmt(s.achieved, 1)]),
     ),
     '',
-    `Highest rate with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB.`,
+    `Highest rate achieved (≥ 95 % of the target) with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB.`,
     '',
     '## Memory (RSS) of the infrastructure after the run',
     '',
