@@ -82,3 +82,19 @@ export type MerchantSnapshot = z.infer<typeof merchantSnapshotSchema>;
 /** A machine-readable reason (`suspected_fake_qr`) next to the human text. Open-ended on purpose: new codes are not breaking. */
 export const reasonCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a snake_case reason code');
 export const reasonTextSchema = z.string().max(500);
+
+/** Optional facts about who paid and how, shared by payment.confirmed and payment.flagged. */
+export const paymentContextShape = {
+  /** The payer's bank, when the notification names it. */
+  payerBankBin: bankBinSchema.optional(),
+  /**
+   * HMAC-SHA256 (hex) of `bin:account` of the payer, keyed by payment-ledger's own secret: lets statistics tell new
+   * from returning payers without the account number ever leaving the ledger.
+   */
+  payerAccountHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** The kind of QR that was paid, when the ledger matched one. */
+  qrKind: z.enum(['static', 'dynamic']).nullable().optional(),
+};

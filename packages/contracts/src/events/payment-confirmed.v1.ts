@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define';
-import { bankBinSchema, businessDaySchema, idSchema, instantSchema, positiveVndSchema } from './common';
+import { businessDaySchema, idSchema, instantSchema, paymentContextShape, positiveVndSchema } from './common';
 
 export const PAYMENT_CONFIRMED = 'payment.confirmed';
 
@@ -30,18 +30,7 @@ export const paymentConfirmedV1Schema = z.object({
   /** When the bank booked the credit. */
   paidAt: instantSchema,
   businessDay: businessDaySchema,
-  /** The payer's bank, when the notification names it. */
-  payerBankBin: bankBinSchema.optional(),
-  /**
-   * HMAC-SHA256 (hex) of `bin:account` of the payer, keyed by payment-ledger's own secret: lets statistics tell new
-   * from returning payers without the account number ever leaving the ledger.
-   */
-  payerAccountHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  /** The kind of QR that was paid, when the ledger matched one. */
-  qrKind: z.enum(['static', 'dynamic']).nullable().optional(),
+  ...paymentContextShape,
 });
 export type PaymentConfirmedV1 = z.infer<typeof paymentConfirmedV1Schema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define';
-import { bankBinSchema, businessDaySchema, idSchema, instantSchema, positiveVndSchema } from './common';
+import { businessDaySchema, idSchema, instantSchema, paymentContextShape, positiveVndSchema } from './common';
 
 export const PAYMENT_FLAGGED = 'payment.flagged';
 
@@ -32,18 +32,7 @@ export const paymentFlaggedV1Schema = z.object({
   description: z.string().max(500),
   paidAt: instantSchema,
   businessDay: businessDaySchema,
-  /** The payer's bank, when the notification names it. */
-  payerBankBin: bankBinSchema.optional(),
-  /**
-   * HMAC-SHA256 (hex) of `bin:account` of the payer, keyed by payment-ledger's own secret: lets statistics tell new
-   * from returning payers without the account number ever leaving the ledger.
-   */
-  payerAccountHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  /** The kind of QR that was paid, when the ledger matched one. */
-  qrKind: z.enum(['static', 'dynamic']).nullable().optional(),
+  ...paymentContextShape,
 });
 export type PaymentFlaggedV1 = z.infer<typeof paymentFlaggedV1Schema>;
 
