@@ -8,3 +8,4 @@ export * from './openapi';
 export * from './service';
 export * from './keyed-mutex';
 export * from './pagination';
+export * from './periodic';

@@ -1,4 +1,4 @@
-import type { Logger, Resource } from '@marketqr/service-kit';
+import { periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
 import type { StallService } from '../stalls/stall.service';
 
 /**
@@ -13,56 +13,35 @@ export function verificationWorker(opts: {
   pollMs: number;
   batchSize?: number;
 }): Resource & { runOnce(): Promise<number> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
   let stopped = false;
-  let lastError: string | undefined;
-
-  const runOnce = async (): Promise<number> => {
-    const ids = await opts.stalls.due(opts.batchSize ?? 20);
-    for (const id of ids) {
-      if (stopped) break;
-      try {
-        await opts.stalls.verify(id);
-      } catch (err) {
-        opts.logger.warn({ stallId: id, err: (err as Error).message }, 'verification step failed');
-      }
-    }
-    return ids.length;
-  };
-
-  const tick = () => {
-    if (stopped) return;
-    running = runOnce()
-      .then((n) => {
-        lastError = undefined;
-        return n;
-      })
-      .catch((err: Error) => {
-        lastError = err.message;
-        opts.logger.warn({ err: err.message }, 'verification poll failed');
-        return 0;
-      })
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.pollMs);
-      });
-  };
-
-  return {
+  const job = periodicResource({
     name: 'verification-worker',
-    runOnce,
+    intervalMs: opts.pollMs,
+    logger: opts.logger,
+    run: async () => {
+      const ids = await opts.stalls.due(opts.batchSize ?? 20);
+      for (const id of ids) {
+        if (stopped) break;
+        try {
+          await opts.stalls.verify(id);
+        } catch (err) {
+          opts.logger.warn({ stallId: id, err: (err as Error).message }, 'verification step failed');
+        }
+      }
+      return ids.length;
+    },
+  });
+  // The worker stops between stalls, not only between polls. Its readiness is the poll reaching the database:
+  // the bank being down is not a readiness failure.
+  return {
+    ...job,
     async start() {
       stopped = false;
-      timer = setTimeout(tick, 0);
+      await job.start();
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-    async check() {
-      // The worker is healthy when its last poll reached the database; the bank being down is not a readiness failure.
-      if (lastError) throw new Error(`last poll failed: ${lastError}`);
+      await job.stop();
     },
   };
 }

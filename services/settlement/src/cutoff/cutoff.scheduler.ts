@@ -1,4 +1,4 @@
-import { isAppError, type Logger, type Resource } from '@marketqr/service-kit';
+import { isAppError, periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
 import { addDays, dueDay } from '../domain/business-day';
 import type { BatchDoc, Models } from '../store/models';
 import type { CutoffService } from './cutoff.service';
@@ -22,10 +22,8 @@ export function cutoffScheduler(opts: {
 }): Resource & { runOnce(): Promise<number> } {
   const log = opts.logger.child({ component: 'cutoff-scheduler' });
   const { models } = opts;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  // Set by start/stop: a run in progress stops between markets, not only between polls.
   let stopped = true;
-  let lastError: string | undefined;
 
   async function runOnce(): Promise<number> {
     const now = new Date();
@@ -75,36 +73,22 @@ export function cutoffScheduler(opts: {
     return closed;
   }
 
-  const tick = () => {
-    if (stopped) return;
-    running = runOnce()
-      .then((n) => {
-        lastError = undefined;
-        if (n) log.info({ batches: n }, 'scheduled cut-offs done');
-      })
-      .catch((err: Error) => {
-        lastError = err.message;
-        log.warn({ err: err.message }, 'scheduled cut-off failed; retrying next tick');
-      })
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.pollMs);
-      });
-  };
-
-  return {
+  const job = periodicResource({
     name: 'cutoff-scheduler',
-    runOnce,
+    intervalMs: opts.pollMs,
+    logger: log,
+    run: runOnce,
+    doneMessage: 'scheduled cut-offs done',
+  });
+  return {
+    ...job,
     async start() {
       stopped = false;
-      timer = setTimeout(tick, 0);
+      await job.start();
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-    async check() {
-      if (lastError) throw new Error(`last run failed: ${lastError}`);
+      await job.stop();
     },
   };
 }
