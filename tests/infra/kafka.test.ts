@@ -129,8 +129,11 @@ test('a transaction publishes and commits consumer offsets atomically (sendOffse
   await tx.commit();
   await producer.disconnect();
 
-  const offsets = await admin.fetchOffsets({ groupId, topics: [input] });
-  expect(offsets[0]!.partitions[0]!.offset).toBe('7');
+  // The commit returns once the coordinator has decided; the offset becomes readable when its commit marker is
+  // written, a moment later on a busy broker. So poll for it instead of reading once.
+  const committedOffset = async () =>
+    (await admin.fetchOffsets({ groupId, topics: [input] }))[0]!.partitions[0]!.offset;
+  await waitFor(async () => (await committedOffset()) === '7', { what: 'the transactional offset commit' });
 
   // A read_committed consumer (kafkajs' default isolation) sees the committed message and never the aborted one.
   const seen: string[] = [];

@@ -56,17 +56,56 @@ export interface TopicRequest {
 }
 
 /**
- * Creates the topics that are missing and waits until each partition has a leader: on KRaft, a topic created implicitly
- * can answer "This server does not host this topic-partition" to the first metadata request.
+ * Creates the topics that are missing and waits until each partition has a leader.
+ * kafkajs' own `waitForLeaders` retries only LEADER_NOT_AVAILABLE, but a KRaft broker can also answer
+ * UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition") for a moment after creating a
+ * topic, and kafkajs then gives up at once. So the wait is ours: poll the metadata until every partition has a
+ * leader, with a deadline.
  * Returns the names it created.
  */
-export async function ensureTopics(admin: Admin, topics: TopicRequest[], prefix = ''): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: TopicRequest[],
+  prefix = '',
+  opts: { timeoutMs?: number } = {},
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(prefix + t.name));
   if (missing.length === 0) return [];
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: missing.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: -1 })),
   });
+  await waitForTopicLeaders(
+    admin,
+    missing.map((t) => ({ name: prefix + t.name, partitions: t.partitions })),
+    opts.timeoutMs ?? 30_000,
+  );
   return missing.map((t) => prefix + t.name);
+}
+
+/** Metadata errors that only mean "the broker has not caught up with the new topic yet". */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+async function waitForTopicLeaders(admin: Admin, topics: TopicRequest[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      const lagging = topics.filter((t) => {
+        const m = meta.find((x) => x.name === t.name);
+        return !m || m.partitions.length < t.partitions || m.partitions.some((p) => p.leader < 0);
+      });
+      if (lagging.length === 0) return;
+      last = `no leader yet for ${lagging.map((t) => t.name).join(', ')}`;
+    } catch (err) {
+      const e = err as { type?: string; cause?: { type?: string } };
+      const type = e.type ?? e.cause?.type;
+      if (!type || !NOT_YET.has(type)) throw err;
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`topics not ready after ${timeoutMs} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
