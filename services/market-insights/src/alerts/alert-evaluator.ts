@@ -1,4 +1,4 @@
-import type { Logger, Resource } from '@marketqr/service-kit';
+import { periodicResource, type Logger, type PeriodicJob, type Resource } from '@marketqr/service-kit';
 import { addDays, localTime } from '../domain/time';
 import { learnUsualHours, stoppedWindow } from '../domain/usual-hours';
 import type { AlertDoc, Store } from '../store/models';
@@ -34,35 +34,34 @@ export interface EvaluationReport {
  */
 export class AlertEvaluator implements Resource {
   readonly name = 'alert-evaluator';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
   private readonly profiles = new Map<string, { today: string; computedAt: number; hours: Map<string, number[]> }>();
-
-  constructor(private readonly opts: EvaluatorOptions) {}
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
   /** An evaluation failing (the database briefly away) is logged and retried; it does not make the service unready. */
-  async check(): Promise<void> {}
+  private readonly job: PeriodicJob;
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'alert evaluation failed; retrying'))
-        .finally(() => this.schedule());
-    }, this.opts.intervalMs);
-    this.timer.unref();
+  constructor(private readonly opts: EvaluatorOptions) {
+    this.job = periodicResource({
+      name: this.name,
+      intervalMs: opts.intervalMs,
+      firstRunAfterMs: opts.intervalMs,
+      unreadyAfterFailures: 0,
+      logger: opts.logger,
+      run: async () => {
+        const report = await this.runOnce();
+        return report.raised + report.resolved;
+      },
+    });
+  }
+
+  start(): Promise<void> {
+    return this.job.start();
+  }
+
+  stop(): Promise<void> {
+    return this.job.stop();
+  }
+
+  check(): Promise<void> {
+    return this.job.check();
   }
 
   async runOnce(): Promise<EvaluationReport> {
@@ -70,7 +69,7 @@ export class AlertEvaluator implements Resource {
     const report: EvaluationReport = { at: now.toISOString(), raised: 0, resolved: 0 };
     const markets = await this.opts.store.stalls.distinct('marketId', {});
     for (const marketId of markets) {
-      if (this.stopped) break;
+      if (this.job.stopping()) break;
       await this.stoppedPayments(marketId, now, report);
     }
     await this.reconcileSuspense(now, report);

@@ -1,4 +1,4 @@
-import { periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
+import { periodicResource, type Logger, type PeriodicJob } from '@marketqr/service-kit';
 import type { StallService } from '../stalls/stall.service';
 
 /**
@@ -12,8 +12,7 @@ export function verificationWorker(opts: {
   logger: Logger;
   pollMs: number;
   batchSize?: number;
-}): Resource & { runOnce(): Promise<number> } {
-  let stopped = false;
+}): PeriodicJob {
   const job = periodicResource({
     name: 'verification-worker',
     intervalMs: opts.pollMs,
@@ -21,7 +20,8 @@ export function verificationWorker(opts: {
     run: async () => {
       const ids = await opts.stalls.due(opts.batchSize ?? 20);
       for (const id of ids) {
-        if (stopped) break;
+        // Stop between stalls, not only between polls.
+        if (job.stopping()) break;
         try {
           await opts.stalls.verify(id);
         } catch (err) {
@@ -31,17 +31,7 @@ export function verificationWorker(opts: {
       return ids.length;
     },
   });
-  // The worker stops between stalls, not only between polls. Its readiness is the poll reaching the database:
-  // the bank being down is not a readiness failure.
-  return {
-    ...job,
-    async start() {
-      stopped = false;
-      await job.start();
-    },
-    async stop() {
-      stopped = true;
-      await job.stop();
-    },
-  };
+  // Readiness is the poll reaching the database (one failed poll): the bank being down is not a readiness failure,
+  // since each stall's own verification step catches the bank's errors.
+  return job;
 }

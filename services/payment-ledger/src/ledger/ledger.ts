@@ -1,5 +1,5 @@
 import type { Outbox } from '@marketqr/messaging';
-import { KeyedMutex, type Logger, type Resource } from '@marketqr/service-kit';
+import { KeyedMutex, periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import { compact } from '../domain/canonical';
 import type { Envelope } from '@marketqr/contracts';
@@ -225,25 +225,15 @@ export class Ledger {
     return completed;
   }
 
+  /** Completes interrupted entries now and then; a failed sweep is retried next time and does not make the service unready. */
   sweeper(opts: { intervalMs: number; olderThanMs: number }): Resource {
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<unknown> | undefined;
-    return {
+    return periodicResource({
       name: 'ledger-sweeper',
-      start: async () => {
-        timer = setInterval(() => {
-          if (running) return;
-          running = this.sweep(opts.olderThanMs)
-            .catch((e: Error) => this.logger.warn({ err: e.message }, 'ledger sweep failed'))
-            .finally(() => (running = undefined));
-        }, opts.intervalMs);
-        timer.unref();
-      },
-      stop: async () => {
-        if (timer) clearInterval(timer);
-        await running;
-      },
-      check: async () => undefined,
-    };
+      intervalMs: opts.intervalMs,
+      firstRunAfterMs: opts.intervalMs,
+      unreadyAfterFailures: 0,
+      logger: this.logger,
+      run: () => this.sweep(opts.olderThanMs),
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger, Resource } from '@marketqr/service-kit';
+import { periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
   bestQr,
@@ -344,33 +344,26 @@ export class InboxProcessor {
   }
 
   resource(): Resource {
-    let timer: NodeJS.Timeout | undefined;
-    let polling: Promise<unknown> | undefined;
-    let started = false;
-    return {
+    // A failed poll is retried on the next tick; the database being away already shows in /readyz through its own
+    // resource, so the poller does not report it twice.
+    const poller = periodicResource({
       name: 'inbox-processor',
-      start: async () => {
-        started = true;
-        timer = setInterval(() => {
-          if (polling) return;
-          polling = this.poll()
-            .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'inbox poll failed'))
-            .finally(() => (polling = undefined));
-        }, this.deps.options.pollMs);
-        timer.unref();
-      },
+      intervalMs: this.deps.options.pollMs,
+      firstRunAfterMs: this.deps.options.pollMs,
+      unreadyAfterFailures: 0,
+      logger: this.deps.logger,
+      run: () => this.poll(),
+    });
+    return {
+      ...poller,
       stop: async () => {
-        started = false;
-        if (timer) clearInterval(timer);
+        await poller.stop();
+        // Work queued but not started is handed back (its record stays due, so the next owner picks it up).
         this.queue.splice(0).forEach((w) => {
           this.inFlight.delete(w.item._id);
           w.done('failed');
         });
-        await polling;
         await this.idle();
-      },
-      check: async () => {
-        if (!started) throw new Error('not started');
       },
     };
   }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KeyedMutex, Resource } from '@marketqr/service-kit';
+import { periodicResource, type KeyedMutex, type PeriodicJob } from '@marketqr/service-kit';
 import type { QrRecord } from '../domain/model';
 import type { Models } from '../store/models';
 import type { QrStore } from '../store/qr-store';
@@ -16,14 +16,9 @@ export function expirySweeper(deps: {
   intervalMs: number;
   logger: Logger;
   batchSize?: number;
-}): Resource & { sweepOnce(): Promise<number> } {
+}): PeriodicJob {
   const log = deps.logger.child({ component: 'expiry-sweeper' });
   const batch = deps.batchSize ?? 200;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  let lastError: Error | undefined;
-  let failures = 0;
 
   async function sweepOnce(): Promise<number> {
     const due = await deps.models.Qr.find(
@@ -36,7 +31,7 @@ export function expirySweeper(deps: {
       .exec();
     let expired = 0;
     for (const qr of due) {
-      if (stopped) break;
+      if (job.stopping()) break;
       try {
         if (await deps.mutex.run(qr.merchantId, () => deps.store.expire(qr))) expired++;
       } catch (err) {
@@ -47,43 +42,16 @@ export function expirySweeper(deps: {
     return expired;
   }
 
-  const tick = async () => {
-    try {
-      const n = await sweepOnce();
-      failures = 0;
-      lastError = undefined;
-      if (n) log.debug({ expired: n }, 'expired dynamic QRs');
-    } catch (err) {
-      failures++;
-      lastError = err as Error;
-      log.warn({ err: (err as Error).message, failures }, 'expiry sweep failed; will retry');
-    }
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, deps.intervalMs);
-  };
-
-  return {
+  // A sweep that fails once (the database blinking) is retried on the next tick; three in a row make the service
+  // unready, because expired QRs would then stay payable as if current.
+  const job = periodicResource({
     name: 'expiry-sweeper',
-    sweepOnce,
-    async start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-      log.info({ intervalMs: deps.intervalMs }, 'expiry sweeper started');
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-    async check() {
-      if (stopped) throw new Error('expiry sweeper not running');
-      if (failures >= 3) throw new Error(`expiry sweeps failing: ${lastError?.message ?? 'unknown'}`);
-    },
-  };
+    intervalMs: deps.intervalMs,
+    firstRunAfterMs: deps.intervalMs,
+    unreadyAfterFailures: 3,
+    logger: log,
+    run: sweepOnce,
+    doneMessage: 'expired dynamic QRs',
+  });
+  return job;
 }

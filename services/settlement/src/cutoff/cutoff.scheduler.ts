@@ -1,4 +1,4 @@
-import { isAppError, periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
+import { isAppError, periodicResource, type Logger, type PeriodicJob } from '@marketqr/service-kit';
 import { addDays, dueDay } from '../domain/business-day';
 import type { BatchDoc, Models } from '../store/models';
 import type { CutoffService } from './cutoff.service';
@@ -19,11 +19,9 @@ export function cutoffScheduler(opts: {
   cutoffTime: string;
   pollMs: number;
   catchupDays: number;
-}): Resource & { runOnce(): Promise<number> } {
+}): PeriodicJob {
   const log = opts.logger.child({ component: 'cutoff-scheduler' });
   const { models } = opts;
-  // Set by start/stop: a run in progress stops between markets, not only between polls.
-  let stopped = true;
 
   async function runOnce(): Promise<number> {
     const now = new Date();
@@ -35,7 +33,8 @@ export function cutoffScheduler(opts: {
     ]);
     let closed = 0;
     for (const marketId of [...markets].sort()) {
-      if (stopped) break;
+      // A run in progress stops between markets, not only between polls.
+      if (job.stopping()) break;
       const latest = await models.Batch.findOne({ marketId }).sort({ businessDay: -1 }).lean<BatchDoc>();
       if (latest?.state === 'closing') continue;
       const after = latest ? addDays(latest.businessDay, 1) : earliest;
@@ -80,15 +79,5 @@ export function cutoffScheduler(opts: {
     run: runOnce,
     doneMessage: 'scheduled cut-offs done',
   });
-  return {
-    ...job,
-    async start() {
-      stopped = false;
-      await job.start();
-    },
-    async stop() {
-      stopped = true;
-      await job.stop();
-    },
-  };
+  return job;
 }
