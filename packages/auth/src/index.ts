@@ -6,3 +6,4 @@ export * from './middleware';
 export * from './password';
 export * from './login-guard';
 export * from './login-guard.mongo';
+export * from './guards';

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import {
+  assertEveryMarket,
+  assertMarket,
   authenticate,
-  canAccessMarket,
-  forbidden,
   principalOf,
   type Principal,
   type TokenVerifier,
@@ -22,12 +22,7 @@ export function accessControl(verifier: TokenVerifier): AccessControl {
   return {
     required: authenticate(verifier),
     principal: principalOf,
-    requireMarket: (req, marketId) => {
-      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
-    },
-    requireProvince: (req) => {
-      const p = principalOf(req);
-      if (p.role !== 'admin' && p.role !== 'service') throw forbidden('the province view is for administrators');
-    },
+    requireMarket: assertMarket,
+    requireProvince: (req) => assertEveryMarket(req, 'the province view is for administrators'),
   };
 }

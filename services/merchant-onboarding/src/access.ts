@@ -1,10 +1,10 @@
 import type { Request, RequestHandler } from 'express';
 import {
+  actorOf,
+  assertMarket,
+  assertStall,
+  assertStallManager,
   authenticate,
-  canAccessMarket,
-  canAccessStall,
-  forbidden,
-  principalOf,
   requireRole,
   type Principal,
   type Role,
@@ -31,18 +31,12 @@ export function accessControl(verifier: TokenVerifier): AccessControl {
     required: authenticate(verifier),
     role: (...roles) => requireRole(...roles),
     claims: (req) => req.auth,
-    actor: (req) => {
-      const p = principalOf(req);
-      return { userId: p.sub, role: p.role };
-    },
-    requireMarket: (req, marketId) => {
-      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
-    },
+    actor: actorOf,
+    requireMarket: assertMarket,
     requireStall: (req, stall, { allowVendor }) => {
-      const p = principalOf(req);
-      if (p.role === 'vendor' && !allowVendor) throw forbidden('only a market manager may do this');
-      if (!canAccessStall(p, { merchantId: stall._id, marketId: stall.marketId }))
-        throw forbidden('not allowed for this stall');
+      const scope = { merchantId: stall._id, marketId: stall.marketId };
+      if (allowVendor) assertStall(req, scope);
+      else assertStallManager(req, scope);
     },
   };
 }

@@ -1,19 +1,18 @@
 import type { Request, RequestHandler } from 'express';
 import {
+  actorOf,
+  assertMarket,
+  assertStall,
   authenticate,
-  canAccessMarket,
-  canAccessStall,
   forbidden,
   principalOf,
+  type Actor,
   type Principal,
   type TokenVerifier,
 } from '@marketqr/auth';
 import type { Projections } from './matching/projections';
 
-export interface Actor {
-  userId: string;
-  role: Principal['role'];
-}
+export type { Actor };
 
 /** The auth checks payment-ledger's routes need, over @marketqr/auth, in one place. */
 export interface AccessControl {
@@ -31,21 +30,16 @@ export interface AccessControl {
 export function accessControl(verifier: TokenVerifier, projections: Projections): AccessControl {
   return {
     required: authenticate(verifier),
-    actor: (req) => {
-      const p = principalOf(req);
-      return { userId: p.sub, role: p.role };
-    },
-    principal: (req) => principalOf(req),
+    actor: actorOf,
+    principal: principalOf,
     requireStall: async (req, merchantId) => {
       const p = principalOf(req);
       // Only a manager needs the stall's market; a stall we never heard of has none, and a manager is refused.
       const marketId = p.role === 'market_manager' ? ((await projections.stall(merchantId))?.marketId ?? null) : null;
-      if (!canAccessStall(p, { merchantId, marketId })) throw forbidden('not allowed for this stall');
+      assertStall(req, { merchantId, marketId });
       return { marketId };
     },
-    requireMarket: (req, marketId) => {
-      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
-    },
+    requireMarket: assertMarket,
     requireManagerOf: (req, marketId) => {
       const p = principalOf(req);
       if (p.role === 'admin') return;

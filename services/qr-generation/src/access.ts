@@ -4,12 +4,13 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import {
+  actorOf,
+  assertEveryMarket,
+  assertMarket,
+  assertStall,
   authConfigShape,
   authenticate,
-  canAccessMarket,
-  canAccessStall,
   createTokenVerifier,
-  forbidden,
   loadAuthConfig,
   principalOf,
   type Principal,
@@ -54,24 +55,9 @@ export function createAccess(settings: { NODE_ENV: string } & JwtSettings, logge
   return {
     authenticate: authenticate(verifier),
     principal: principalOf,
-    actor(req) {
-      const p = principalOf(req);
-      return { userId: p.sub, role: p.role };
-    },
-    requireStall(req, stall) {
-      const p = principalOf(req);
-      if (!canAccessStall(p, stall)) throw forbidden('not allowed for this stall');
-      return p;
-    },
-    requireMarket(req, marketId) {
-      const p = principalOf(req);
-      if (!canAccessMarket(p, marketId)) throw forbidden('not allowed for this market');
-      return p;
-    },
-    requireEveryMarket(req) {
-      const p = principalOf(req);
-      if (p.role !== 'admin' && p.role !== 'service') throw forbidden('admins only');
-      return p;
-    },
+    actor: actorOf,
+    requireStall: assertStall,
+    requireMarket: assertMarket,
+    requireEveryMarket: (req) => assertEveryMarket(req, 'admins only'),
   };
 }

@@ -1,8 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import {
+  assertMarket,
+  assertStall,
+  assertStallManager,
   authenticate,
-  canAccessMarket,
-  canAccessStall,
   forbidden,
   principalOf,
   requireRole,
@@ -33,18 +34,10 @@ export function accessControl(verifier: TokenVerifier): AccessControl {
   return {
     required: authenticate(verifier),
     role: (...roles) => requireRole(...roles),
-    principal: (req) => principalOf(req),
-    requireMarket: (req, marketId) => {
-      if (!canAccessMarket(principalOf(req), marketId)) throw forbidden('not allowed for this market');
-    },
-    requireStall: (req, stall) => {
-      if (!canAccessStall(principalOf(req), stall)) throw forbidden('not allowed for this stall');
-    },
-    requireStallManager: (req, stall) => {
-      const p = principalOf(req);
-      if (p.role === 'vendor') throw forbidden('only the market’s managers may do this');
-      if (!canAccessStall(p, stall)) throw forbidden('not allowed for this stall');
-    },
+    principal: principalOf,
+    requireMarket: assertMarket,
+    requireStall: assertStall,
+    requireStallManager: (req, stall) => assertStallManager(req, stall, 'only the market’s managers may do this'),
     requireOwnVendor: (req, merchantId) => {
       const p = principalOf(req);
       if (p.role !== 'vendor' || p.merchantId !== merchantId) throw forbidden('only the stall’s vendor may do this');

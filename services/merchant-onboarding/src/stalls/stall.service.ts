@@ -15,13 +15,12 @@ import { canActivate, nextVerificationDelayMs, type AuditEntry, type Stall } fro
 import { namesMatch } from '../domain/validation';
 import type { Market, Models } from '../store/models';
 import { snapshotOf } from './snapshot';
+import type { Actor } from '@marketqr/auth';
 
 export const PRODUCER = 'merchant-onboarding';
 
-export interface Actor {
-  userId: string;
-  role: 'vendor' | 'market_manager' | 'admin' | 'service';
-}
+/** Who acted (audit fields, events): one definition, in @marketqr/auth. */
+export type { Actor };
 
 export interface RegisterStallInput {
   marketId: string;

@@ -2,6 +2,7 @@
  * What this service knows and keeps. The domain imports nothing from HTTP, Kafka or the database: these are plain
  * shapes, stored as they are.
  */
+import type { Actor } from '@marketqr/auth';
 
 export type MerchantStatus = 'pending_verification' | 'verified' | 'active' | 'suspended';
 
@@ -36,10 +37,8 @@ export interface Merchant {
 export type QrKind = 'static' | 'dynamic';
 export type QrStatus = 'active' | 'revoked' | 'expired';
 
-export interface Actor {
-  userId: string;
-  role: 'vendor' | 'market_manager' | 'admin' | 'service';
-}
+/** Who acted (audit fields, events): one definition, in @marketqr/auth. */
+export type { Actor };
 
 /** What a poster prints, frozen when the QR is issued: a reprint shows what the first print showed. */
 export interface PosterText {

@@ -1,0 +1,57 @@
+import type { Request } from 'express';
+import type { Principal, Role } from './claims';
+import { forbidden } from './errors';
+import { canAccessMarket, canAccessStall, principalOf } from './middleware';
+
+/**
+ * The scope checks route handlers make once they know which stall or market a request is about (often only after a
+ * database read, so they cannot be route middleware). Each returns the verified principal, or throws 403
+ * AUTH.FORBIDDEN (401 AUTH.MISSING_TOKEN when `authenticate` did not run). Every service's access adapter is built
+ * from these, so a rule changes in one place.
+ */
+
+/** Who did it, for audit fields and events. */
+export interface Actor {
+  userId: string;
+  role: Role;
+}
+
+export function actorOf(req: Request): Actor {
+  const p = principalOf(req);
+  return { userId: p.sub, role: p.role };
+}
+
+/** Admins, services and that market's managers. */
+export function assertMarket(req: Request, marketId: string): Principal {
+  const p = principalOf(req);
+  if (!canAccessMarket(p, marketId)) throw forbidden('not allowed for this market');
+  return p;
+}
+
+/** Every market at once (the province): admins and services. */
+export function assertEveryMarket(req: Request, message = 'only an administrator may see every market'): Principal {
+  const p = principalOf(req);
+  if (p.role !== 'admin' && p.role !== 'service') throw forbidden(message);
+  return p;
+}
+
+/**
+ * A stall: its vendor, its market's managers, admins, services. `marketId` null or absent (the stall is unknown
+ * here) refuses managers: fail closed.
+ */
+export function assertStall(req: Request, stall: { merchantId: string; marketId?: string | null }): Principal {
+  const p = principalOf(req);
+  if (!canAccessStall(p, stall)) throw forbidden('not allowed for this stall');
+  return p;
+}
+
+/** Acting on a stall on the market's behalf: as `assertStall`, but never its vendor. */
+export function assertStallManager(
+  req: Request,
+  stall: { merchantId: string; marketId?: string | null },
+  message = 'only a market manager may do this',
+): Principal {
+  const p = principalOf(req);
+  if (p.role === 'vendor') throw forbidden(message);
+  return assertStall(req, stall);
+}
