@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { baseConfigShape, loadConfig } from './config';
+import { baseConfigShape, loadConfig, productionSecrets } from './config';
 import { ConfigError } from './errors';
 
 test('defaults fill a development config', () => {
@@ -33,4 +33,26 @@ test('a secret can come from NAME_FILE, which wins over NAME', () => {
   expect(loadConfig(shape, { JWT_SECRET_FILE: file, JWT_SECRET: 'ignored-value' }).JWT_SECRET).toBe('s3cret-from-file');
   expect(() => loadConfig(shape, { JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(/JWT_SECRET_FILE/);
   expect(() => loadConfig(shape, {})).toThrow(ConfigError);
+});
+
+test('production secrets: every missing one named at once outside development; stand-ins reported in development', () => {
+  const given = {
+    A_KEY: { value: undefined, development: 'dev-a' },
+    B_KEY: { value: 'real-b', development: 'dev-b' },
+    C_KEY: { value: undefined, development: 'dev-c' },
+  };
+  try {
+    productionSecrets('production', given);
+    throw new Error('expected a ConfigError');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).problems).toEqual([
+      'A_KEY: required (or A_KEY_FILE) outside development and test',
+      'C_KEY: required (or C_KEY_FILE) outside development and test',
+    ]);
+  }
+  expect(productionSecrets('test', given)).toEqual({
+    values: { A_KEY: 'dev-a', B_KEY: 'real-b', C_KEY: 'dev-c' },
+    defaulted: ['A_KEY', 'C_KEY'],
+  });
 });

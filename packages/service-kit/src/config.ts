@@ -65,3 +65,29 @@ export function loadConfig<S extends z.ZodRawShape>(
 
 /** A port number from the environment, with the service's default. 0 asks the OS for a free port (tests). */
 export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/**
+ * Secrets a service cannot run safely without outside development and test. There a missing one stops the service at
+ * start, every missing name listed at once (ConfigError); in development and test a well-known stand-in is used and
+ * reported in `defaulted`, for the caller to warn about. `given` maps each variable name to its value (from
+ * loadConfig, so `NAME_FILE` already applied) and its development stand-in.
+ */
+export function productionSecrets<K extends string>(
+  nodeEnv: string,
+  given: Record<K, { value: string | undefined; development: string }>,
+): { values: Record<K, string>; defaulted: K[] } {
+  const lenient = nodeEnv === 'development' || nodeEnv === 'test';
+  const values = {} as Record<K, string>;
+  const defaulted: K[] = [];
+  const problems: string[] = [];
+  for (const name of Object.keys(given) as K[]) {
+    const { value, development } = given[name];
+    if (value) values[name] = value;
+    else if (lenient) {
+      values[name] = development;
+      defaulted.push(name);
+    } else problems.push(`${name}: required (or ${name}_FILE) outside development and test`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
+  return { values, defaulted };
+}

@@ -171,12 +171,21 @@ const stallById = new Map(STALLS.map((s) => [s.id, s]));
 /** Payers by identity, each with the spellings banks use for them. */
 const PAYERS: Record<string, string[]> = {
   binh: ['TRAN VAN BINH', 'Trần Văn Bình'],
-  mai: ['NGUYEN THI MAI'],
+  // Spelled in ways that do not fold to one name, but always from one account: one payer.
+  mai: ['NGUYEN THI MAI', 'NGUYEN T MAI'],
   nam: ['LE VAN NAM'],
   lan: ['PHAM THI LAN'],
+  // Another shopper of the same name, paying from her own account: a second payer.
+  lan2: ['PHAM THI LAN'],
   duc: ['HOANG VAN DUC'],
   huong: ['VU THI HUONG'],
   hung: ['DO VAN HUNG', 'Đỗ Văn Hùng'],
+};
+
+/** The ledger's keyed hash of the payer's account, for the payers whose bank names the account. */
+const PAYER_ACCOUNTS: Record<string, string> = {
+  mai: '1'.repeat(64),
+  lan2: '2'.repeat(64),
 };
 
 /** A counted payment as the model sees it. */
@@ -442,6 +451,7 @@ export function buildScript(): Script {
         orderCode: dynamic ? `DH${p.id.slice(-4)}` : null,
         expectedAmount: dynamic ? p.amount : null,
         payerName: p.payer ? PAYERS[p.payer]![p.spelling % PAYERS[p.payer]!.length]! : null,
+        ...(p.payer && PAYER_ACCOUNTS[p.payer] ? { payerAccountHash: PAYER_ACCOUNTS[p.payer] } : {}),
         description: `${dynamic ? `DH${p.id.slice(-4)} ` : ''}thanh toan ${s.code}`,
         paidAt: p.paidAt,
         businessDay: p.day,

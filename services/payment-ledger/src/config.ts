@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authConfigShape } from '@marketqr/auth';
-import { ConfigError } from '@marketqr/service-kit';
+import { productionSecrets } from '@marketqr/service-kit';
 
 /** The order codes qr-generation prints (`MQ` + 8 symbols of its unambiguous alphabet). */
 export const DEFAULT_ORDER_CODE_PATTERN = 'MQ[23456789ABCDEFGHJKMNPQRSTVWXYZ]{8}';
@@ -17,6 +17,12 @@ export const configShape = {
   WEBHOOK_SECRET_SEPAY: z.string().min(16, 'at least 16 characters').optional(),
   /** Casso's webhook checksum key. Required outside development and test. */
   WEBHOOK_SECRET_CASSO: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * Key of the HMAC that turns a payer's bank and account number into `payerAccountHash` on payment events, so
+   * statistics can tell new from returning payers while the account number never leaves the ledger. ≥ 32 characters;
+   * required outside development and test. Changing it makes every payer look new.
+   */
+  PAYER_HASH_KEY: z.string().min(32, 'at least 32 characters').optional(),
   /** A signed timestamp further than this from our clock is refused (replays, badly skewed senders). */
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
   /** Larger webhook bodies get 413 before anything is verified or stored. */
@@ -92,33 +98,35 @@ export type Provider = 'bank-sim' | 'sepay' | 'casso';
 
 /** Known to everyone on purpose: it only ever signs notifications on a developer's machine or in tests. */
 export const DEVELOPMENT_WEBHOOK_SECRET = 'marketqr-development-webhook-secret';
+/** Known to everyone on purpose: it only ever hashes payers on a developer's machine or in tests. */
+export const DEVELOPMENT_PAYER_HASH_KEY = 'marketqr-development-payer-hash-key-0123456789';
 
 /**
- * Each provider's secret. Outside development and test a missing one stops the service at start (an unsigned
- * webhook endpoint would let anyone credit any stall); in those two, the well-known development secret stands in.
+ * The ledger's secrets: each provider's webhook key and the payer-hash key. Outside development and test a missing one
+ * stops the service at start (an unsigned webhook endpoint would let anyone credit any stall); in those two,
+ * well-known development values stand in. `defaulted` names the stand-ins, for a warning.
  */
-export function webhookSecrets(config: {
+export function ledgerSecrets(config: {
   NODE_ENV: LedgerConfig['NODE_ENV'];
   WEBHOOK_SECRET_BANKSIM?: string;
   WEBHOOK_SECRET_SEPAY?: string;
   WEBHOOK_SECRET_CASSO?: string;
-}): { secrets: Record<Provider, string>; defaulted: Provider[] } {
-  const lenient = config.NODE_ENV === 'development' || config.NODE_ENV === 'test';
-  const given: Record<Provider, [string, string | undefined]> = {
-    'bank-sim': ['WEBHOOK_SECRET_BANKSIM', config.WEBHOOK_SECRET_BANKSIM],
-    sepay: ['WEBHOOK_SECRET_SEPAY', config.WEBHOOK_SECRET_SEPAY],
-    casso: ['WEBHOOK_SECRET_CASSO', config.WEBHOOK_SECRET_CASSO],
+  PAYER_HASH_KEY?: string;
+}): { webhooks: Record<Provider, string>; payerHashKey: string; defaulted: string[] } {
+  const dev = DEVELOPMENT_WEBHOOK_SECRET;
+  const { values, defaulted } = productionSecrets(config.NODE_ENV, {
+    WEBHOOK_SECRET_BANKSIM: { value: config.WEBHOOK_SECRET_BANKSIM, development: dev },
+    WEBHOOK_SECRET_SEPAY: { value: config.WEBHOOK_SECRET_SEPAY, development: dev },
+    WEBHOOK_SECRET_CASSO: { value: config.WEBHOOK_SECRET_CASSO, development: dev },
+    PAYER_HASH_KEY: { value: config.PAYER_HASH_KEY, development: DEVELOPMENT_PAYER_HASH_KEY },
+  });
+  return {
+    webhooks: {
+      'bank-sim': values.WEBHOOK_SECRET_BANKSIM,
+      sepay: values.WEBHOOK_SECRET_SEPAY,
+      casso: values.WEBHOOK_SECRET_CASSO,
+    },
+    payerHashKey: values.PAYER_HASH_KEY,
+    defaulted,
   };
-  const problems: string[] = [];
-  const defaulted: Provider[] = [];
-  const secrets = {} as Record<Provider, string>;
-  for (const [provider, [name, value]] of Object.entries(given) as [Provider, [string, string | undefined]][]) {
-    if (value) secrets[provider] = value;
-    else if (lenient) {
-      secrets[provider] = DEVELOPMENT_WEBHOOK_SECRET;
-      defaulted.push(provider);
-    } else problems.push(`${name}: required (or ${name}_FILE) outside development and test`);
-  }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
-  return { secrets, defaulted };
 }

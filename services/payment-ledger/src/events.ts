@@ -141,6 +141,9 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
       orderCode: str('orderCode'),
       expectedAmount: num('expectedAmount'),
       payerName: str('payerName'),
+      // Entries posted before these facts existed have neither: the fields are optional on the events.
+      ...(typeof m.payerBankBin === 'string' ? { payerBankBin: m.payerBankBin } : {}),
+      ...(typeof m.payerAccountHash === 'string' ? { payerAccountHash: m.payerAccountHash } : {}),
       description: String(m.description ?? '').slice(0, 500),
       paidAt: String(m.paidAt),
       businessDay: entry.businessDay,

@@ -2,7 +2,7 @@ import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
 import { ConfigError, KeyedMutex } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
-import { configShape, webhookSecrets } from './config';
+import { configShape, ledgerSecrets } from './config';
 import { correctionRoutes, correctionsRouter } from './corrections/corrections.http';
 import { CorrectionService } from './corrections/corrections.service';
 import { createEventOutbox, createLedgerConsumer } from './events';
@@ -33,19 +33,16 @@ export const definition: ServiceDefinition<typeof configShape> = {
     // Both checked before failing, so one start names every missing secret.
     const [auth, hooks] = [
       attempt(() => loadAuthConfig({ ...process.env, ...stringEnv(config) })),
-      attempt(() => webhookSecrets(config)),
+      attempt(() => ledgerSecrets(config)),
     ];
     const problems = [auth, hooks].flatMap((r) => (r.ok ? [] : r.problems));
     if (!auth.ok || !hooks.ok) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
     const authConfig = auth.value;
     if (authConfig.usingDevelopmentSecret)
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
-    const { secrets, defaulted } = hooks.value;
+    const { webhooks: secrets, payerHashKey, defaulted } = hooks.value;
     if (defaulted.length)
-      logger.warn(
-        { providers: defaulted },
-        'webhook secrets not set: using the development secret (never in production)',
-      );
+      logger.warn({ variables: defaulted }, 'secrets not set: using development values (never in production)');
 
     const metrics = createLedgerMetrics();
     const models = registerModels(db);
@@ -64,6 +61,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         pollMs: config.INBOX_POLL_MS,
         concurrency: config.PROCESSOR_CONCURRENCY,
         orderCodePattern: new RegExp(config.ORDER_CODE_PATTERN, 'gi'),
+        payerHashKey,
       },
     });
     const webhooks = new WebhookService(models, processor, logger, {

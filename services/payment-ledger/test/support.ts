@@ -30,6 +30,7 @@ export const SECRETS = {
   bankSim: 'test-bank-sim-secret-0123456789',
   sepay: 'test-sepay-secret-0123456789abcd',
   casso: 'test-casso-checksum-key-0123456789',
+  payerHash: 'test-payer-hash-key-0123456789abcdef',
 };
 const JWT_SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
 
@@ -70,6 +71,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
       WEBHOOK_SECRET_BANKSIM: SECRETS.bankSim,
       WEBHOOK_SECRET_SEPAY: SECRETS.sepay,
       WEBHOOK_SECRET_CASSO: SECRETS.casso,
+      PAYER_HASH_KEY: SECRETS.payerHash,
       COLLECTION_ACCOUNTS: `${MARKETS.nenh.collection}=${MARKETS.nenh.marketId},${MARKETS.benThanh.collection}=${MARKETS.benThanh.marketId}`,
       MATCH_HOLD_MS: '2500',
       INBOX_POLL_MS: '500',

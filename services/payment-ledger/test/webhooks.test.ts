@@ -3,7 +3,7 @@
  * matching path, against the real broker and database, over real HTTP. Where nothing should be posted, the test
  * checks that nothing was (no inbox record, no entry, no event).
  */
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import { waitFor } from '@marketqr/test-harness';
 import { checkLedger, verifyLedger } from '../src/ledger/check';
 import { paymentIdFor } from '../src/webhooks/webhook.service';
@@ -106,8 +106,14 @@ describe('bank simulator format', () => {
         amount: 35_000,
         qrId: null,
         bankTransactionId: body.transactionId,
+        payerName: 'TRAN VAN BINH',
+        // Who paid, for new-vs-returning statistics: the payer's bank and a keyed hash of bin:account.
+        payerBankBin: '970436',
+        payerAccountHash: createHmac('sha256', SECRETS.payerHash).update('970436:0123456789').digest('hex'),
       },
     });
+    // The account number itself never leaves the ledger.
+    expect(JSON.stringify(confirmed)).not.toContain('0123456789');
     const posted = await waitFor(() =>
       eventsOf(h.ledgerEvents, 'ledger.entry-posted').find((e) => e.data.entryId === `payment:${id}`),
     );

@@ -102,6 +102,21 @@ describe('payer identity', () => {
     expect(payerHash('salt-salt-salt-salt', null)).toBeNull();
     expect(payerHash('salt-salt-salt-salt', '  ')).toBeNull();
   });
+
+  it('is the payer’s account when the event carries one: two spellings of one account holder are one payer, two holders of one name are two', () => {
+    const salt = 'salt-salt-salt-salt';
+    const acct1 = 'a'.repeat(64);
+    const acct2 = 'b'.repeat(64);
+    const one = payerHash(salt, { payerAccountHash: acct1, payerName: 'TRAN VAN BINH' });
+    expect(payerHash(salt, { payerAccountHash: acct1, payerName: 'Trần Văn Bình (chuyển khoản)' })).toBe(one);
+    expect(payerHash(salt, { payerAccountHash: acct2, payerName: 'TRAN VAN BINH' })).not.toBe(one);
+    // The account hash is hashed again with our salt, and never equals the name-based identity.
+    expect(one).not.toBe(acct1.slice(0, 32));
+    expect(one).not.toBe(payerHash(salt, 'TRAN VAN BINH'));
+    // No account: the name decides, as before.
+    expect(payerHash(salt, { payerName: 'TRAN VAN BINH' })).toBe(payerHash(salt, 'TRAN VAN BINH'));
+    expect(payerHash(salt, { payerAccountHash: null, payerName: null })).toBeNull();
+  });
 });
 
 describe('rounding', () => {

@@ -16,14 +16,26 @@ export function normalisePayerName(name: string): string {
 }
 
 /**
- * A keyed hash (HMAC-SHA256 with INSIGHTS_PAYER_SALT) of the payer's identity: without the salt nobody can test a
- * guessed name against the stored values, and the raw name is never stored. The payment events carry only the payer's
- * name (no account, no bank), so the name is the best identity available; two shoppers with the same name count as
- * one. `null` when the bank gave no name.
+ * A keyed hash (HMAC-SHA256 with INSIGHTS_PAYER_SALT) of the payer's identity; without the salt nobody can test a
+ * guessed identity against the stored values, and nothing raw is stored.
+ *
+ * The identity is the payer's account when the payment event carries one (`payerAccountHash`, itself a keyed hash
+ * made by the ledger: the account number never reaches this service). Otherwise it falls back to the payer's name as
+ * the bank spelled it, folded, so two shoppers of the same name count as one; a payment with neither has no payer.
+ * The two kinds are prefixed differently so an account can never collide with a name.
  */
-export function payerHash(salt: string, payerName: string | null | undefined): string | null {
-  if (!payerName) return null;
-  const identity = normalisePayerName(payerName);
+export function payerHash(
+  salt: string,
+  payer: { payerAccountHash?: string | null; payerName?: string | null } | string | null | undefined,
+): string | null {
+  const p = typeof payer === 'string' || payer == null ? { payerName: payer ?? null } : payer;
+  if (p.payerAccountHash) return digest(salt, `account:${p.payerAccountHash}`);
+  if (!p.payerName) return null;
+  const identity = normalisePayerName(p.payerName);
   if (!identity) return null;
-  return createHmac('sha256', salt).update(`name:${identity}`).digest('hex').slice(0, 32);
+  return digest(salt, `name:${identity}`);
+}
+
+function digest(salt: string, identity: string): string {
+  return createHmac('sha256', salt).update(identity).digest('hex').slice(0, 32);
 }

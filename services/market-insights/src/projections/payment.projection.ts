@@ -101,7 +101,7 @@ export class PaymentProjection {
       day,
       hour,
       kind: await this.kindOf(d.orderCode, d.qrId),
-      payerHash: payerHash(this.deps.payerSalt, d.payerName),
+      payerHash: payerHash(this.deps.payerSalt, d),
     };
   }
 
@@ -167,7 +167,7 @@ export class PaymentProjection {
       day,
       hour,
       kind: await this.kindOf(d.orderCode, d.qrId),
-      payerHash: payerHash(this.deps.payerSalt, d.payerName),
+      payerHash: payerHash(this.deps.payerSalt, d),
       flaggedAt: new Date(e.occurredAt),
     });
     // Events of one payment travel under different keys (market, then stall), so the way out may have been seen first.

@@ -148,7 +148,8 @@ const TABLES: Table[] = [
   },
   {
     name: 'payers',
-    summary: 'New vs returning payers per day (payer = salted hash of the name the bank reports)',
+    summary:
+      'New vs returning payers per day (payer = salted hash of the payer account, or of the name when the bank gives no account)',
     columns: [
       text('day'),
       int('payers', 'distinct payers that day'),

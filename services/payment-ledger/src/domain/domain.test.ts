@@ -1,3 +1,4 @@
+import { payerFacts } from './payer';
 import { canonicalJson } from './canonical';
 import { bestQr, decide, orderCodeCandidates, type MatchFacts, type QrRef } from './matching';
 import { businessDayOf, parseBankTime } from './time';
@@ -161,5 +162,31 @@ describe('entries and chains', () => {
     const edited = { ...entry, description: 'A-13' };
     expect(postingHash(p1, entryHash(edited))).not.toBe(p1.hash);
     expect(postingHash(p1, entryHash(entry))).toBe(p1.hash);
+  });
+});
+
+describe('payer facts on payment events', () => {
+  const key = 'unit-test-payer-key-0123456789abcdef';
+  it('hashes bin:account, the same account written two ways alike, and keeps the bank', () => {
+    const a = payerFacts(key, { bin: '970436', accountNumber: '0123 456 789', name: 'A' });
+    const b = payerFacts(key, { bin: '970436', accountNumber: '0123-456-789', name: 'B' });
+    expect(a.payerBankBin).toBe('970436');
+    expect(a.payerAccountHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.payerAccountHash).toBe(a.payerAccountHash);
+  });
+  it('differs by bank and by key; says nothing without an account', () => {
+    const base = payerFacts(key, { bin: '970436', accountNumber: '0123456789', name: null });
+    expect(payerFacts(key, { bin: '970418', accountNumber: '0123456789', name: null }).payerAccountHash).not.toBe(
+      base.payerAccountHash,
+    );
+    expect(payerFacts(`${key}x`, { bin: '970436', accountNumber: '0123456789', name: null }).payerAccountHash).not.toBe(
+      base.payerAccountHash,
+    );
+    expect(payerFacts(key, { bin: null, accountNumber: null, name: 'TRAN VAN BINH' })).toEqual({});
+    expect(payerFacts(key, null)).toEqual({});
+    // A malformed bin is not passed on, but the account still identifies the payer.
+    expect(payerFacts(key, { bin: 'VCB', accountNumber: '0123456789', name: null })).toEqual({
+      payerAccountHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 });

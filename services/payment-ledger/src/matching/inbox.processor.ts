@@ -10,6 +10,7 @@ import {
   type QrRef,
 } from '../domain/matching';
 import type { Notification } from '../domain/notification';
+import { payerFacts } from '../domain/payer';
 import { businessDayOf } from '../domain/time';
 import type { Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
@@ -23,6 +24,8 @@ export interface ProcessorOptions {
   pollMs: number;
   concurrency: number;
   orderCodePattern: RegExp;
+  /** Key of the payer-account hash on payment events (PAYER_HASH_KEY). */
+  payerHashKey: string;
 }
 
 const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
@@ -266,6 +269,7 @@ export class InboxProcessor {
     const { bank, credited } = creditAccounts(d.credit);
     const cause: Cause = { correlationId: paymentId, causationId: paymentId };
     const payerName = n.counterparty?.name?.slice(0, 200) ?? null;
+    const payer = payerFacts(this.deps.options.payerHashKey, n.counterparty);
     const description = n.description.slice(0, 500);
     const common = {
       paymentId,
@@ -305,6 +309,7 @@ export class InboxProcessor {
         orderCode: common.orderCode,
         expectedAmount: common.expectedAmount,
         payerName,
+        ...payer,
         description,
         paidAt: common.paidAt,
         receivedAt: item.receivedAt.toISOString(),
