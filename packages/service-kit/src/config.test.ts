@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, productionSecrets } from './config';
+import { baseConfigShape, checkAll, loadConfig, productionSecrets, rule } from './config';
 import { ConfigError } from './errors';
 
 test('defaults fill a development config', () => {
@@ -55,4 +55,34 @@ test('production secrets: every missing one named at once outside development; s
     values: { A_KEY: 'dev-a', B_KEY: 'real-b', C_KEY: 'dev-c' },
     defaulted: ['A_KEY', 'C_KEY'],
   });
+});
+
+test('checkAll runs every check and names all their problems in one ConfigError', () => {
+  expect(
+    checkAll(
+      () => 1,
+      () => 'two',
+      rule(true, 'never'),
+    ),
+  ).toEqual([1, 'two', undefined]);
+  try {
+    checkAll(
+      () => productionSecrets('production', { A_KEY: { value: undefined, development: 'x' } }),
+      () => 42,
+      rule(false, 'B_MS: must not be below C_MS'),
+    );
+    throw new Error('expected a ConfigError');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).problems).toEqual([
+      'A_KEY: required (or A_KEY_FILE) outside development and test',
+      'B_MS: must not be below C_MS',
+    ]);
+  }
+  // Anything else is a bug, not configuration: it is thrown as it is.
+  expect(() =>
+    checkAll(() => {
+      throw new TypeError('boom');
+    }),
+  ).toThrow(TypeError);
 });

@@ -91,3 +91,31 @@ export function productionSecrets<K extends string>(
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
   return { values, defaulted };
 }
+
+/**
+ * Runs every configuration check a service has beyond its zod shape (auth's, its secrets', cross-field rules) and
+ * throws one ConfigError naming all their problems, so a single failed start lists everything to fix. Returns each
+ * check's value, in order. Errors that are not ConfigErrors are thrown as they are.
+ */
+export function checkAll<T extends unknown[]>(...checks: { [K in keyof T]: () => T[K] }): T {
+  const values: unknown[] = [];
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      values.push(check());
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+      values.push(undefined);
+    }
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
+  return values as T;
+}
+
+/** A cross-field rule as a check for `checkAll`: `problem` when `ok` is false. */
+export function rule(ok: boolean, problem: string): () => void {
+  return () => {
+    if (!ok) throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
+  };
+}

@@ -1,5 +1,5 @@
 import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
-import { ConfigError } from '@marketqr/service-kit';
+import { checkAll, productionSecrets } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
 import { AlertEvaluator } from './alerts/alert-evaluator';
@@ -28,18 +28,19 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
     defaultPort: 4105,
     configShape,
     setup: ({ config, logger, kafka, db, topicPrefix }) => {
-      const authConfig = loadAuthConfig({ ...process.env, ...stringEnv(config) });
+      // Every problem named in one failed start.
+      const [authConfig, secrets] = checkAll(
+        () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+        () =>
+          productionSecrets(config.NODE_ENV, {
+            INSIGHTS_PAYER_SALT: { value: config.INSIGHTS_PAYER_SALT, development: DEVELOPMENT_PAYER_SALT },
+          }),
+      );
       if (authConfig.usingDevelopmentSecret)
         logger.warn('JWT_SECRET not set: using the development secret (never in production)');
       const access = accessControl(createTokenVerifier(authConfig));
 
-      const lenient = config.NODE_ENV === 'development' || config.NODE_ENV === 'test';
-      if (!config.INSIGHTS_PAYER_SALT && !lenient) {
-        throw new ConfigError('invalid configuration:\n  INSIGHTS_PAYER_SALT: required outside development and test', [
-          'INSIGHTS_PAYER_SALT',
-        ]);
-      }
-      if (!config.INSIGHTS_PAYER_SALT) logger.warn('INSIGHTS_PAYER_SALT not set: using the development salt');
+      if (secrets.defaulted.length) logger.warn('INSIGHTS_PAYER_SALT not set: using the development salt');
 
       const store = registerStore(db);
       const alerts = new AlertService(store);
@@ -47,7 +48,7 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
       const projections = createProjections({
         store,
         alerts,
-        payerSalt: config.INSIGHTS_PAYER_SALT ?? DEVELOPMENT_PAYER_SALT,
+        payerSalt: secrets.values.INSIGHTS_PAYER_SALT,
         settlementAlertFromAttempt: config.ALERT_SETTLEMENT_ATTEMPTS,
       });
       const consumer = createInsightsConsumer({

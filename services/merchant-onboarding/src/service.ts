@@ -10,7 +10,7 @@ import {
   MongoLoginAttemptStore,
 } from '@marketqr/auth';
 import { createOutbox, createOutboxRelay } from '@marketqr/messaging';
-import { ConfigError } from '@marketqr/service-kit';
+import { checkAll, productionSecrets } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
 import { loginRouter, loginRoutes } from './auth/login.http';
@@ -34,7 +34,14 @@ export const definition: ServiceDefinition<typeof configShape> = {
   configShape,
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
     const env = { ...process.env, ...stringEnv(config) };
-    const authConfig = loadAuthConfig(env, { issuer: true });
+    // Every problem named in one failed start.
+    const [authConfig, secrets] = checkAll(
+      () => loadAuthConfig(env, { issuer: true }),
+      () =>
+        productionSecrets(config.NODE_ENV, {
+          BANK_API_KEY: { value: config.BANK_API_KEY, development: 'development' },
+        }),
+    );
     if (authConfig.usingDevelopmentSecret)
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
     const issuer = createTokenIssuer(authConfig);
@@ -44,12 +51,9 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const models = registerModels(db);
     const relay = createOutboxRelay({ kafka, db, logger, topicPrefix });
     const outbox = createOutbox(db, { onReady: () => relay.nudge() });
-    if (!config.BANK_API_KEY && config.NODE_ENV === 'production') {
-      throw new ConfigError('invalid configuration:\n  BANK_API_KEY: required in production', ['BANK_API_KEY']);
-    }
     const gateway = createBankGateway({
       baseUrl: config.BANK_BASE_URL,
-      apiKey: config.BANK_API_KEY ?? 'development',
+      apiKey: secrets.values.BANK_API_KEY,
       timeoutMs: config.BANK_TIMEOUT_MS,
       breaker: { resetTimeoutMs: config.BANK_BREAKER_RESET_MS },
       logger,

@@ -1,5 +1,5 @@
 import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
-import { ConfigError, KeyedMutex } from '@marketqr/service-kit';
+import { checkAll, KeyedMutex } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
 import { configShape, ledgerSecrets } from './config';
@@ -30,17 +30,14 @@ export const definition: ServiceDefinition<typeof configShape> = {
   defaultPort: 4103,
   configShape,
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
-    // Both checked before failing, so one start names every missing secret.
-    const [auth, hooks] = [
-      attempt(() => loadAuthConfig({ ...process.env, ...stringEnv(config) })),
-      attempt(() => ledgerSecrets(config)),
-    ];
-    const problems = [auth, hooks].flatMap((r) => (r.ok ? [] : r.problems));
-    if (!auth.ok || !hooks.ok) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
-    const authConfig = auth.value;
+    // Every problem named in one failed start.
+    const [authConfig, ledgerKeys] = checkAll(
+      () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+      () => ledgerSecrets(config),
+    );
     if (authConfig.usingDevelopmentSecret)
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
-    const { webhooks: secrets, payerHashKey, defaulted } = hooks.value;
+    const { webhooks: secrets, payerHashKey, defaulted } = ledgerKeys;
     if (defaulted.length)
       logger.warn({ variables: defaulted }, 'secrets not set: using development values (never in production)');
 
@@ -109,15 +106,6 @@ export const definition: ServiceDefinition<typeof configShape> = {
     };
   },
 };
-
-function attempt<T>(load: () => T): { ok: true; value: T } | { ok: false; problems: string[] } {
-  try {
-    return { ok: true, value: load() };
-  } catch (e) {
-    if (e instanceof ConfigError) return { ok: false, problems: e.problems };
-    throw e;
-  }
-}
 
 /** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
 function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {

@@ -1,4 +1,4 @@
-import { ConfigError, KeyedMutex } from '@marketqr/service-kit';
+import { checkAll, KeyedMutex, rule } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { createAccess } from './access';
 import { qrConfigShape } from './config';
@@ -35,11 +35,14 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
       minSeconds: config.QR_MIN_TTL_SECONDS,
       maxSeconds: config.QR_MAX_TTL_SECONDS,
     };
-    if (ttl.minSeconds > ttl.maxSeconds || ttl.defaultSeconds < ttl.minSeconds || ttl.defaultSeconds > ttl.maxSeconds) {
-      const problem = 'QR_DEFAULT_TTL_SECONDS: must lie within QR_MIN_TTL_SECONDS … QR_MAX_TTL_SECONDS';
-      throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
-    }
-    const access = createAccess(config, logger);
+    // Every problem named in one failed start.
+    const [, access] = checkAll(
+      rule(
+        ttl.minSeconds <= ttl.defaultSeconds && ttl.defaultSeconds <= ttl.maxSeconds,
+        'QR_DEFAULT_TTL_SECONDS: must lie within QR_MIN_TTL_SECONDS … QR_MAX_TTL_SECONDS',
+      ),
+      () => createAccess(config, logger),
+    );
     const city = config.QR_MERCHANT_CITY ?? null;
     const metrics = new QrMetrics();
     const models = registerModels(db);

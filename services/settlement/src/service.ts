@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Metric } from 'prom-client';
 import { createBankGateway } from '@marketqr/bank-gateway';
 import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
-import { ConfigError } from '@marketqr/service-kit';
+import { checkAll, productionSecrets, rule } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
 import { batchesRouter, batchRoutes } from './batches/batches.http';
@@ -37,17 +37,21 @@ export const definition: ServiceDefinition<typeof configShape> = {
   defaultPort: 4104,
   configShape,
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
-    const authConfig = loadAuthConfig({ ...process.env, ...stringEnv(config) });
+    // Every problem named in one failed start.
+    const [authConfig, secrets] = checkAll(
+      () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+      () =>
+        productionSecrets(config.NODE_ENV, {
+          BANK_API_KEY: { value: config.BANK_API_KEY, development: 'development' },
+        }),
+      rule(
+        config.PAYOUT_RETRY_MAX_MS >= config.PAYOUT_RETRY_BASE_MS,
+        'PAYOUT_RETRY_MAX_MS: must not be below PAYOUT_RETRY_BASE_MS',
+      ),
+    );
     if (authConfig.usingDevelopmentSecret)
       logger.warn('JWT_SECRET not set: using the development secret (never in production)');
     const access = accessControl(createTokenVerifier(authConfig));
-    if (!config.BANK_API_KEY && config.NODE_ENV === 'production') {
-      throw new ConfigError('invalid configuration:\n  BANK_API_KEY: required in production', ['BANK_API_KEY']);
-    }
-    if (config.PAYOUT_RETRY_MAX_MS < config.PAYOUT_RETRY_BASE_MS) {
-      const problem = 'PAYOUT_RETRY_MAX_MS: must not be below PAYOUT_RETRY_BASE_MS';
-      throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
-    }
 
     const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const models = registerModels(db);
@@ -62,7 +66,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
     });
     const gateway = createBankGateway({
       baseUrl: config.BANK_BASE_URL,
-      apiKey: config.BANK_API_KEY ?? 'development',
+      apiKey: secrets.values.BANK_API_KEY,
       timeoutMs: config.BANK_TIMEOUT_MS,
       retry: { maxAttempts: config.BANK_RETRY_ATTEMPTS, baseDelayMs: config.BANK_RETRY_BASE_MS },
       breaker: { resetTimeoutMs: config.BANK_BREAKER_RESET_MS },
