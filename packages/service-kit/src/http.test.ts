@@ -1,3 +1,4 @@
+import express from 'express';
 import request from 'supertest';
 import { AppError } from './errors';
 import { createHttpApp } from './http';
@@ -21,6 +22,10 @@ function app(opts: { ready?: boolean; started?: boolean } = {}) {
     ],
     routes: [{ method: 'post', path: '/things/:id', summary: 'Make a thing' }],
     bodyLimit: '1kb',
+    bodyReaders: [{ path: '/hooks', handler: express.raw({ type: () => true, limit: '4kb' }) }],
+  });
+  a.post('/hooks/signed', (req, res) => {
+    res.json({ raw: Buffer.isBuffer(req.body), bytes: (req.body as Buffer).toString('utf8') });
   });
   a.post('/things/:id', (req, res) => {
     if (req.body.amount === 0)
@@ -90,4 +95,18 @@ test('/openapi.json lists the service routes and the operational ones; /metrics 
   await request(a).post('/things/7').send({ amount: 5 });
   const metrics = (await request(a).get('/metrics')).text;
   expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/things\/:id"[^}]*status="201"/);
+});
+
+test('a body reader sees the bytes as sent, before the JSON parser; other routes still get parsed JSON', async () => {
+  const body = '{ "amount" :  5,"b":1 }';
+  const hook = await request(app()).post('/hooks/signed').set('content-type', 'application/json').send(body);
+  expect(hook.status).toBe(200);
+  expect(hook.body).toEqual({ raw: true, bytes: body });
+  // Its own limit applies there (4 kB), not the app's JSON limit (1 kB).
+  const big = `{"x":"${'a'.repeat(2_000)}"}`;
+  expect((await request(app()).post('/hooks/signed').set('content-type', 'application/json').send(big)).status).toBe(
+    200,
+  );
+  const parsed = await request(app()).post('/things/7').send({ amount: 5 });
+  expect(parsed.body).toEqual({ id: '7', amount: 5 });
 });

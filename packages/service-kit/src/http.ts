@@ -16,6 +16,18 @@ export interface HttpAppOptions {
   routes?: RouteDoc[];
   /** Largest JSON body accepted; larger ones get 413 `HTTP.BODY_TOO_LARGE`. */
   bodyLimit?: string;
+  /** Body readers for routes that must see the bytes as sent (signed webhooks); see `BodyReader`. */
+  bodyReaders?: BodyReader[];
+}
+
+/**
+ * A body reader for one path, run before the JSON parser. A signature over the raw body cannot be checked once the
+ * body is parsed (the bytes are gone), so such routes read it themselves (e.g. `express.raw`, into a Buffer); the
+ * JSON parser then sees a request already read and leaves it alone.
+ */
+export interface BodyReader {
+  path: string;
+  handler: RequestHandler;
 }
 
 /**
@@ -29,6 +41,7 @@ export function createHttpApp(opts: HttpAppOptions): { app: Express; finish: (ap
   app.set('trust proxy', 'loopback');
 
   app.use(requestLogging(opts.logger, opts.metrics));
+  for (const reader of opts.bodyReaders ?? []) app.use(reader.path, reader.handler);
   app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
 
   app.get('/healthz', (_req, res) => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { createHttpApp } from './http';
+import { createHttpApp, type BodyReader } from './http';
 import { createMetrics, type Metrics } from './metrics';
 import type { RouteDoc } from './openapi';
 
@@ -34,6 +34,8 @@ export interface ServiceOptions {
   /** Exit the process on SIGTERM/SIGINT after a graceful stop. Off in tests that run a service in-process. */
   handleSignals?: boolean;
   bodyLimit?: string;
+  /** Routes that read their own body before the JSON parser (signed webhooks). */
+  bodyReaders?: BodyReader[];
 }
 
 export interface RunningService {
@@ -67,6 +69,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     started: () => started && !stopping,
     readiness: () => opts.resources.map((r) => ({ name: r.name, check: () => r.check() })),
     bodyLimit: opts.bodyLimit,
+    bodyReaders: opts.bodyReaders,
   });
   opts.mount?.(app, metrics);
   finish(app);

@@ -7,11 +7,12 @@ import { createKafka, kafkaResource } from '@marketqr/messaging';
 import { defaultDbName, mongoResource } from '@marketqr/mongo';
 import {
   baseConfigShape,
-  ConfigError,
+  checkAll,
   createLogger,
   loadConfig,
   portSchema,
   startService,
+  type BodyReader,
   type Logger,
   type Metrics,
   type Resource,
@@ -44,6 +45,8 @@ export interface ServiceContext<C> {
 export interface ServiceParts {
   routes?: RouteDoc[];
   mount?: (app: Express, metrics: Metrics) => void;
+  /** Routes that read their own body before the JSON parser (signed webhooks: the signature is over the bytes). */
+  bodyReaders?: BodyReader[];
   /** Started after the database and Kafka, stopped before them (consumers, relays, sweepers). */
   resources?: Resource[];
 }
@@ -97,6 +100,7 @@ export async function runService<S extends z.ZodRawShape>(
     resources: [mongo, kafkaRes, ...(parts.resources ?? [])],
     routes: parts.routes,
     mount: parts.mount,
+    bodyReaders: parts.bodyReaders,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     handleSignals: opts.handleSignals,
   });
@@ -105,19 +109,10 @@ export async function runService<S extends z.ZodRawShape>(
 
 /** Shared and service-specific settings, validated together so one error message names every bad variable. */
 function readConfig<S extends z.ZodRawShape>(def: ServiceDefinition<S>, env: NodeJS.ProcessEnv) {
-  const problems: string[] = [];
-  const attempt = <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      problems.push(...e.problems);
-      return undefined;
-    }
-  };
-  const shared = attempt(() => loadConfig({ ...runtimeConfigShape, PORT: portSchema(def.defaultPort) }, env));
-  const own = attempt(() => loadConfig(def.configShape ?? ({} as S), env));
-  if (!shared || !own) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
+  const [shared, own] = checkAll(
+    () => loadConfig({ ...runtimeConfigShape, PORT: portSchema(def.defaultPort) }, env),
+    () => loadConfig(def.configShape ?? ({} as S), env),
+  );
   return { ...shared, ...own } as RuntimeConfig & z.infer<z.ZodObject<S>>;
 }
 

@@ -15,7 +15,7 @@ import { Projections } from './matching/projections';
 import { bindLedgerMetrics, createLedgerMetrics } from './metrics';
 import { statementRoutes, statementsRouter } from './statements/statements.http';
 import { registerModels } from './store/models';
-import { installRawBody } from './webhooks/raw-body';
+import { rawBodyReader } from './webhooks/raw-body';
 import { WEBHOOK_PATH, webhookRoutes, webhooksRouter } from './webhooks/webhooks.http';
 import { WebhookService } from './webhooks/webhook.service';
 
@@ -81,12 +81,12 @@ export const definition: ServiceDefinition<typeof configShape> = {
     });
 
     return {
+      bodyReaders: [{ path: WEBHOOK_PATH, handler: rawBodyReader(config.WEBHOOK_MAX_BODY_BYTES) }],
       routes: [...webhookRoutes, ...streamRoutes, ...statementRoutes, ...correctionRoutes],
       mount: (app, registry) => {
         bindLedgerMetrics(metrics, registry.registry);
         relay.bindMetrics(registry.registry);
         consumer.bindMetrics(registry.registry);
-        installRawBody(app, WEBHOOK_PATH, config.WEBHOOK_MAX_BODY_BYTES);
         app.use(
           webhooksRouter({ webhooks, secrets, toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS, metrics, logger }),
         );
