@@ -29,8 +29,7 @@ export BANK_SIMULATOR_URL="${BANK_SIMULATOR_URL:-$BANK_BASE_URL}"
 # The bank simulator notifies the ledger of every credit (signed with the shared webhook secret).
 export BANK_SIM_WEBHOOK_URL="${BANK_SIM_WEBHOOK_URL:-$PAYMENT_LEDGER_URL/webhooks/bank-sim}"
 export BANK_SIM_WEBHOOK_PROVIDER="${BANK_SIM_WEBHOOK_PROVIDER:-bank-sim}"
-# The demo market's collection account (scripts/demo/data.js), so the ledger ties payments to it that name no stall.
-[[ "${MARKETQR_DEMO:-1}" == 0 ]] || export COLLECTION_ACCOUNTS="${COLLECTION_ACCOUNTS:-2150008686=cho-nenh}"
+# The markets' collection accounts need no setting here: merchant events carry them to the ledger and settlement.
 
 svc_port() {
   local name="${1%%:*}" default="${1##*:}" var

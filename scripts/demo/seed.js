@@ -103,13 +103,8 @@ async function main() {
   const approved = toApprove.length;
   if (approved) log(`${approved} stalls approved`);
 
-  // 5. Settlement: where payouts leave from and which statement reconciliation reads; the market's fee.
-  await call(
-    'PUT',
-    `${URLS.settlement}/markets/${MARKET.id}/collection-account`,
-    { accountNumber: MARKET.collectionAccount.accountNumber },
-    adminToken,
-  );
+  // 5. Settlement: the market's fee. (Its collection account, which payouts leave from and reconciliation reads,
+  // reaches settlement with the merchant events.)
   const fee = { rateBps: 30, minimumFee: 0, maximumFee: 5_000 };
   const { feeSchedule } = await call(
     'GET',

@@ -112,7 +112,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...common,
         ...db('ledger'),
         WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
-        COLLECTION_ACCOUNTS: '2150008686=cho-nenh',
         MATCH_HOLD_MS: '2000',
       },
       settlement: { ...common, ...db('settlement'), BANK_BASE_URL: bank.url },

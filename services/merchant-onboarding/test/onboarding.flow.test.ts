@@ -179,6 +179,8 @@ test('register → verified by name inquiry → virtual account → approved →
     payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: expect.any(String) },
     status: 'active',
     reactivation: false,
+    // The market's collection account travels with the stall, so the ledger and settlement need no copy of it.
+    collectionAccount: { bin: '970418', accountNumber: '2150001234' },
   });
 
   // The vendor sees its own stall; the history is the audit trail.

@@ -29,9 +29,8 @@ export const configShape = {
   WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
   /**
    * The markets' collection accounts: `accountNumber=marketId` pairs, comma-separated (`2150001234=cho-nenh`).
-   * Merchant events carry stalls' virtual accounts but not their market's collection account, so a transfer to the
-   * collection account itself (no virtual account) can only be tied to its market through this list or through what
-   * the service has learned from earlier matched payments.
+   * Optional: merchant events carry each stall's market's collection account, and the service remembers it. This list
+   * is for accounts no merchant event has named yet (older events lack it) and wins over what was learned.
    */
   COLLECTION_ACCOUNTS: z
     .string()

@@ -37,6 +37,8 @@ const JWT_SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
 export const MARKETS = {
   nenh: { marketId: 'cho-nenh', collection: '2150001234' },
   benThanh: { marketId: 'cho-ben-thanh', collection: '2150009999' },
+  // Not in COLLECTION_ACCOUNTS: the ledger knows its collection account only from merchant events.
+  hom: { marketId: 'cho-hom', collection: '2150007777' },
 };
 
 export interface Harness {
@@ -150,6 +152,10 @@ export function activated(s: StallFixture, status: 'active' | 'suspended' = 'act
     vendorName: 'Nguyễn Thị Hoa',
     virtualAccount: { bin: '970418', accountNumber: s.va },
     payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN THI HOA' },
+    collectionAccount: {
+      bin: '970418',
+      accountNumber: Object.values(MARKETS).find((m) => m.marketId === s.marketId)!.collection,
+    },
   };
   if (status === 'suspended') {
     return createEvent(merchantSuspendedV1, {

@@ -218,6 +218,25 @@ describe('bank simulator format', () => {
     });
   });
 
+  test('a market’s collection account known only from merchant events: a bare transfer to it is that market’s', async () => {
+    const homStall = stall(1, MARKETS.hom);
+    await h.publish([activated(homStall)]);
+    await waitFor(async () => (await h.models.collectionAccounts.countDocuments({ _id: MARKETS.hom.collection })) > 0, {
+      what: 'the collection account learned from merchant.activated',
+    });
+    const body = bankSimBody({ accountNumber: MARKETS.hom.collection, virtualAccount: null, amount: 21_000 });
+    expect((await postBankSim(h.base, body)).status).toBe(200);
+    const entry = await paymentEntry(h, pid('bank-sim', body.transactionId));
+    expect(entry).toMatchObject({
+      marketId: MARKETS.hom.marketId,
+      postings: [
+        { account: `market:${MARKETS.hom.marketId}:bank`, amount: 21_000 },
+        { account: `market:${MARKETS.hom.marketId}:suspense`, amount: -21_000 },
+      ],
+      meta: { outcome: 'unmatched', creditedTo: 'suspense' },
+    });
+  });
+
   test('an account no market is known for: acknowledged, kept out of every market’s books, no payment event', async () => {
     const body = bankSimBody({ accountNumber: '8888777766', virtualAccount: null, amount: 5_000 });
     expect(await postBankSim(h.base, body)).toEqual({ status: 200, body: { ok: true, duplicate: false } });

@@ -454,6 +454,21 @@ test('a payout the bank rejects needs attention; a manager re-issues it once the
   expect(done.body.error.code).toBe('SETTLEMENT.LINE_NOT_RETRYABLE');
 });
 
+test('the market’s collection account comes with merchant events; an admin’s setting wins over it', async () => {
+  const market = uniqueName('cho_learn');
+  const get = async () =>
+    (await call('GET', `/markets/${market}/collection-account`, { token: managerToken(market) })).body;
+  expect(await get()).toEqual({ marketId: market, collectionAccount: null });
+  await open(stall(market, { collectionAccount: { bin: '970418', accountNumber: '2150005555' } }));
+  await waitFor(async () => (await get()).collectionAccount === '2150005555', {
+    what: 'the collection account learned from merchant.activated',
+  });
+  await call('PUT', `/markets/${market}/collection-account`, { body: { accountNumber: '2150006666' }, token: admin });
+  // A later merchant event naming the old account does not undo the admin's choice.
+  await open(stall(market, { collectionAccount: { bin: '970418', accountNumber: '2150005555' } }));
+  expect((await get()).collectionAccount).toBe('2150006666');
+});
+
 test('reconciliation of a day: matched, missing on our side, missing at the bank, amount differs (JSON and CSV)', async () => {
   const market = uniqueName('cho_recon');
   const today = businessDayOf(new Date());

@@ -74,6 +74,12 @@ export const merchantSnapshotShape = {
   virtualAccount: virtualAccountSchema.optional(),
   payoutAccount: merchantPayoutAccountSchema,
   status: merchantStatusSchema,
+  /**
+   * The market's collection account, under which the stall's virtual account lives. A transfer to this account with no
+   * virtual account named is the market's (suspense, for a manager to reallocate); settlement reconciles against it.
+   * Optional: events written before it was added lack it.
+   */
+  collectionAccount: virtualAccountSchema.optional(),
 };
 
 export const merchantSnapshotSchema = z.object(merchantSnapshotShape);

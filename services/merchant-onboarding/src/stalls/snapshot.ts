@@ -21,6 +21,7 @@ export function snapshotOf(stall: Stall, market: Market): MerchantSnapshot {
       ...(stall.payoutAccount.holderName ? { holderName: stall.payoutAccount.holderName } : {}),
     },
     status: stall.status,
+    collectionAccount: { bin: market.collectionAccount.bin, accountNumber: market.collectionAccount.accountNumber },
   };
 }
 

@@ -30,6 +30,10 @@ export function ledgerEventHandlers(deps: {
     );
     if (outcome === 'applied' && d.virtualAccount)
       await processor.rematch({ virtualAccount: d.virtualAccount.accountNumber });
+    // The market's collection account, so a transfer to it with no virtual account finds its market without
+    // COLLECTION_ACCOUNTS being configured here too.
+    if (d.collectionAccount)
+      await projections.learnCollectionAccount(d.collectionAccount.accountNumber, d.marketId, `event:${event.eventId}`);
   };
   return {
     'merchant.registered': merchant,

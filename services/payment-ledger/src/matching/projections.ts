@@ -155,16 +155,17 @@ export class Projections {
   }
 
   /**
-   * A payment matched by its virtual account also tells us which market the receiving account belongs to (the
-   * virtual account lives under it): remembered so that later transfers to the bare collection account find it.
+   * Which market a collection account belongs to, as merchant events say (the snapshot carries it) or as a payment
+   * matched by its virtual account shows (the virtual account lives under it): remembered so that later transfers to
+   * the bare collection account find their market. `source` says where it was learned (a payment or an event id).
    */
-  async learnCollectionAccount(accountNumber: string, marketId: string, paymentId: string): Promise<void> {
+  async learnCollectionAccount(accountNumber: string, marketId: string, source: string): Promise<void> {
     if (this.configuredAccounts.has(accountNumber) || this.learned.get(accountNumber) === marketId) return;
     try {
       await this.models.collectionAccounts.insertOne({
         _id: accountNumber,
         marketId,
-        learnedFrom: paymentId,
+        learnedFrom: source,
         at: new Date(),
       });
       this.learned.set(accountNumber, marketId);
@@ -173,7 +174,7 @@ export class Projections {
       const row = await this.models.collectionAccounts.findOne({ _id: accountNumber });
       if (row && row.marketId !== marketId) {
         this.logger.warn(
-          { accountNumber, known: row.marketId, seen: marketId, paymentId },
+          { accountNumber, known: row.marketId, seen: marketId, source },
           'collection account seen under two markets: keeping the first',
         );
       }

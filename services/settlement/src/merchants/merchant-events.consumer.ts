@@ -10,7 +10,7 @@ type MerchantEvent = EventOfType<
  * Keeps settlement's copy of each stall: market, code, vendor, status and payout account (with the holder name once
  * the bank verified it). Every merchant event carries the whole snapshot, so the newest one wins; an older one
  * (a redelivery after a newer event) matches nothing and is dropped, and its upsert hits the unique `_id` instead of
- * creating a second document.
+ * creating a second document. The market's collection account comes with the snapshot too.
  */
 export function merchantEventHandlers(models: Models): EventHandlers {
   const apply = async (e: MerchantEvent) => {
@@ -38,6 +38,24 @@ export function merchantEventHandlers(models: Models): EventHandlers {
         { upsert: true },
       );
     } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    if (d.collectionAccount) await learnCollectionAccount(d.marketId, d.collectionAccount.accountNumber, at);
+  };
+
+  /**
+   * The market's collection account (reconciliation compares it with the bank's statement), as merchant events carry
+   * it: recorded once, only where nobody set one. An admin's PUT /markets/:id/collection-account always wins.
+   */
+  const learnCollectionAccount = async (marketId: string, accountNumber: string, at: Date) => {
+    try {
+      await models.MarketAccount.collection.updateOne(
+        { _id: marketId as never },
+        { $setOnInsert: { collectionAccount: accountNumber, updatedBy: 'merchant-events', updatedAt: at } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // Two events of one market racing to insert: the other one wrote the same thing.
       if (!isDuplicateKey(err)) throw err;
     }
   };
