@@ -222,8 +222,19 @@ test('a payment to the market’s collection account waits in suspense until the
     { timeoutMs: 30_000, what: 'the payment to leave suspense' },
   );
   // Today's reconciliation counts the credits the bank booked, the moved one among them.
-  await page.click('button[data-tab=settlement]');
-  await page.locator('[data-testid=reconciliation]').waitFor();
+  // Opening the tab asks settlement once; on a loaded machine its answer can come late (it reads the bank's statement),
+  // so open the tab again until the summary is there, as a manager would.
+  const summary = page.locator('[data-testid=reconciliation]');
+  await waitFor(
+    async () => {
+      await page.click('button[data-tab=settlement]');
+      return summary.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeoutMs: 60_000, what: 'the reconciliation summary' },
+  );
   await shot(page, '15-manager-settlement');
   await ctx.close();
 });
