@@ -28,7 +28,7 @@ test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile wit
   expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
   expect(dockerfile).toMatch(/^USER node$/m);
   // Each service's own settings live in services/<name>/src/config.ts (`configShape`, auth's JWT_* included).
-   
+
   const config = require(join(repoRoot, 'services', name, 'src/config.ts')) as Record<string, unknown>;
   const own = (Object.entries(config).find(([k]) => /configShape$/i.test(k))?.[1] ?? {}) as object;
   const known = new Set([
@@ -47,4 +47,36 @@ test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile wit
     mongo: { condition: 'service_healthy' },
   });
   expect(existsSync(join(repoRoot, 'services', name, 'src/main.ts'))).toBe(true);
+});
+
+test.each([
+  ['web', 'apps/web', () => require(join(repoRoot, 'apps/web/src/server/config.ts')).webConfigShape],
+  [
+    'bank-simulator',
+    'infra/bank-simulator',
+    () => require(join(repoRoot, 'infra/bank-simulator/src/config.ts')).simulatorConfigShape,
+  ],
+] as const)(
+  '%s: its own non-root Dockerfile, only variables it reads, services addressed by name',
+  (name, dir, shape) => {
+    const svc = compose.services[name];
+    expect(svc.build.dockerfile).toBe(`${dir}/Dockerfile`);
+    const dockerfile = readFileSync(join(repoRoot, svc.build.dockerfile), 'utf8');
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const known = new Set(Object.keys(shape() as object));
+    for (const key of Object.keys(svc.environment)) expect(known).toContain(key);
+    // Inside compose, everything is reached by its service name, never 127.0.0.1.
+    for (const value of Object.values(svc.environment)) expect(String(value)).not.toMatch(/127\.0\.0\.1|localhost/);
+    for (const dep of svc.depends_on ?? []) expect(compose.services[dep]).toBeDefined();
+  },
+);
+
+test('the bank simulator is only in the demo profile, signing with the ledger’s bank-sim secret', () => {
+  const sim = compose.services['bank-simulator'];
+  expect(sim.profiles).toEqual(['demo']);
+  expect(sim.environment.BANK_SIM_WEBHOOK_URL).toBe('http://payment-ledger:4103/webhooks/bank-sim');
+  expect(sim.environment.BANK_SIM_WEBHOOK_SECRET).toBe(
+    compose.services['payment-ledger'].environment.WEBHOOK_SECRET_BANKSIM,
+  );
 });
