@@ -11,6 +11,8 @@ export interface KafkaOptions {
   overrides?: Partial<KafkaConfig>;
 }
 
+const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 const levels = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
 
 /** A kafkajs client whose logs go through the service's pino logger as structured lines. */
@@ -28,6 +30,11 @@ export function createKafka(opts: KafkaOptions): Kafka {
       ({ namespace, level, log: entry }) => {
         const { message, timestamp: _ts, logger: _l, ...rest } = entry;
         const fields = { namespace, ...rest };
+        // Our idempotent producers keep kafkajs' bounded retries on purpose (an outbox relay must give up a cycle and
+        // retry it later rather than hang on a broker that is away); exactly-once does not rest on the producer but
+        // on the outbox re-publishing and consumers deduplicating by event id. So this warning, printed once per
+        // producer, says nothing actionable: it is logged at debug.
+        if (message === LIMITED_RETRIES_WARNING) return void log.debug(fields, message);
         if (level === logLevel.ERROR) log.error(fields, message);
         else if (level === logLevel.WARN) log.warn(fields, message);
         else if (level === logLevel.INFO) log.info(fields, message);
