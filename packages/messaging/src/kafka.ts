@@ -96,7 +96,7 @@ const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 async function waitForTopicLeaders(admin: Admin, topics: TopicRequest[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no metadata yet';
+  let last: string;
   for (;;) {
     try {
       const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });

@@ -85,10 +85,24 @@ describe('periodicResource', () => {
     await expect(j.check()).rejects.toThrow(/not running/);
     await j.start();
     await waitFor(() => attempts >= 3, { what: 'three failed runs' });
-    await waitFor(async () => (await j.check().then(() => false, () => true)) || undefined, { what: 'unready' });
+    await waitFor(
+      async () =>
+        (await j.check().then(
+          () => false,
+          () => true,
+        )) || undefined,
+      { what: 'unready' },
+    );
     await expect(j.check()).rejects.toThrow(/database unreachable/);
     fail = false;
-    await waitFor(async () => j.check().then(() => true, () => false), { what: 'ready again' });
+    await waitFor(
+      async () =>
+        j.check().then(
+          () => true,
+          () => false,
+        ),
+      { what: 'ready again' },
+    );
     await j.stop();
   });
 

@@ -16,7 +16,7 @@ export interface PayerFacts {
  */
 export function payerFacts(key: string, counterparty: Counterparty | null): PayerFacts {
   const bin = counterparty?.bin && /^\d{6}$/.test(counterparty.bin) ? counterparty.bin : undefined;
-  const account = counterparty?.accountNumber?.replace(/[\s.\-]/g, '').toUpperCase();
+  const account = counterparty?.accountNumber?.replace(/[\s.-]/g, '').toUpperCase();
   const facts: PayerFacts = {};
   if (bin) facts.payerBankBin = bin;
   if (account)
