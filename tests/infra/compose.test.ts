@@ -50,17 +50,20 @@ test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile wit
 });
 
 test.each([
-  ['web', 'apps/web', () => require(join(repoRoot, 'apps/web/src/server/config.ts')).webConfigShape],
+  ['web', '@marketqr/web', () => require(join(repoRoot, 'apps/web/src/server/config.ts')).webConfigShape],
   [
     'bank-simulator',
-    'infra/bank-simulator',
+    '@marketqr/bank-simulator',
     () => require(join(repoRoot, 'infra/bank-simulator/src/config.ts')).simulatorConfigShape,
   ],
 ] as const)(
-  '%s: its own non-root Dockerfile, only variables it reads, services addressed by name',
-  (name, dir, shape) => {
+  '%s: the shared non-root app Dockerfile, only variables it reads, services addressed by name',
+  (name, pkg, shape) => {
     const svc = compose.services[name];
-    expect(svc.build.dockerfile).toBe(`${dir}/Dockerfile`);
+    expect(svc.build.dockerfile).toBe('infra/docker/node-app.Dockerfile');
+    expect(svc.build.args.PACKAGE).toBe(pkg);
+    // Built for the port it listens on.
+    expect(Object.values(svc.environment).map(String)).toContain(svc.build.args.PORT);
     const dockerfile = readFileSync(join(repoRoot, svc.build.dockerfile), 'utf8');
     expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER node$/m);
