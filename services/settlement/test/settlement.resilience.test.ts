@@ -329,6 +329,9 @@ test('two replicas: schedulers and admins racing on one day make one batch, and 
     { what: 'the raced batch paid' },
   );
   expect(transfersOf(raced)).toHaveLength(2);
-  const created = events.ofType('settlement.batch-created').filter((e) => e.data.marketId === market2);
-  expect(created).toHaveLength(1);
+  // The event travels through the outbox relay and Kafka, so it may come after the lines are paid: wait for it, then
+  // check it is the only one (a second batch would have raised a second).
+  const created = () => events.ofType('settlement.batch-created').filter((e) => e.data.marketId === market2);
+  await waitFor(() => created().length > 0, { what: 'settlement.batch-created for the raced day' });
+  expect(created()).toHaveLength(1);
 });
