@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@marketqr/service-kit';
-import { DEVELOPMENT_SECRET, loadAuthConfig } from './index';
+import { authConfigFrom, DEVELOPMENT_SECRET, loadAuthConfig } from './index';
 
 const secret = 'x'.repeat(40);
 const problemsOf = (fn: () => unknown): string[] => {
@@ -52,4 +52,15 @@ describe('loadAuthConfig', () => {
     expect(problemsOf(() => loadAuthConfig(env, { issuer: true }))[0]).toMatch(/^JWT_PRIVATE_KEY/);
     expect(problemsOf(() => loadAuthConfig({ ...env, JWT_PUBLIC_KEY: 'not a pem' }))[0]).toMatch(/not a readable/);
   });
+});
+
+test('authConfigFrom: a service’s validated settings (numbers too) win over the raw environment', () => {
+  const c = authConfigFrom({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'settings-secret-0123456789abcdef0123456789',
+    JWT_TTL_SECONDS: 120,
+    KAFKA_BROKERS: ['ignored:9092'],
+  });
+  expect(c.usingDevelopmentSecret).toBe(false);
+  expect(c.ttlSeconds).toBe(120);
 });

@@ -107,3 +107,15 @@ function readKey(
     return undefined;
   }
 }
+
+/**
+ * The auth settings from a service's validated configuration: its shape includes `authConfigShape`, so the JWT_*
+ * values (those read from `_FILE` too) are already there, and they win over the raw process environment.
+ */
+export function authConfigFrom(settings: Record<string, unknown>, opts: { issuer?: boolean } = {}): AuthConfig {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(settings)) {
+    if (v !== undefined && v !== null && typeof v !== 'object') env[k] = String(v);
+  }
+  return loadAuthConfig(env, opts);
+}

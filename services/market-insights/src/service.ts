@@ -1,4 +1,4 @@
-import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
+import { authConfigFrom, createTokenVerifier } from '@marketqr/auth';
 import { checkAll, productionSecrets } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
@@ -30,7 +30,7 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
     setup: ({ config, logger, kafka, db, topicPrefix }) => {
       // Every problem named in one failed start.
       const [authConfig, secrets] = checkAll(
-        () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+        () => authConfigFrom(config),
         () =>
           productionSecrets(config.NODE_ENV, {
             INSIGHTS_PAYER_SALT: { value: config.INSIGHTS_PAYER_SALT, development: DEVELOPMENT_PAYER_SALT },
@@ -85,10 +85,3 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
 }
 
 export const definition = createDefinition();
-
-/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
-function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
-  return out;
-}

@@ -6,7 +6,7 @@ import {
   createTokenVerifier,
   hashSecret,
   LoginGuard,
-  loadAuthConfig,
+  authConfigFrom,
   MongoLoginAttemptStore,
 } from '@marketqr/auth';
 import { createOutbox, createOutboxRelay } from '@marketqr/messaging';
@@ -33,10 +33,9 @@ export const definition: ServiceDefinition<typeof configShape> = {
   defaultPort: 4101,
   configShape,
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
-    const env = { ...process.env, ...stringEnv(config) };
     // Every problem named in one failed start.
     const [authConfig, secrets] = checkAll(
-      () => loadAuthConfig(env, { issuer: true }),
+      () => authConfigFrom(config, { issuer: true }),
       () =>
         productionSecrets(config.NODE_ENV, {
           BANK_API_KEY: { value: config.BANK_API_KEY, development: 'development' },
@@ -99,10 +98,3 @@ export const definition: ServiceDefinition<typeof configShape> = {
     };
   },
 };
-
-/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
-function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
-  return out;
-}

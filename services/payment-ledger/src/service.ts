@@ -1,4 +1,4 @@
-import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
+import { authConfigFrom, createTokenVerifier } from '@marketqr/auth';
 import { checkAll, KeyedMutex } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
@@ -32,7 +32,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
     // Every problem named in one failed start.
     const [authConfig, ledgerKeys] = checkAll(
-      () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+      () => authConfigFrom(config),
       () => ledgerSecrets(config),
     );
     if (authConfig.usingDevelopmentSecret)
@@ -106,10 +106,3 @@ export const definition: ServiceDefinition<typeof configShape> = {
     };
   },
 };
-
-/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
-function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
-  return out;
-}

@@ -8,10 +8,10 @@ import {
   assertEveryMarket,
   assertMarket,
   assertStall,
+  authConfigFrom,
   authConfigShape,
   authenticate,
   createTokenVerifier,
-  loadAuthConfig,
   principalOf,
   type Principal,
 } from '@marketqr/auth';
@@ -43,11 +43,7 @@ export interface Access {
  * (the service stops at start, naming JWT_SECRET).
  */
 export function createAccess(settings: { NODE_ENV: string } & JwtSettings, logger: Logger): Access {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(settings)) {
-    if ((k === 'NODE_ENV' || k in jwtShape) && v !== undefined && v !== null) env[k] = String(v);
-  }
-  const config = loadAuthConfig(env);
+  const config = authConfigFrom(settings);
   if (config.usingDevelopmentSecret) logger.warn('JWT_SECRET not set: tokens are checked with the development secret');
   const log = logger.child({ component: 'access' });
   const verifier = createTokenVerifier(config, { onRejected: (reason) => log.info({ reason }, 'token refused') });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Metric } from 'prom-client';
 import { createBankGateway } from '@marketqr/bank-gateway';
-import { createTokenVerifier, loadAuthConfig } from '@marketqr/auth';
+import { authConfigFrom, createTokenVerifier } from '@marketqr/auth';
 import { checkAll, productionSecrets, rule } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
@@ -39,7 +39,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
   setup: ({ config, logger, kafka, db, topicPrefix }) => {
     // Every problem named in one failed start.
     const [authConfig, secrets] = checkAll(
-      () => loadAuthConfig({ ...process.env, ...stringEnv(config) }),
+      () => authConfigFrom(config),
       () =>
         productionSecrets(config.NODE_ENV, {
           BANK_API_KEY: { value: config.BANK_API_KEY, development: 'development' },
@@ -160,10 +160,3 @@ export const definition: ServiceDefinition<typeof configShape> = {
     };
   },
 };
-
-/** Auth reads its settings from an env object; hand it the validated values (including ones read from *_FILE). */
-function stringEnv(config: Record<string, unknown>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(config)) if (v !== undefined && typeof v !== 'object') out[k] = String(v);
-  return out;
-}
