@@ -28,7 +28,6 @@ export const SERVICE = 'settlement';
 
 /** What raised an event: an HTTP request, a consumed event, or a worker's own run. */
 export type Cause = { correlationId: string; causationId: string };
-export const causeOf = (id: string): Cause => ({ correlationId: id, causationId: id });
 
 export interface MessagingOptions {
   kafka: EventConsumerOptions['kafka'];

@@ -33,12 +33,6 @@ export function formatTime(at: string | Date): string {
   return `${p.hour}:${p.minute}`;
 }
 
-/** `14:05:09` in Vietnam. */
-export function formatTimeSeconds(at: string | Date): string {
-  const p = parts(new Date(at), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-  return `${p.hour}:${p.minute}:${p.second}`;
-}
-
 /** `27/11/2026` (day first, as in Vietnam) from an instant or a `YYYY-MM-DD` business day. */
 export function formatDate(at: string | Date): string {
   if (typeof at === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(at)) {

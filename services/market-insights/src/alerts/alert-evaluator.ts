@@ -165,7 +165,11 @@ export class AlertEvaluator implements Resource {
       )
       .toArray();
     const perStall = new Map<string, { hours?: Record<string, number> }[]>();
-    for (const d of docs) perStall.set(d.merchantId, [...(perStall.get(d.merchantId) ?? []), d]);
+    for (const d of docs) {
+      const days = perStall.get(d.merchantId);
+      if (days) days.push(d);
+      else perStall.set(d.merchantId, [d]);
+    }
     const hours = new Map([...perStall].map(([id, days]) => [id, learnUsualHours(days, this.opts.usualMinDays)]));
     this.profiles.set(marketId, { today, computedAt: Date.now(), hours });
     return hours;

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AppError, parsePageQuery, type RouteDoc } from '@marketqr/service-kit';
+import { AppError, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table';
 import type { AlertKind } from '../store/models';
@@ -128,13 +128,7 @@ export function alertsRouter(deps: { alerts: AlertService; access: AccessControl
       filename: `alerts-${marketId ?? 'province'}`,
       columns: ALERT_COLUMNS,
       rows: shown.map((a) => pick(ALERT_COLUMNS, { ...a, details: JSON.stringify(a.details) })),
-      json: {
-        items: shown,
-        page: page.page,
-        pageSize: page.pageSize,
-        total,
-        totalPages: Math.ceil(total / page.pageSize),
-      },
+      json: { ...toPage(shown, total, page) },
     });
   };
 

@@ -33,7 +33,3 @@ export function marketOfAccount(account: string): string | null {
   const m = /^market:(.+):[a-z_]+$/.exec(account);
   return m ? m[1]! : null;
 }
-
-export function isSuspenseAccount(account: string): boolean {
-  return account === accounts.unidentifiedSuspense || /^market:.+:suspense$/.test(account);
-}

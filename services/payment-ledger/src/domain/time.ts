@@ -9,11 +9,6 @@ export function businessDayOf(at: Date): string {
   return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
 }
 
-/** The instant a business day starts (00:00 in Asia/Ho_Chi_Minh). */
-export function startOfBusinessDay(day: string): Date {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) - OFFSET_MS);
-}
-
 /**
  * A bank's local time: `2025-03-01 14:02:37` (SePay, Casso) is Asia/Ho_Chi_Minh wall time; an ISO 8601 string with
  * an offset or `Z` is taken as it is. Undefined for anything else, so a malformed date is a malformed notification.

@@ -195,8 +195,8 @@ export class Ledger {
   }
 
   private async loadHead(account: string): Promise<Head> {
-    const [last] = await this.models.postings.find({ account }).sort({ seq: -1 }).limit(1).toArray();
-    return last ? headOf(last as Posting) : GENESIS;
+    const last = await this.latest(account);
+    return last ? headOf(last) : GENESIS;
   }
 
   /** The account's latest posting as stored now (not this process's cache: another replica may have appended). */

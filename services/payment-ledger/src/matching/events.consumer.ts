@@ -49,8 +49,7 @@ export function ledgerEventHandlers(deps: {
       await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrRevoked(event.data.qrId));
     },
     'qr.expired': async (event) => {
-      const stall = await projections.stall(event.data.merchantId);
-      await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrExpired(event.data, stall?.stallCode ?? null));
+      await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrExpired(event.data));
     },
     'settlement.paid': async (event) => {
       await postPayout(deps.ledger, event, deps.logger);

@@ -89,13 +89,15 @@ export class Projections {
   }
 
   /** qr.expired carries the whole QR, so it also fills in one whose qr.issued never reached us. */
-  async applyQrExpired(d: QrExpiredV1, stallCode: string | null): Promise<void> {
+  async applyQrExpired(d: QrExpiredV1): Promise<void> {
     const col = this.models.qrs;
     const res = await col.updateOne(
       { _id: d.qrId, status: 'issued' },
       { $set: { status: 'expired', updatedAt: new Date() } },
     );
     if (res.matchedCount > 0 || (await col.countDocuments({ _id: d.qrId }, { limit: 1 })) > 0) return;
+    // Only this rare path needs the stall's code.
+    const stallCode = (await this.stall(d.merchantId))?.stallCode ?? null;
     await col
       .insertOne({
         _id: d.qrId,

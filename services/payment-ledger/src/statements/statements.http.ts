@@ -57,16 +57,17 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     await access.requireStall(req, merchantId);
     const page = parsePageQuery(req.query);
     const account = accounts.stallPayable(merchantId);
-    const [rows, total, latest] = await Promise.all([
+    const [rows, latest] = await Promise.all([
       postings
         .find({ account })
         .sort({ seq: -1 })
         .skip((page.page - 1) * page.pageSize)
         .limit(page.pageSize)
         .toArray() as Promise<Posting[]>,
-      postings.countDocuments({ account }),
       ledger.latest(account),
     ]);
+    // An account's postings are numbered 1, 2, 3… without gaps, so the latest seq is their count (no counting scan).
+    const total = latest?.seq ?? 0;
     const entries = new Map(
       ((await models.entries.find({ _id: { $in: rows.map((p) => p.entryId) } }).toArray()) as JournalEntry[]).map(
         (e) => [e._id, e],

@@ -40,14 +40,10 @@ export class ChargesService {
     };
   }
 
-  /** What a line of this stall nets per traded day, and under which plan version (0 when nothing is agreed). */
-  async nettedPerDay(merchantId: string): Promise<{ amount: number; planVersion: number | null; items: ChargeItem[] }> {
-    const v = await this.view(merchantId);
-    if (!v.netted || !v.plan) return { amount: 0, planVersion: null, items: [] };
-    return { amount: v.plan.totalPerDay, planVersion: v.plan.version, items: v.plan.items };
-  }
-
-  /** `nettedPerDay` for many stalls in two queries (a market's cut-off). */
+  /**
+   * What each stall's line nets per traded day, and under which plan version (none when nothing is agreed), for many
+   * stalls in two queries (a market's cut-off).
+   */
   async nettedFor(
     merchantIds: string[],
   ): Promise<Map<string, { amount: number; planVersion: number | null; items: ChargeItem[] }>> {
