@@ -1,5 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import type { AttemptState, LoginAttemptStore, LoginPolicy } from './login-guard';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 interface AttemptDoc {
   _id: string;
@@ -53,7 +54,7 @@ export class MongoLoginAttemptStore implements LoginAttemptStore {
           { upsert: true, returnDocument: 'after' },
         );
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
     }
     if (!doc) throw new Error(`login attempts: could not record a failure for ${key}`);

@@ -1,4 +1,5 @@
 import type { Model, mongo } from 'mongoose';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 // Loose driver typing: documents are the services' own shapes; only the outbox fields matter here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,7 +50,7 @@ export async function applyOnce(
     }
   } catch (err) {
     // Upsert: the document exists and already has the eventId, so the guard failed and the insert hit the unique key.
-    if (args.upsert && (err as { code?: number }).code === 11000) return 'duplicate';
+    if (args.upsert && isDuplicateKey(err)) return 'duplicate';
     throw err;
   }
   // Bounded memory, one trim per apply (each apply adds one id). Best effort: a failure here loses nothing.

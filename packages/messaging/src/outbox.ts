@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { topicFor, type Envelope } from '@marketqr/contracts';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
  * The outbox: a service's state change and the events it raises are stored so that either both happen or neither
@@ -207,7 +208,7 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
         await m.create({ ...doc, [WRITE_IDS_FIELD]: [writeId] });
       } catch (err) {
         // A duplicate key is a definite "not written"; anything else is left for the relay to verify.
-        if ((err as { code?: number }).code === 11000) {
+        if (isDuplicateKey(err)) {
           await col.deleteMany({ _id: { $in: ids } });
         }
         throw err;
@@ -218,5 +219,5 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
 }
 
 function ignoreDuplicates(err: unknown): void {
-  if ((err as { code?: number }).code !== 11000) throw err;
+  if (!isDuplicateKey(err)) throw err;
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
  * Which events a consumer has finished, so a redelivered event (Kafka is at least once: a rebalance, a crash before
@@ -58,7 +59,7 @@ export function processedEventsStore(connection: Connection): ProcessedEventsSto
       try {
         await model.collection.insertOne({ ...record, processedAt: new Date() });
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
     },
     async prune(before) {

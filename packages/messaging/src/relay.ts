@@ -8,6 +8,7 @@ import type { Resource } from '@marketqr/service-kit';
 import { createIdempotentProducer } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
 import { OUTBOX_COLLECTION, WRITE_IDS_FIELD, outboxModel, type OutboxRecord } from './outbox';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 export interface OutboxRelayOptions {
   kafka: Kafka;
@@ -133,7 +134,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         log.info('leading the outbox relay');
         return true;
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
       const current = await leases.findOne({ _id: leaseName });
       if (!current) continue;

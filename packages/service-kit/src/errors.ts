@@ -35,3 +35,11 @@ export class ConfigError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/**
+ * A unique index refused a write (MongoDB's and FerretDB's code 11000). Matched on the code alone: FerretDB reports no
+ * `keyValue`. Idempotent writes across the project read it as "someone already did this".
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}

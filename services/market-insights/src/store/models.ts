@@ -1,5 +1,6 @@
 import { Schema, type Connection, type mongo } from 'mongoose';
 import type { PaymentKind } from '../domain/stats';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
  * market-insights' own database: read models built from every topic. FerretDB 1.24 loses updates when two writers
@@ -245,7 +246,7 @@ export async function insertOnce<T extends { _id: string }>(col: mongo.Collectio
     return true;
   } catch (err) {
     // FerretDB reports a duplicate with code 11000 but no keyValue: match the code only.
-    if ((err as { code?: number }).code === 11000) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   }
 }

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, conflict, notFound, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import {
+  AppError,
+  conflict,
+  notFound,
+  parseBody,
+  parsePageQuery,
+  toPage,
+  type RouteDoc,
+  isDuplicateKey,
+} from '@marketqr/service-kit';
 import { requireAccountNumber, requireKnownBin, requirePersonName } from '../domain/validation';
 import type { AccessControl } from '../access';
 import type { Market, Models, User } from '../store/models';
@@ -87,8 +96,7 @@ export function marketsRouter(deps: {
     try {
       await models.Market.create(market);
     } catch (e) {
-      if ((e as { code?: number }).code === 11000)
-        throw conflict('MERCHANT.MARKET_EXISTS', `market ${body.id} already exists`);
+      if (isDuplicateKey(e)) throw conflict('MERCHANT.MARKET_EXISTS', `market ${body.id} already exists`);
       throw e;
     }
     res.status(201).json({ market: { ...market, id: market._id } });
@@ -141,8 +149,7 @@ export function marketsRouter(deps: {
     try {
       await models.User.create(user);
     } catch (e) {
-      if ((e as { code?: number }).code === 11000)
-        throw conflict('MERCHANT.USERNAME_TAKEN', `username ${body.username} is taken`);
+      if (isDuplicateKey(e)) throw conflict('MERCHANT.USERNAME_TAKEN', `username ${body.username} is taken`);
       throw e;
     }
     res

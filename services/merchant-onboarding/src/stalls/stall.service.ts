@@ -9,7 +9,7 @@ import {
   type Envelope,
 } from '@marketqr/contracts';
 import type { Outbox } from '@marketqr/messaging';
-import { AppError, KeyedMutex, conflict, notFound, type Logger } from '@marketqr/service-kit';
+import { AppError, KeyedMutex, conflict, notFound, type Logger, isDuplicateKey } from '@marketqr/service-kit';
 import { isBankError, type BankGateway } from '@marketqr/bank-gateway';
 import { canActivate, nextVerificationDelayMs, type AuditEntry, type Stall } from '../domain/stall';
 import { namesMatch } from '../domain/validation';
@@ -109,7 +109,7 @@ export class StallService {
     try {
       await this.outbox.insert(this.models.Stall, { ...stall }, [event]);
     } catch (e) {
-      if ((e as { code?: number }).code === 11000) {
+      if (isDuplicateKey(e)) {
         throw conflict('MERCHANT.DUPLICATE_STALL_CODE', `stall ${input.stallCode} already exists in ${market.name}`, {
           field: 'stallCode',
         });

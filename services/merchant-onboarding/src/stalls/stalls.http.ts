@@ -1,6 +1,14 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError, parseBody, parsePageQuery, toPage, type Logger, type RouteDoc } from '@marketqr/service-kit';
+import {
+  AppError,
+  parseBody,
+  parsePageQuery,
+  toPage,
+  type Logger,
+  type RouteDoc,
+  isDuplicateKey,
+} from '@marketqr/service-kit';
 import {
   CATEGORIES,
   normalisePhone,
@@ -158,7 +166,7 @@ export function stallsRouter(deps: {
     try {
       await models.User.create(user);
     } catch (e) {
-      if ((e as { code?: number }).code === 11000) {
+      if (isDuplicateKey(e)) {
         throw new AppError('MERCHANT.PHONE_TAKEN', 'this phone number already has a stall login', 409, {
           field: 'vendor.phone',
         });

@@ -1,6 +1,7 @@
 import { hashSecret } from '@marketqr/auth';
 import type { Logger } from '@marketqr/service-kit';
 import type { Models } from '../store/models';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
  * The first admin: created at start from ADMIN_USERNAME / ADMIN_PASSWORD(_FILE) when no user of that name exists.
@@ -24,6 +25,6 @@ export async function ensureAdmin(models: Models, username: string, password: st
     });
     logger.info({ username }, 'admin user created');
   } catch (e) {
-    if ((e as { code?: number }).code !== 11000) throw e;
+    if (!isDuplicateKey(e)) throw e;
   }
 }

@@ -1,5 +1,5 @@
 import type { Outbox } from '@marketqr/messaging';
-import { KeyedMutex, periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
+import { KeyedMutex, periodicResource, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import { compact } from '../domain/canonical';
 import type { Envelope } from '@marketqr/contracts';
@@ -30,8 +30,6 @@ export interface PostResult {
   duplicate: boolean;
   postings: Posting[];
 }
-
-const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
 
 /**
  * The posting that carries an entry's events (its business events and its ledger.entry-posted): the stall's own

@@ -1,4 +1,4 @@
-import { periodicResource, type Logger, type Resource } from '@marketqr/service-kit';
+import { periodicResource, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
   bestQr,
@@ -27,8 +27,6 @@ export interface ProcessorOptions {
   /** Key of the payer-account hash on payment events (PAYER_HASH_KEY). */
   payerHashKey: string;
 }
-
-const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
 
 /** A bank time more than a day away from when we heard of it is not believed for the business day. */
 const PLAUSIBLE_BANK_TIME_MS = 86_400_000;

@@ -2,8 +2,7 @@ import type { MerchantSnapshot, QrExpiredV1, QrIssuedV1 } from '@marketqr/contra
 import type { Logger } from '@marketqr/service-kit';
 import type { QrRef, StallRef } from '../domain/matching';
 import type { Models, QrView, StallView } from '../store/models';
-
-const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 export const toStallRef = (s: StallView): StallRef => ({
   merchantId: s._id,

@@ -4,8 +4,7 @@ import { sha256Hex } from '../domain/canonical';
 import type { Notification } from '../domain/notification';
 import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models, WorkItem } from '../store/models';
-
-const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
  * The payment id is derived from (provider, provider transaction id): the same notification always gets the same

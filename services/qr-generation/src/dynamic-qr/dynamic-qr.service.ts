@@ -1,11 +1,11 @@
-import { AppError, type KeyedMutex } from '@marketqr/service-kit';
+import { AppError, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
 import type { Cause } from '../events';
 import { newOrderCode, newQrId } from '../domain/codes';
 import type { DynamicQrRequest } from '../domain/dynamic-request';
 import { accountKeyOf, effectiveStatus, type QrRecord } from '../domain/model';
 import { dynamicPayload, payloadHash, posterTextOf, qrAccountOf } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
-import { isDuplicateKey, type QrStore } from '../store/qr-store';
+import { type QrStore } from '../store/qr-store';
 import { notEligible, type IssuedBy } from '../static-qr/static-qr.service';
 
 const ORDER_CODE_ATTEMPTS = 5;

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { AppError, type KeyedMutex } from '@marketqr/service-kit';
+import { AppError, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
 import type { Cause } from '../events';
 import { newPosterSerial, newQrId } from '../domain/codes';
 import { accountKeyOf, type Actor, type Merchant, type QrRecord } from '../domain/model';
 import { payloadHash, posterTextOf, qrAccountOf, staticPayload } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
-import { isDuplicateKey, type QrStore } from '../store/qr-store';
+import { type QrStore } from '../store/qr-store';
 
 export type IssuedBy = Actor & { via: 'api' | 'merchant_event' };
 

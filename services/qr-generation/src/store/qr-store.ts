@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
-import { AppError } from '@marketqr/service-kit';
+import { AppError, isDuplicateKey } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { qrExpiredEvent, qrIssuedEvent, qrRevokedEvent, type Cause } from '../events';
 import type { QrMetrics } from '../metrics';
 import type { QrRecord } from '../domain/model';
 import type { Models } from './models';
-
-export const isDuplicateKey = (e: unknown): boolean => (e as { code?: number } | null)?.code === 11000;
 
 export interface Revocation {
   reasonCode: string;

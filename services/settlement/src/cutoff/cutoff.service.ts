@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, conflict, type Logger } from '@marketqr/service-kit';
+import { AppError, badRequest, conflict, type Logger, isDuplicateKey } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { businessDayOf, isBusinessDay } from '../domain/business-day';
 import { batchIdOf, lineIdOf, payoutKeyOf } from '../domain/ids';
@@ -10,7 +10,6 @@ import type { ChargesService } from '../charges/charges.service';
 import type { MarketSettings } from '../fees/fee-schedule.service';
 import type { SettlementMetrics } from '../metrics';
 import {
-  isDuplicateKey,
   type BatchDoc,
   type ChargeItem,
   type ContributionDoc,

@@ -1,6 +1,7 @@
 import type { EventOfType } from '@marketqr/contracts';
 import type { EventHandlers } from '@marketqr/messaging';
-import { isDuplicateKey, type Models } from '../store/models';
+import { type Models } from '../store/models';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 type MerchantEvent = EventOfType<
   'merchant.registered' | 'merchant.verified' | 'merchant.activated' | 'merchant.suspended' | 'merchant.updated'

@@ -1,7 +1,8 @@
 import type { EventOfType } from '@marketqr/contracts';
 import type { EventHandlers } from '@marketqr/messaging';
 import { businessDayOf } from '../domain/business-day';
-import { isDuplicateKey, type ContributionDoc, type CreditDoc, type Models } from '../store/models';
+import { type ContributionDoc, type CreditDoc, type Models } from '../store/models';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 type Confirmed = EventOfType<'payment.confirmed'>;
 type Flagged = EventOfType<'payment.flagged'>;

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from '@marketqr/service-kit';
+import { isDuplicateKey } from '@marketqr/service-kit';
 
 interface LeaseDoc {
   _id: string;
@@ -51,7 +52,7 @@ export function createLease(
           opts.logger.info({ lease: opts.name, owner: opts.owner }, 'holding the worker lease');
           return true;
         } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
+          if (!isDuplicateKey(err)) throw err;
         }
         const current = await leases.findOne({ _id: opts.name });
         if (!current) continue;

@@ -449,5 +449,3 @@ export function registerModels(db: Connection): Models {
     ChargeAgreement: db.model<ChargeAgreementDoc>('ChargeAgreement', chargeAgreementSchema, 'charge_agreements'),
   };
 }
-
-export const isDuplicateKey = (e: unknown) => (e as { code?: number } | null)?.code === 11000;
