@@ -4,11 +4,17 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Connection, mongo } from 'mongoose';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { Resource } from '@marketqr/service-kit';
+import { isDuplicateKey, type Resource } from '@marketqr/service-kit';
 import { createIdempotentProducer } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
-import { OUTBOX_COLLECTION, WRITE_IDS_FIELD, outboxModel, type OutboxRecord } from './outbox';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import {
+  createOutbox,
+  OUTBOX_COLLECTION,
+  WRITE_IDS_FIELD,
+  outboxModel,
+  type Outbox,
+  type OutboxRecord,
+} from './outbox';
 
 export interface OutboxRelayOptions {
   kafka: Kafka;
@@ -290,4 +296,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (consecutiveFailures >= 3) throw new Error(`outbox relay failing: ${lastError?.message ?? 'unknown'}`);
     },
   };
+}
+
+/**
+ * A service's outbox and the relay that publishes it, wired so that every write that readies events wakes the relay
+ * at once instead of at its next poll.
+ */
+export function createOutboxWithRelay(opts: OutboxRelayOptions): { outbox: Outbox; relay: OutboxRelay } {
+  const relay = createOutboxRelay(opts);
+  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
+  return { outbox, relay };
 }

@@ -9,7 +9,7 @@ import {
   authConfigFrom,
   MongoLoginAttemptStore,
 } from '@marketqr/auth';
-import { createOutbox, createOutboxRelay } from '@marketqr/messaging';
+import { createOutboxWithRelay } from '@marketqr/messaging';
 import { checkAll, productionSecrets } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
@@ -48,8 +48,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const access = accessControl(verifier);
 
     const models = registerModels(db);
-    const relay = createOutboxRelay({ kafka, db, logger, topicPrefix });
-    const outbox = createOutbox(db, { onReady: () => relay.nudge() });
+    const { outbox, relay } = createOutboxWithRelay({ kafka, db, logger, topicPrefix });
     const gateway = createBankGateway({
       baseUrl: config.BANK_BASE_URL,
       apiKey: secrets.values.BANK_API_KEY,

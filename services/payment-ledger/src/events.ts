@@ -19,8 +19,7 @@ import {
 } from '@marketqr/contracts';
 import {
   createEventConsumer,
-  createOutbox,
-  createOutboxRelay,
+  createOutboxWithRelay,
   type EventConsumer,
   type EventHandlers,
   type Outbox,
@@ -44,9 +43,7 @@ export function createEventOutbox(opts: { kafka: Kafka; db: Connection; logger: 
   outbox: Outbox;
   relay: OutboxRelay;
 } {
-  const relay = createOutboxRelay({ ...opts, name: `${SERVICE}-outbox` });
-  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
-  return { outbox, relay };
+  return createOutboxWithRelay({ ...opts, name: `${SERVICE}-outbox` });
 }
 
 /**

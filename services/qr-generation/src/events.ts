@@ -19,8 +19,7 @@ import {
 } from '@marketqr/contracts';
 import {
   createEventConsumer,
-  createOutbox,
-  createOutboxRelay,
+  createOutboxWithRelay,
   type EventConsumer,
   type EventHandlers,
   type Outbox,
@@ -48,15 +47,7 @@ export interface MessagingOptions {
 
 /** The outbox this service writes its events with, and the relay that publishes them. */
 export function createEventOutbox(opts: MessagingOptions): { outbox: Outbox; relay: OutboxRelay } {
-  const relay = createOutboxRelay({
-    kafka: opts.kafka,
-    db: opts.db,
-    logger: opts.logger,
-    topicPrefix: opts.topicPrefix,
-    name: `${SERVICE}-outbox`,
-  });
-  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
-  return { outbox, relay };
+  return createOutboxWithRelay({ ...opts, name: `${SERVICE}-outbox` });
 }
 
 /** The consumer of merchant events (group `marketqr.qr-generation.merchants`), with its dead-letter topic. */

@@ -12,8 +12,7 @@ import {
 } from '@marketqr/contracts';
 import {
   createEventConsumer,
-  createOutbox,
-  createOutboxRelay,
+  createOutboxWithRelay,
   type EventConsumer,
   type EventConsumerOptions,
   type EventHandlers,
@@ -37,15 +36,7 @@ export interface MessagingOptions {
 }
 
 export function createEventOutbox(opts: MessagingOptions): { outbox: Outbox; relay: OutboxRelay } {
-  const relay = createOutboxRelay({
-    kafka: opts.kafka,
-    db: opts.db,
-    logger: opts.logger,
-    topicPrefix: opts.topicPrefix,
-    name: `${SERVICE}-outbox`,
-  });
-  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
-  return { outbox, relay };
+  return createOutboxWithRelay({ ...opts, name: `${SERVICE}-outbox` });
 }
 
 /**
