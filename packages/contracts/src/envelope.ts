@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -48,4 +49,17 @@ export function causedBy(event: Pick<RawEnvelope, 'eventId' | 'correlationId'>):
   causationId: string;
 } {
   return { correlationId: event.correlationId, causationId: event.eventId };
+}
+
+/**
+ * A name-based (RFC 9562 version 5) UUID for an event id: an event that can be raised for one fact only once (a QR
+ * expired, a line paid) gets the same id from every writer, so a second writer (a retry, another replica) stages an id
+ * the outbox's unique `_id` refuses and that consumers drop as a duplicate. `namespace` is 16 bytes, one per producer.
+ */
+export function nameBasedEventId(namespace: Buffer, name: string): string {
+  const h = createHash('sha1').update(namespace).update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }

@@ -2,13 +2,13 @@
  * Every use of @marketqr/messaging and of the event contracts this service produces, in one file: the messaging
  * package was still moving when this service was written, so a change there is a change here only.
  */
-import { createHash } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
   causedBy,
   createEvent,
+  nameBasedEventId,
   qrCheckFlaggedV1,
   qrExpiredV1,
   qrIssuedV1,
@@ -81,13 +81,7 @@ export function bindMessagingMetrics(registry: Registry, parts: { relay: OutboxR
  * and consumers that dedupe by eventId drop any copy that still gets through.
  */
 const NAMESPACE = Buffer.from('6f1d1c4e8e5b4f0e9a3b2d7c5e4f3a21', 'hex');
-export function stableEventId(qrId: string, type: string): string {
-  const h = createHash('sha1').update(NAMESPACE).update(`${qrId}|${type}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+export const stableEventId = (qrId: string, type: string): string => nameBasedEventId(NAMESPACE, `${qrId}|${type}`);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

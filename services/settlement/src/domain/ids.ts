@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { nameBasedEventId } from '@marketqr/contracts';
 
 const short = (text: string, n = 16) => createHash('sha256').update(text).digest('hex').slice(0, n);
 const compact = (day: string) => day.replace(/-/g, '');
@@ -23,15 +24,5 @@ export const payoutKeyOf = (lineId: string, epoch: number) => `stl-${lineId}-e${
 
 const NAMESPACE = Buffer.from('3b0f4c1ad6a84e5c9e2f7a61c0d5b8e4', 'hex');
 
-/**
- * A name-based (version 5) UUID: the event a line raises for one outcome always has the same id, so a second
- * writer (a retry, a replica that woke up late) stages the same id, which the outbox's unique `_id` refuses and
- * consumers drop as a duplicate.
- */
-export function stableEventId(name: string): string {
-  const h = createHash('sha1').update(NAMESPACE).update(name).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+/** The event a line raises for one outcome always has the same id (see `nameBasedEventId`). */
+export const stableEventId = (name: string): string => nameBasedEventId(NAMESPACE, name);
