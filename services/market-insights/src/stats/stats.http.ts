@@ -249,9 +249,10 @@ export function statsRouter(deps: {
       scope = { level };
     }
     const p = period(req);
-    wantsCsv(req); // a bad ?format= fails before any work
+    const csv = wantsCsv(req); // a bad ?format= fails before any work
     const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
-    const [built, info] = await Promise.all([t.build(stats, scope, p), stats.scopeInfo(scope)]);
+    // The scope's description (a `distinct` over stalls for the province) is only in the JSON answer.
+    const [built, info] = await Promise.all([t.build(stats, scope, p), csv ? undefined : stats.scopeInfo(scope)]);
     const { rows: raw, ...extra } = built;
     const rows = raw.map((row) => pick(columns, row));
     sendTable(req, res, {

@@ -36,6 +36,9 @@ const byName = (a: string, b: string) => (a === UNKNOWN ? 1 : b === UNKNOWN ? -1
  * and province figures are never stored as shared counters (see store/models.ts). The definitions are in
  * domain/stats.ts and the README.
  */
+/** The grouping of every stall into one group: the total. */
+const ALL = (): string => 'all';
+
 export class StatsService {
   constructor(private readonly store: Store) {}
 
@@ -100,16 +103,17 @@ export class StatsService {
       this.stallInfo(scope),
       this.counters(scope, lookbackStart(period), period.to),
     ]);
+    const byKey = groupAdoption(stalls, counters, period, keyOf);
     const groups = new Map<string, AdoptionRow>();
-    for (const [key, g] of groupAdoption(stalls, counters, period, keyOf))
-      groups.set(key, adoptionRow(g.adoption, g.measures));
-    const all = groupAdoption(stalls, counters, period, () => 'all').get('all');
+    for (const [key, g] of byKey) groups.set(key, adoptionRow(g.adoption, g.measures));
+    // The total is one more grouping, unless the groups asked for were the total already.
+    const all = (keyOf === ALL ? byKey : groupAdoption(stalls, counters, period, ALL)).get('all');
     const total = all ? adoptionRow(all.adoption, all.measures) : adoptionRow(emptyAdoption(), emptyMeasures());
     return { groups, total, stalls };
   }
 
   async adoption(scope: Scope, period: Period) {
-    const { total } = await this.grouped(scope, period, () => 'all');
+    const { total } = await this.grouped(scope, period, ALL);
     return { rows: [total] };
   }
 
