@@ -22,12 +22,21 @@ const env = {
 let svc: ServiceProcess;
 
 const readiness = async () => (await getJson(`${svc.url}/readyz`)).body;
-const waitReady = (want: boolean, what: string) =>
-  waitFor(async () => ((await readiness()).ready === want ? true : undefined), {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what,
-  });
+const waitReady = async (want: boolean, what: string) => {
+  let last: unknown;
+  try {
+    await waitFor(
+      async () => {
+        last = await readiness();
+        return (last as { ready?: boolean }).ready === want ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what },
+    );
+  } catch (err) {
+    // Which check kept it from changing, for whoever reads the failure.
+    throw new Error(`${(err as Error).message}; last /readyz: ${JSON.stringify(last)}`);
+  }
+};
 
 beforeAll(async () => {
   await infra(['start'], env);
