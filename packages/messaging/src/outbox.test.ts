@@ -153,6 +153,26 @@ describe('outbox and relay against the real broker and database', () => {
     expect(JSON.parse(messages[0]!.value!.toString()).data.description).toBe('seq:1');
   });
 
+  it('a write that raises no events is a plain write: no outbox record, no write id', async () => {
+    await outbox.insert(Stalls, { _id: 'stall-quiet', seq: 1 }, []);
+    const res = await outbox.update(Stalls, {
+      filter: { _id: 'stall-quiet' },
+      update: { $set: { seq: 2 } },
+      events: [],
+    });
+    expect(res).toMatchObject({ written: true, matchedCount: 1 });
+    const missed = await outbox.update(Stalls, {
+      filter: { _id: 'stall-none' },
+      update: { $set: { seq: 1 } },
+      events: [],
+    });
+    expect(missed).toMatchObject({ written: false, matchedCount: 0 });
+    const doc = await Stalls.findById('stall-quiet').lean();
+    expect(doc?.seq).toBe(2);
+    expect(doc?.outboxWriteIds ?? []).toEqual([]);
+    expect(await outbox.model.countDocuments({})).toBe(0);
+  });
+
   it('keeps order per key across two relay replicas, a hand-over and racing writers', async () => {
     const messages = await reader();
     const first = await relay({ relayId: 'relay-a', batchSize: 7 });

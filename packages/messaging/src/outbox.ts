@@ -183,6 +183,15 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
     async update(model, write) {
       const m = model as unknown as Model<unknown>;
       assertPlugin(m);
+      if (write.events.length === 0) {
+        // Nothing to publish, so nothing for the relay to verify: a plain write, without a write id to record and trim.
+        const res = await m.updateOne(write.filter as never, write.update as never, { upsert: write.upsert ?? false });
+        return {
+          written: res.matchedCount + res.upsertedCount > 0,
+          matchedCount: res.matchedCount,
+          upsertedCount: res.upsertedCount,
+        };
+      }
       const { writeId, staged, ids } = await stage(m, write.filter._id, write.events);
       const push = (write.update.$push ?? {}) as Record<string, unknown>;
       // If this throws, the write may or may not have been applied: the records stay staged for the relay to verify.
@@ -203,6 +212,10 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
     async insert(model, doc, events) {
       const m = model as unknown as Model<unknown>;
       assertPlugin(m);
+      if (events.length === 0) {
+        await m.create(doc);
+        return;
+      }
       const { writeId, staged, ids } = await stage(m, doc._id, events);
       try {
         await m.create({ ...doc, [WRITE_IDS_FIELD]: [writeId] });
