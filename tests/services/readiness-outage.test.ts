@@ -34,7 +34,7 @@ const waitReady = async (want: boolean, what: string) => {
     );
   } catch (err) {
     // Which check kept it from changing, for whoever reads the failure.
-    throw new Error(`${(err as Error).message}; last /readyz: ${JSON.stringify(last)}`);
+    throw new Error(`${(err as Error).message}; last /readyz: ${JSON.stringify(last)}`, { cause: err });
   }
 };
 
