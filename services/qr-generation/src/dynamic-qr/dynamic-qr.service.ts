@@ -3,10 +3,10 @@ import type { Cause } from '../events';
 import { newOrderCode, newQrId } from '../domain/codes';
 import type { DynamicQrRequest } from '../domain/dynamic-request';
 import { accountKeyOf, effectiveStatus, type QrRecord } from '../domain/model';
-import { dynamicPayload, payloadHash, posterTextOf, qrAccountOf } from '../domain/payload';
+import { dynamicPayload, payloadHash, posterTextOf } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
 import { type QrStore } from '../store/qr-store';
-import { notEligible, type IssuedBy } from '../static-qr/static-qr.service';
+import { eligibleAccount, notEligible, type IssuedBy } from '../domain/eligibility';
 
 const ORDER_CODE_ATTEMPTS = 5;
 
@@ -20,9 +20,7 @@ export class DynamicQrService {
     const { merchants, mutex, store, city } = this.deps;
     return mutex.run(merchantId, async () => {
       const m = await merchants.require(merchantId);
-      const refusal = notEligible(m);
-      const account = qrAccountOf(m);
-      if (refusal || !account) throw refusal ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+      const account = eligibleAccount(m);
 
       for (let attempt = 1; ; attempt++) {
         const orderCode = newOrderCode();

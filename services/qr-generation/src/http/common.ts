@@ -5,7 +5,7 @@ import { findBank } from '@marketqr/vietqr';
 import type { Access } from '../access';
 import { causeOfRequest, type Cause } from '../events';
 import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
-import type { IssuedBy } from '../static-qr/static-qr.service';
+import type { IssuedBy } from '../domain/eligibility';
 import type { MerchantStore } from '../store/merchant-store';
 import type { QrStore } from '../store/qr-store';
 

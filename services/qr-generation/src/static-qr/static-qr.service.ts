@@ -2,25 +2,11 @@ import type { Logger } from 'pino';
 import { AppError, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
 import type { Cause } from '../events';
 import { newPosterSerial, newQrId } from '../domain/codes';
-import { accountKeyOf, type Actor, type Merchant, type QrRecord } from '../domain/model';
-import { payloadHash, posterTextOf, qrAccountOf, staticPayload } from '../domain/payload';
+import { accountKeyOf, type Merchant, type QrRecord } from '../domain/model';
+import { payloadHash, posterTextOf, staticPayload } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
 import { type QrStore } from '../store/qr-store';
-
-export type IssuedBy = Actor & { via: 'api' | 'merchant_event' };
-
-/** Why a stall gets no QR now, as the stable error an HTTP caller sees. */
-export function notEligible(m: Pick<Merchant, 'status' | 'virtualAccount'>): AppError | null {
-  if (m.status !== 'active') {
-    return new AppError('QR.STALL_NOT_ACTIVE', `the stall is ${m.status}: only active stalls get QRs`, 409, {
-      status: m.status,
-    });
-  }
-  if (!m.virtualAccount) {
-    return new AppError('QR.NO_VIRTUAL_ACCOUNT', 'the bank has not registered this stall’s virtual account yet', 409);
-  }
-  return null;
-}
+import { eligibleAccount, notEligible, type IssuedBy } from '../domain/eligibility';
 
 /**
  * One static QR (poster) per stall. A new poster supersedes the previous one, which is revoked (`poster_replaced`):
@@ -39,9 +25,7 @@ export class StaticQrService {
 
   /** Issues a poster for an eligible stall and revokes its older ones. The caller holds the stall's mutex. */
   async issueLocked(m: Merchant, issuedBy: IssuedBy, cause: Cause): Promise<{ qr: QrRecord; revoked: string[] }> {
-    const account = qrAccountOf(m);
-    const refusal = notEligible(m);
-    if (!account || refusal) throw refusal ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+    const account = eligibleAccount(m);
     const { store, city } = this.deps;
     const generation = ((await store.latestStatic(m._id))?.generation ?? 0) + 1;
     const slot = `${m._id}#static#${generation}`;
