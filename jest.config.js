@@ -22,7 +22,10 @@ module.exports = {
   },
   globalSetup: '<rootDir>/packages/test-harness/src/global-setup.ts',
   globalTeardown: '<rootDir>/packages/test-harness/src/global-teardown.ts',
-  testTimeout: 60_000,
+  // One generous limit for every test and hook. Tests wait for conditions (waitFor, whose default deadline is 60 s), so
+  // a passing test never comes near it; it only bounds how long a broken one hangs. It must stay above the longest
+  // chain of deadlines any single test waits through, on a busy 2-core machine.
+  testTimeout: 300_000,
   maxWorkers: 2,
   reporters: ['default', ['<rootDir>/packages/test-harness/src/summary-reporter.js', {}]],
 };

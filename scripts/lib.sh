@@ -28,8 +28,14 @@ install_and_build() {
   ensure_node
   ensure_pnpm
   cd "$REPO"
-  say "installing dependencies (pnpm install --frozen-lockfile)…"
-  pnpm install --frozen-lockfile || die "pnpm install failed"
+  local log="$MARKETQR_STATE/logs/install.log"
+  say "installing dependencies (pnpm install --frozen-lockfile; output in $log)…"
+  mkdir -p "$(dirname "$log")"
+  # Native add-ons compile noisily on a first install: the log keeps it, the console shows it only on failure.
+  if ! pnpm install --frozen-lockfile >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "pnpm install failed (full output: $log)"
+  fi
   say "building (tsc -b)…"
   pnpm -s build || die "build failed"
 }

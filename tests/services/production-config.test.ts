@@ -41,7 +41,7 @@ async function startWithout(name: string): Promise<{ code: number | null; output
   let code: number | null | undefined;
   child.once('exit', (c) => (code = c));
   try {
-    await waitFor(() => code !== undefined, { timeoutMs: 20_000, what: `${name} to exit` });
+    await waitFor(() => code !== undefined, { what: `${name} to exit` });
   } finally {
     if (code === undefined) child.kill('SIGKILL');
   }

@@ -9,8 +9,6 @@ import { join } from 'node:path';
 import { infra, uniqueName, waitFor } from '@marketqr/test-harness';
 import { getJson, startServiceProcess, type ServiceProcess } from '../support/service-process';
 
-jest.setTimeout(240_000);
-
 const base = 20_000 + Math.floor(Math.random() * 20_000);
 const env = {
   MARKETQR_STATE: mkdtempSync(join(tmpdir(), 'marketqr-outage-')),

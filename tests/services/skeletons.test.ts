@@ -22,7 +22,7 @@ beforeAll(async () => {
       }),
     );
   }
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop()));
@@ -37,7 +37,7 @@ describe.each(SERVICES)('%s', (name) => {
         const r = await getJson(`${svc().url}/readyz`);
         return r.status === 200 ? r : undefined;
       },
-      { timeoutMs: 30_000, what: `${name} /readyz` },
+      { what: `${name} /readyz` },
     );
     expect(ready.body).toMatchObject({ ready: true, checks: { mongo: { ok: true }, kafka: { ok: true } } });
   });

@@ -28,7 +28,8 @@ export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv):
   const main = resolve(repoRoot, 'services', name, 'dist/main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` (pnpm test does) first`);
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    // LOG_FILE emptied: the parent reads the child's stdout for its port and keeps its logs in memory.
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', LOG_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,7 +45,7 @@ export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv):
       if (child.exitCode !== null) return -1;
       return undefined;
     },
-    { timeoutMs: 15_000, what: `${name} to listen` },
+    { what: `${name} to listen` },
   );
   if (port < 0) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${output}`);
   return {
@@ -62,7 +63,7 @@ export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv):
 // Tests walk response bodies freely; a typed client would add nothing here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -173,5 +173,5 @@ test('an event stream passes through unbuffered with Last-Event-ID, and closing 
   releaseSecond();
   await readUntil('"p2"');
   controller.abort();
-  await waitFor(() => streamClosed, { timeoutMs: 5_000, what: 'the upstream stream to close' });
+  await waitFor(() => streamClosed, { what: 'the upstream stream to close' });
 });

@@ -296,7 +296,6 @@ describe('end to end', () => {
       expect(paid.body.deliveriesHref).toBe(`/__admin/webhook-deliveries?transactionId=${paid.body.transactionId}`);
 
       const [n, again] = await waitFor(() => receiver.accepted.length >= 2 && receiver.accepted, {
-        timeoutMs: 5_000,
         intervalMs: 10,
         what: 'the notification and its duplicate',
       });

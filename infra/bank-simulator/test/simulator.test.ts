@@ -3,6 +3,7 @@
  * against the admin API from another language) can rely on.
  */
 import { loadConfig } from '@marketqr/service-kit';
+import { waitFor } from '@marketqr/test-harness';
 import { simulatorConfigShape } from '../src/config';
 import { holderNameFor, startBankSimulator, toAsciiUpper, businessDayOf, type RunningBankSimulator } from '../src';
 
@@ -209,15 +210,13 @@ describe('faults', () => {
   });
 
   test('slow recovery: the error rate falls to zero over recoveryMs', async () => {
+    // The ramp's arithmetic is tested with a controlled clock in src/faults/faults.test.ts; here, over real HTTP, only
+    // what holds however slow the machine is: the rule reports a falling rate, and once it reaches zero all pass.
     sim.setFaults({ errorRate: 1, recoveryMs: 300, operations: ['name_inquiry'] });
-    expect((await inquiry('970436', '0011004455667')).status).toBe(503);
     const rateNow = async () => ((await call('GET', '/__admin/faults')).body.rules[0]?.currentErrorRate ?? 0) as number;
     const mid = await rateNow();
     expect(mid).toBeLessThanOrEqual(1);
-    // Poll until the ramp has reached zero, then every request passes.
-    const deadline = Date.now() + 3_000;
-    while ((await rateNow()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(await rateNow()).toBe(0);
+    await waitFor(async () => (await rateNow()) === 0, { intervalMs: 20, what: 'the error rate to reach zero' });
     for (let i = 0; i < 5; i++) expect((await inquiry('970436', '0011004455667')).status).toBe(200);
   });
 
@@ -251,11 +250,11 @@ describe('faults', () => {
   test('stop does not wait out a long fault latency', async () => {
     sim.setFaults({ latencyMs: 60_000 });
     const pending = inquiry('970436', '0011004455667').catch((e: Error) => e);
-    const deadline = Date.now() + 2_000;
-    while (sim.requestCount() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => sim.requestCount() > 0, { intervalMs: 5, what: 'the request to reach the bank' });
     const started = Date.now();
     await sim.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Long before the fault's minute (a loose bound: a busy machine may be seconds late, never a minute).
+    expect(Date.now() - started).toBeLessThan(30_000);
     // fetch's TypeError comes from another realm than jest's, so match on the message, not the class.
     expect(String(await pending)).toMatch(/fetch failed/);
   });

@@ -193,19 +193,19 @@ describe('circuit breaker', () => {
   test('a slow bank is BANK.TIMEOUT, and the abandoned request is cut at the deadline', async () => {
     gateway.shutdown();
     gateway = testGateway(sim, { retry: { maxAttempts: 1 } });
-    sim.setFaults({ latencyMs: 800, operations: ['transaction_lookup'] });
+    // The bank answers after 3 s; the gateway's deadline is 200 ms.
+    sim.setFaults({ latencyMs: 3_000, operations: ['transaction_lookup'] });
     const started = Date.now();
     const err = await caught(gateway.getTransaction('FT250301000001123'));
     const took = Date.now() - started;
     expect(err).toBeInstanceOf(BankTimeoutError);
     expect(err).toMatchObject({ code: 'BANK.TIMEOUT', status: 504, details: { timeoutMs: 200, attempts: 1 } });
     expect(took).toBeGreaterThanOrEqual(190);
-    // Well before the bank's 800 ms: the breaker's timeout aborted the fetch instead of waiting for the answer.
-    expect(took).toBeLessThan(750);
     expect(
       await metricValue(gateway.registry, METRIC_NAMES.events, { operation: 'transaction_lookup', event: 'timeout' }),
     ).toBe(1);
-    // The fetch was aborted, so the bank sees the client hang up long before its latency ends.
+    // Proof that the timeout aborted the fetch rather than waiting for the answer (no stopwatch needed): when its
+    // latency ends, the bank finds the client gone; a gateway that had waited would have read a 200.
     await waitFor(
       () => sim.requests({ operation: 'transaction_lookup' })[0]?.result === 'client_closed',
       'the bank to see the hang-up',

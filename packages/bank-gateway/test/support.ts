@@ -3,7 +3,7 @@ import { createBankGateway, type BankGateway, type BankGatewayOptions } from '..
 import type { RunningBankSimulator } from '../../../infra/bank-simulator/src';
 
 /** Polls until `check` returns a truthy value or the deadline passes: tests wait for a state, never for a time. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -306,7 +306,7 @@ describe('consumer runner against the real broker', () => {
     const killDb = mongoose.createConnection(infra.mongoUrl, { dbName });
     try {
       const first = child(15);
-      await waitFor(() => first.applied.length >= 15, { timeoutMs: 40_000, what: 'first child applied 15' });
+      await waitFor(() => first.applied.length >= 15, { what: 'first child applied 15' });
       first.proc.kill('SIGKILL');
       await exited(first.proc);
 
@@ -314,7 +314,7 @@ describe('consumer runner against the real broker', () => {
       try {
         const effects = killDb.collection<{ _id: string; count: number; total: number }>('effects');
         const groupId = `${prefix}marketqr.${SERVICE}`;
-        await waitFor(() => caughtUp(groupId), { timeoutMs: 45_000, what: 'second child caught up' });
+        await waitFor(() => caughtUp(groupId), { what: 'second child caught up' });
 
         const docs = await effects.find().toArray();
         expect(docs.reduce((s, d) => s + d.count, 0)).toBe(40);

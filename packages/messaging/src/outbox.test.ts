@@ -194,7 +194,6 @@ describe('outbox and relay against the real broker and database', () => {
     );
 
     await waitFor(() => new Set(messages.map(idOf)).size === stalls.length * perStall, {
-      timeoutMs: 30_000,
       what: 'every event published',
     });
     await waitFor(drained, { what: 'outbox drained' });

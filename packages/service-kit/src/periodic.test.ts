@@ -28,47 +28,54 @@ describe('periodicResource', () => {
     expect(maxActive).toBe(1);
   });
 
-  it('stop waits for the run in hand, and no run starts after it', async () => {
-    let release!: () => void;
-    let started = false;
-    let finished = false;
-    let runs = 0;
-    const j = job(async () => {
-      runs++;
-      started = true;
-      await new Promise<void>((r) => (release = r));
-      finished = true;
-      return 0;
-    });
-    await j.start();
-    await waitFor(() => started, { what: 'the first run' });
-    let stopped = false;
-    const stopping = j.stop().then(() => (stopped = true));
-    expect(j.stopping()).toBe(true);
-    await new Promise((r) => setImmediate(r));
-    expect(stopped).toBe(false);
-    release();
-    await stopping;
-    expect(finished).toBe(true);
-    const after = runs;
-    // Past several intervals nothing else ran.
-    await new Promise((r) => setTimeout(r, 30));
-    expect(runs).toBe(after);
-  });
+  // The two tests below prove that nothing ran by moving jest's fake clock past many intervals, not by sleeping:
+  // a sleep proves nothing on a slow machine. setImmediate stays real so that promises and I/O settle.
+  describe('on a clock the test moves', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
 
-  it('waits firstRunAfterMs before the first run', async () => {
-    let runs = 0;
-    const j = job(
-      async () => {
+    it('stop waits for the run in hand, and no run starts after it', async () => {
+      let release!: () => void;
+      let finished = false;
+      let runs = 0;
+      const j = job(async () => {
         runs++;
+        await new Promise<void>((r) => (release = r));
+        finished = true;
         return 0;
-      },
-      { firstRunAfterMs: 60_000 },
-    );
-    await j.start();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(runs).toBe(0);
-    await j.stop();
+      });
+      await j.start();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(runs).toBe(1);
+      let stopped = false;
+      const stopping = j.stop().then(() => (stopped = true));
+      expect(j.stopping()).toBe(true);
+      await new Promise((r) => setImmediate(r));
+      expect(stopped).toBe(false);
+      release();
+      await stopping;
+      expect(finished).toBe(true);
+      // A thousand intervals later, nothing else ran.
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(runs).toBe(1);
+    });
+
+    it('waits firstRunAfterMs before the first run', async () => {
+      let runs = 0;
+      const j = job(
+        async () => {
+          runs++;
+          return 0;
+        },
+        { firstRunAfterMs: 60_000 },
+      );
+      await j.start();
+      await jest.advanceTimersByTimeAsync(59_999);
+      expect(runs).toBe(0);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(runs).toBe(1);
+      await j.stop();
+    });
   });
 
   it('reports unready after the configured number of consecutive failures, and ready again after a success', async () => {

@@ -12,7 +12,9 @@ import {
   loadConfig,
   portSchema,
   startService,
+  systemClock,
   type BodyReader,
+  type Clock,
   type Logger,
   type Metrics,
   type Resource,
@@ -40,6 +42,8 @@ export interface ServiceContext<C> {
   /** The service's own database. Register models on it in `setup`; indexes are created at start. */
   db: Connection;
   topicPrefix: string;
+  /** The service's time source: the system clock, or one a test moves (expiries, cut-offs). */
+  clock: Clock;
 }
 
 export interface ServiceParts {
@@ -65,6 +69,8 @@ export interface RunOptions {
   /** Exit on SIGTERM/SIGINT (the real process); off for in-process tests. */
   handleSignals?: boolean;
   logger?: Logger;
+  /** The time source handed to the service (tests pass an OffsetClock). Default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -89,7 +95,14 @@ export async function runService<S extends z.ZodRawShape>(
   const kafkaRes = kafkaResource({ kafka, logger, topics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   const parts =
-    (await def.setup?.({ config, logger, kafka, db: mongo.connection, topicPrefix: config.KAFKA_TOPIC_PREFIX })) ?? {};
+    (await def.setup?.({
+      config,
+      logger,
+      kafka,
+      db: mongo.connection,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      clock: opts.clock ?? systemClock,
+    })) ?? {};
 
   const running = await startService({
     name: def.name,

@@ -7,7 +7,9 @@
  *      it is not already running and stopped again at the end if this run started it.
  * The chosen addresses are written to process.env, which the test workers inherit.
  */
-import { infra, localInfraUp } from './infra';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { infra, localInfraUp, repoRoot } from './infra';
 
 type Started = { kind: 'env' | 'containers' | 'local'; stop?: () => Promise<void> };
 declare global {
@@ -79,6 +81,13 @@ async function startLocal(): Promise<Started> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Services started inside the test workers log to a file, not the console: the console is for jest's report.
+  // (Child processes started by tests keep their output in memory and print it only when they fail to start.)
+  if (!process.env.LOG_FILE) {
+    const dir = resolve(repoRoot, 'test-results', 'logs');
+    mkdirSync(dir, { recursive: true });
+    process.env.LOG_FILE = resolve(dir, 'services.log');
+  }
   let started: Started;
   if (process.env.KAFKA_BROKERS && process.env.MONGO_URL) {
     started = { kind: 'env' };
@@ -90,6 +99,6 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__MARKETQR_INFRA__ = started;
   process.env.MARKETQR_INFRA_KIND = started.kind;
   process.stdout.write(
-    `\n[test-harness] infrastructure: ${started.kind} (KAFKA_BROKERS=${process.env.KAFKA_BROKERS} MONGO_URL=${process.env.MONGO_URL})\n`,
+    `\n[test-harness] infrastructure: ${started.kind} (KAFKA_BROKERS=${process.env.KAFKA_BROKERS} MONGO_URL=${process.env.MONGO_URL}); service logs: ${process.env.LOG_FILE}\n`,
   );
 }

@@ -16,13 +16,18 @@ export function testInfra(): { kafkaBrokers: string[]; mongoUrl: string; kind: s
 }
 
 /**
- * Polls `probe` until it returns a truthy value or the deadline passes. Tests wait for conditions, never for time.
+ * How long a test waits for a condition unless it says otherwise. A deadline only decides when a broken test gives up;
+ * a passing one goes on the moment the condition holds, so it is sized for a busy 2-core machine, not a quiet one.
  */
+export const DEFAULT_WAIT_MS = 60_000;
+
+/** Polls `probe` until it returns a truthy value or the deadline passes. Tests wait for conditions, never for time. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
@@ -33,7 +38,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
-      throw new Error(`timed out after ${opts.timeoutMs ?? 20_000} ms waiting for ${opts.what ?? 'condition'}${why}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what ?? 'condition'}${why}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }

@@ -1,13 +1,17 @@
-// Prints one plain closing line, "tests: N passed, N failed[, N skipped]", after jest's own summary, so any tool that
-// reads the last line of a run (CI included) gets the counts without parsing jest's format.
+// Prints one plain closing line, "tests: N passed, N failed[, N skipped]", as the very last line of the run (after
+// jest's own summary and the global teardown), so any tool that reads the last line of a run (CI included) gets the
+// counts without parsing jest's format.
+const { writeSync } = require('node:fs');
+
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     // Suites that failed to run (syntax errors, setup failures) count as failures too.
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    process.stdout.write(
-      `\ntests: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
-    );
+    const line = `tests: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+    // Jest writes its summary to stderr after the reporters run; written at exit (synchronously, as an exit handler
+    // must), this line comes after it.
+    process.once('exit', () => writeSync(2, `\n${line}\n`));
   }
 }
 module.exports = SummaryReporter;

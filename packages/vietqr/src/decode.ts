@@ -530,6 +530,14 @@ function decodeUnchecked(payload: string): DecodedQr {
  * Decodes any EMVCo merchant-presented payload. Never throws, whatever the input (empty, binary, megabytes, not a
  * string at all from a JavaScript caller): everything it could read is returned with every problem it found.
  */
+/**
+ * The longest input read: a version-40 QR code holds at most 7,089 characters (numeric mode), so anything longer was
+ * not scanned from a QR. Refusing it first bounds the decoder's work (and the problems it lists) for any caller.
+ */
+export const MAX_DECODE_INPUT = 8_192;
+/** At most this many problems are listed; a payload with more is garbage, and the first ones say so. */
+export const MAX_PROBLEMS = 100;
+
 export function decodeQr(payload: string): DecodedQr {
   if (typeof payload !== 'string') {
     return {
@@ -539,8 +547,22 @@ export function decodeQr(payload: string): DecodedQr {
       tags: [],
     };
   }
+  if (payload.length > MAX_DECODE_INPUT) {
+    const message = `the input has ${payload.length} characters; no QR code holds more than ${MAX_DECODE_INPUT}`;
+    return { valid: false, crcValid: false, errors: [problem('QR.INPUT_TOO_LONG', '', message)], tags: [] };
+  }
   try {
-    return decodeUnchecked(payload);
+    const decoded = decodeUnchecked(payload);
+    if (decoded.errors.length <= MAX_PROBLEMS) return decoded;
+    const more = decoded.errors.length - MAX_PROBLEMS;
+    return {
+      ...decoded,
+      valid: false,
+      errors: [
+        ...decoded.errors.slice(0, MAX_PROBLEMS),
+        problem('QR.TOO_MANY_PROBLEMS', '', `${more} more problems not listed`),
+      ],
+    };
   } catch (e) {
     return {
       valid: false,

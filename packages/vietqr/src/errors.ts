@@ -55,6 +55,13 @@ export const QR_ERROR_CODES = [
   'QR.INVALID_OPTION',
   /** The decoder hit a bug of its own; returned rather than thrown so that decode keeps its never-throws promise. */
   'QR.DECODE_FAILED',
+  /**
+   * The input is longer than any QR code can hold (MAX_DECODE_INPUT characters): not read at all, so a megabyte of
+   * junk costs nothing.
+   */
+  'QR.INPUT_TOO_LONG',
+  /** More problems than MAX_PROBLEMS were found: the list stops there, with this one last. */
+  'QR.TOO_MANY_PROBLEMS',
 ] as const;
 
 export type QrErrorCode = (typeof QR_ERROR_CODES)[number];

@@ -1,7 +1,7 @@
 export { BANKS, findBank, type BankInfo } from './banks';
 export { codePointLength, foldToAscii, isAns, isNumeric, isUnicodeText } from './charset';
 export { crc16, formatCrc, withCrc } from './crc';
-export { decodeQr, type AlternateLanguage, type DecodedQr } from './decode';
+export { decodeQr, MAX_DECODE_INPUT, MAX_PROBLEMS, type AlternateLanguage, type DecodedQr } from './decode';
 export {
   encodeEmvco,
   encodeVietQr,

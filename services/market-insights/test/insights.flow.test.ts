@@ -33,8 +33,6 @@ import {
   type Script,
 } from './script';
 
-jest.setTimeout(60_000);
-
 const JWT_SECRET = 'market-insights-test-secret-at-least-32-chars';
 const SALT = 'market-insights-test-payer-salt';
 const prefix = `${uniqueName('mi')}.`;
@@ -83,7 +81,7 @@ async function produce(events: KnownEvent[]) {
 const processed = () => db.collection('processed_events').countDocuments({ consumer: 'market-insights' });
 async function produceAndWait(events: KnownEvent[], expectedProcessed: number, what: string) {
   await produce(events);
-  await waitFor(async () => (await processed()) >= expectedProcessed, { timeoutMs: 40_000, what });
+  await waitFor(async () => (await processed()) >= expectedProcessed, { what });
 }
 
 beforeAll(async () => {

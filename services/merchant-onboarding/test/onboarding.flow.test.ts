@@ -11,8 +11,6 @@ import type { RunningService } from '@marketqr/service-kit';
 import { collectTopic, testInfra, uniqueName, waitFor, type CollectedMessage } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
-jest.setTimeout(90_000);
-
 const ADMIN_PASSWORD = 'test-admin-password-1';
 const prefix = `${uniqueName('mo')}.`;
 const dbName = uniqueName('test_onboarding');
@@ -231,7 +229,7 @@ test('bank down: registration still succeeds as pending verification, retried vi
       const s = (await call('GET', `/stalls/${id}`, undefined, managerToken)).body.stall;
       return s.status === 'verified' && s.virtualAccount ? s : undefined;
     },
-    { what: 'verification after the bank recovered', timeoutMs: 30_000 },
+    { what: 'verification after the bank recovered' },
   );
   expect(done.verification.lastError).toBeNull();
   await waitFor(() => eventsFor(id).includes('merchant.verified'), { what: 'merchant.verified' });

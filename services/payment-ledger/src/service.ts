@@ -29,7 +29,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
   version: '0.1.0',
   defaultPort: 4103,
   configShape,
-  setup: ({ config, logger, kafka, db, topicPrefix }) => {
+  setup: ({ config, logger, kafka, db, topicPrefix, clock }) => {
     // Every problem named in one failed start.
     const [authConfig, ledgerKeys] = checkAll(
       () => authConfigFrom(config),
@@ -52,6 +52,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       ledger,
       logger,
       metrics,
+      clock,
       options: {
         holdMs: config.MATCH_HOLD_MS,
         graceMs: config.INBOX_GRACE_MS,

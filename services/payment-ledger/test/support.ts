@@ -17,9 +17,16 @@ import {
   type Envelope,
 } from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
-import { createLogger, type RunningService } from '@marketqr/service-kit';
+import { createLogger, OffsetClock, type RunningService } from '@marketqr/service-kit';
 import { runService } from '@marketqr/service-runtime';
-import { collectTopic, testInfra, uniqueName, waitFor, type CollectedMessage } from '@marketqr/test-harness';
+import {
+  collectTopic,
+  DEFAULT_WAIT_MS,
+  testInfra,
+  uniqueName,
+  waitFor,
+  type CollectedMessage,
+} from '@marketqr/test-harness';
 import { definition } from '../src/service';
 import { registerModels, type Models } from '../src/store/models';
 import { sign } from '../src/webhooks/signatures';
@@ -41,12 +48,17 @@ export const MARKETS = {
   hom: { marketId: 'cho-hom', collection: '2150007777' },
 };
 
+/** The ledger's MATCH_HOLD_MS in tests. */
+export const HOLD_MS = 600_000;
+
 export interface Harness {
   svc: RunningService;
   base: string;
   prefix: string;
   dbName: string;
   models: Models;
+  /** The service's clock: `clock.advance(HOLD_MS)` ends every hold at once, however slow the machine. */
+  clock: OffsetClock;
   paymentEvents: { messages: CollectedMessage[]; stop: () => Promise<void> };
   ledgerEvents: { messages: CollectedMessage[]; stop: () => Promise<void> };
   publish(events: Envelope[]): Promise<void>;
@@ -58,6 +70,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
   const { kafkaBrokers, mongoUrl } = testInfra();
   const prefix = `${uniqueName(label)}.`;
   const dbName = uniqueName(`test_ledger_${label}`);
+  const clock = new OffsetClock();
   const svc = await runService(definition, {
     env: {
       ...process.env,
@@ -75,7 +88,8 @@ export async function startLedger(label: string, env: Record<string, string> = {
       WEBHOOK_SECRET_CASSO: SECRETS.casso,
       PAYER_HASH_KEY: SECRETS.payerHash,
       COLLECTION_ACCOUNTS: `${MARKETS.nenh.collection}=${MARKETS.nenh.marketId},${MARKETS.benThanh.collection}=${MARKETS.benThanh.marketId}`,
-      MATCH_HOLD_MS: '2500',
+      // Long enough that no hold ends by itself during a test: tests that need one over move the clock.
+      MATCH_HOLD_MS: String(HOLD_MS),
       INBOX_POLL_MS: '500',
       INBOX_GRACE_MS: '1000',
       SSE_POLL_MS: '200',
@@ -83,6 +97,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
       LEDGER_PENDING_AFTER_MS: '5000',
       ...env,
     },
+    clock,
   });
   await svc.ready;
   const connection = mongoose.createConnection();
@@ -101,6 +116,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
     prefix,
     dbName,
     models,
+    clock,
     paymentEvents,
     ledgerEvents,
     async publish(events) {
@@ -249,7 +265,7 @@ export function settlementFailed(s: StallFixture, lineId: string, net: number): 
 export async function waitForProjections(h: Harness, stalls: number, qrs = 0): Promise<void> {
   await waitFor(
     async () => (await h.models.stalls.countDocuments({})) >= stalls && (await h.models.qrs.countDocuments({})) >= qrs,
-    { timeoutMs: 30_000, what: `${stalls} stalls and ${qrs} QRs projected` },
+    { what: `${stalls} stalls and ${qrs} QRs projected` },
   );
 }
 
@@ -353,7 +369,7 @@ export async function call(h: Harness, method: string, path: string, token?: str
 }
 
 /** The payment entry of a notification, once posted. */
-export async function paymentEntry(h: Harness, paymentId: string, timeoutMs = 15_000): Promise<Json> {
+export async function paymentEntry(h: Harness, paymentId: string, timeoutMs = DEFAULT_WAIT_MS): Promise<Json> {
   return waitFor(async () => (await h.models.entries.findOne({ _id: `payment:${paymentId}` })) as Json | null, {
     timeoutMs,
     what: `entry of ${paymentId}`,
@@ -366,7 +382,7 @@ export async function balanceOf(h: Harness, account: string): Promise<number> {
 }
 
 /** Waits until every stored notification is posted and every entry's postings are written. */
-export async function settled(h: Harness, timeoutMs = 30_000): Promise<void> {
+export async function settled(h: Harness, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
   await waitFor(
     async () => (await h.models.work.countDocuments({})) === 0 && (await h.models.pending.countDocuments({})) === 0,
     { timeoutMs, intervalMs: 200, what: 'inbox drained and entries completed' },

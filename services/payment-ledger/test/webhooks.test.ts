@@ -17,6 +17,7 @@ import {
   eventsOf,
   hcmLocal,
   MARKETS,
+  HOLD_MS,
   paymentEntry,
   postBankSim,
   postCasso,
@@ -30,8 +31,6 @@ import {
   type Harness,
   type Json,
 } from './support';
-
-jest.setTimeout(60_000);
 
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 const orderCode = () => `MQ${Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
@@ -487,7 +486,10 @@ describe('notifications that arrive before the events that explain them', () => 
   test('a virtual account nobody claims goes to suspense once the hold is over', async () => {
     const body = bankSimBody({ amount: 4_000, virtualAccount: '961234999999', description: 'ck' });
     await postBankSim(h.base, body);
-    const entry = await paymentEntry(h, pid('bank-sim', body.transactionId), 20_000);
+    const id = pid('bank-sim', body.transactionId);
+    await waitFor(async () => (await h.models.work.findOne({ _id: id }))?.state === 'held', { what: 'held' });
+    h.clock.advance(HOLD_MS);
+    const entry = await paymentEntry(h, id);
     expect(entry.meta).toMatchObject({ outcome: 'unmatched', notes: ['unknown_virtual_account'] });
   });
 });

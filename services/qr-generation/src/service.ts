@@ -29,7 +29,7 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
   version: '0.1.0',
   defaultPort: 4102,
   configShape: qrConfigShape,
-  setup({ config, logger, kafka, db, topicPrefix }) {
+  setup({ config, logger, kafka, db, topicPrefix, clock }) {
     const ttl = {
       defaultSeconds: config.QR_DEFAULT_TTL_SECONDS,
       minSeconds: config.QR_MIN_TTL_SECONDS,
@@ -51,7 +51,7 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
     const merchants = new MerchantStore(models);
 
     const { outbox, relay } = createEventOutbox({ kafka, db, logger, topicPrefix });
-    const store = new QrStore(models, outbox, metrics, logger);
+    const store = new QrStore(models, outbox, metrics, logger, clock);
     const statics = new StaticQrService({ store, merchants, mutex, city, logger });
     const consumer = createMerchantEventsConsumer({
       kafka,
@@ -60,12 +60,12 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
       topicPrefix,
       handlers: merchantEventHandlers({ merchants, store, statics, mutex, city, logger }),
     });
-    const dynamics = new DynamicQrService({ store, merchants, mutex, city });
+    const dynamics = new DynamicQrService({ store, merchants, mutex, city, clock });
     const images = new ImageService(metrics);
     const checks = new GenuineCheckService({ models, merchants, metrics, logger, outbox });
-    const sweeper = expirySweeper({ models, store, mutex, intervalMs: config.QR_EXPIRY_SWEEP_MS, logger });
+    const sweeper = expirySweeper({ models, store, mutex, intervalMs: config.QR_EXPIRY_SWEEP_MS, logger, clock });
 
-    const lookups = { access, merchants, store, publicBaseUrl: config.QR_PUBLIC_BASE_URL ?? null };
+    const lookups = { access, merchants, store, clock, publicBaseUrl: config.QR_PUBLIC_BASE_URL ?? null };
     return {
       routes: [...staticQrRoutes, ...dynamicQrRoutes, ...qrCodeRoutes, ...imageRoutes, ...genuineCheckRoutes],
       mount(app, registry) {
@@ -78,6 +78,7 @@ export const definition: ServiceDefinition<typeof qrConfigShape> = {
             models,
             uploadMaxBytes: config.QR_UPLOAD_MAX_BYTES,
             imageMaxPixels: config.QR_IMAGE_MAX_PIXELS,
+            clock,
           }),
         );
         app.use(staticQrRouter({ ...lookups, statics }));

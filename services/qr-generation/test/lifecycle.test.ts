@@ -13,7 +13,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startQrService();
-}, 60_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -194,7 +194,7 @@ describe('dynamic QR', () => {
   test('issue, then cancel', async () => {
     const s = stall();
     await activate(s);
-    const started = Date.now();
+    const started = h.clock.now().getTime();
     const r = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, {
       token: vendorOf(s),
       body: { amount: 50_000, note: 'Hai ký cà chua', ttlSeconds: 600 },
@@ -299,9 +299,12 @@ describe('dynamic QR', () => {
     await activate(s);
     const r = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, {
       token: managerOf(s.marketId),
-      body: { amount: 120_000, ttlSeconds: 1 },
+      body: { amount: 120_000, ttlSeconds: 60 },
     });
     expect(r.status).toBe(201);
+    const open = await h.http('GET', `/qr/${r.body.qr.id}`, { token: vendorOf(s) });
+    expect(open.body.qr.status).toBe('active');
+    h.clock.advance(61_000);
     const expired = await h.waitForQrEvent('qr.expired', (e) => e.data.qrId === r.body.qr.id);
     expect(expired.data).toEqual({
       qrId: r.body.qr.id,

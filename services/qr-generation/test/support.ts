@@ -21,6 +21,7 @@ import {
 } from '@marketqr/contracts';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import { runService } from '@marketqr/service-runtime';
+import { OffsetClock } from '@marketqr/service-kit';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
@@ -107,6 +108,8 @@ export function updated(
 
 export interface Harness {
   url: string;
+  /** The service's clock: `clock.advance(ms)` makes expiries due without waiting for them. */
+  clock: OffsetClock;
   db: Connection;
   publish(...events: Envelope[]): Promise<void>;
   /** Every qr event published so far, in order. */
@@ -135,6 +138,7 @@ export interface HttpAnswer {
 
 export async function startQrService(env: Record<string, string> = {}): Promise<Harness> {
   const infra = testInfra();
+  const clock = new OffsetClock();
   const prefix = `${uniqueName('qrgen')}.`;
   const dbName = uniqueName('test_qr_generation');
   const running = await runService(definition, {
@@ -150,10 +154,11 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
       HOST: '127.0.0.1',
       JWT_SECRET: SECRET,
       QR_EXPIRY_SWEEP_MS: '150',
-      QR_MIN_TTL_SECONDS: '1',
+      QR_MIN_TTL_SECONDS: '60',
       QR_MERCHANT_CITY: 'Hồ Chí Minh',
       ...env,
     },
+    clock,
   });
   await running.ready;
 
@@ -182,6 +187,7 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
 
   return {
     url,
+    clock,
     db,
     async publish(...events) {
       await producerClient.send({
@@ -193,7 +199,7 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
     waitForQrEvent(type, match, what) {
       return waitFor(
         () => seen.find((e): e is Extract<KnownEvent, { type: typeof type }> => e.type === type && match(e as never)),
-        { timeoutMs: 20_000, intervalMs: 50, what: what ?? `${type} event` },
+        { intervalMs: 50, what: what ?? `${type} event` },
       );
     },
     async http(method, path, opts = {}) {
@@ -205,7 +211,7 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
         headers['content-type'] ??= 'application/json';
         body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       }
-      const res = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(60_000) });
       const bytes = Buffer.from(await res.arrayBuffer());
       let parsed: unknown = undefined;
       if ((res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(bytes.toString('utf8'));

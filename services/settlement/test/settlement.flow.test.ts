@@ -27,8 +27,6 @@ import {
   type Stall,
 } from './support';
 
-jest.setTimeout(60_000);
-
 const prefix = `${uniqueName('stl')}.`;
 const dbName = uniqueName('test_settlement');
 let sim: RunningBankSimulator;

@@ -23,8 +23,6 @@ import {
   type Stall,
 } from './support';
 
-jest.setTimeout(60_000);
-
 type Service = Awaited<ReturnType<typeof startSettlement>>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

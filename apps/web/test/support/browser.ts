@@ -35,6 +35,10 @@ export async function phone(browser: Browser): Promise<BrowserContext> {
     locale: 'vi-VN',
     timezoneId: 'Asia/Ho_Chi_Minh',
   });
+  // Playwright's 30 s default is sized for a quiet machine; waits end as soon as the page is there, so a longer limit
+  // only matters to a test that is failing anyway.
+  ctx.setDefaultTimeout(60_000);
+  ctx.setDefaultNavigationTimeout(60_000);
   // Speech synthesis is recorded, not spoken: the test reads what would have been said.
   await ctx.addInitScript(() => {
     const w = window as unknown as { __spoken: { text: string; lang: string }[] };

@@ -1,4 +1,4 @@
-import { periodicResource, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
+import { periodicResource, type Clock, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
   bestQr,
@@ -63,6 +63,8 @@ export class InboxProcessor {
       logger: Logger;
       metrics: LedgerMetrics;
       options: ProcessorOptions;
+      /** Decides when a hold is over and what is due (tests move it instead of waiting out MATCH_HOLD_MS). */
+      clock: Clock;
     },
   ) {}
 
@@ -178,7 +180,7 @@ export class InboxProcessor {
   async process(item: WorkItem): Promise<ProcessOutcome> {
     const { models, projections, ledger, options } = this.deps;
     const n = item.notification;
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     const holdExpired = now >= item.receivedAt.getTime() + options.holdMs;
 
     // Who received it: the virtual account if named (some providers put it in accountNumber instead).
@@ -337,7 +339,7 @@ export class InboxProcessor {
   /** Everything due: notifications nobody took (a replica died), held ones whose wait is over, retries. */
   async poll(): Promise<number> {
     const due = (await this.deps.models.work
-      .find({ nextAttemptAt: { $lte: new Date() } })
+      .find({ nextAttemptAt: { $lte: this.deps.clock.now() } })
       .limit(500)
       .toArray()) as WorkItem[];
     due.forEach((w) => void this.submit(w, { recheck: true, stored: true }));

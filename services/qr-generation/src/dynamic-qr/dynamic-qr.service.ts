@@ -1,4 +1,4 @@
-import { AppError, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
+import { AppError, type Clock, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
 import type { Cause } from '../events';
 import { newOrderCode, newQrId } from '../domain/codes';
 import type { DynamicQrRequest } from '../domain/dynamic-request';
@@ -13,7 +13,13 @@ const ORDER_CODE_ATTEMPTS = 5;
 /** A QR for one sale: an amount, an order code the bank notification echoes back, and an expiry. */
 export class DynamicQrService {
   constructor(
-    private readonly deps: { store: QrStore; merchants: MerchantStore; mutex: KeyedMutex; city: string | null },
+    private readonly deps: {
+      store: QrStore;
+      merchants: MerchantStore;
+      mutex: KeyedMutex;
+      city: string | null;
+      clock: Clock;
+    },
   ) {}
 
   async issue(merchantId: string, req: DynamicQrRequest, issuedBy: IssuedBy, cause: Cause): Promise<QrRecord> {
@@ -25,7 +31,7 @@ export class DynamicQrService {
       for (let attempt = 1; ; attempt++) {
         const orderCode = newOrderCode();
         const payload = dynamicPayload({ merchant: m, account, city, orderCode, amount: req.amount });
-        const issuedAt = new Date();
+        const issuedAt = this.deps.clock.now();
         const _id = newQrId();
         const qr: QrRecord = {
           _id,
@@ -77,7 +83,7 @@ export class DynamicQrService {
   }
 
   /** Cancels an open dynamic QR (the shopper paid cash, the vendor typed the wrong amount). */
-  async cancel(qrId: string, by: IssuedBy, cause: Cause, now = new Date()): Promise<QrRecord> {
+  async cancel(qrId: string, by: IssuedBy, cause: Cause, now = this.deps.clock.now()): Promise<QrRecord> {
     const { store, mutex } = this.deps;
     const first = await store.findById(qrId);
     if (!first) throw new AppError('QR.NOT_FOUND', `no QR ${qrId}`, 404);

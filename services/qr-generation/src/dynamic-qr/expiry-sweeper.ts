@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { periodicResource, type KeyedMutex, type PeriodicJob } from '@marketqr/service-kit';
+import { periodicResource, type Clock, type KeyedMutex, type PeriodicJob } from '@marketqr/service-kit';
 import type { QrRecord } from '../domain/model';
 import type { Models } from '../store/models';
 import type { QrStore } from '../store/qr-store';
@@ -15,6 +15,7 @@ export function expirySweeper(deps: {
   mutex: KeyedMutex;
   intervalMs: number;
   logger: Logger;
+  clock: Clock;
   batchSize?: number;
 }): PeriodicJob {
   const log = deps.logger.child({ component: 'expiry-sweeper' });
@@ -22,7 +23,7 @@ export function expirySweeper(deps: {
 
   async function sweepOnce(): Promise<number> {
     const due = await deps.models.Qr.find(
-      { status: 'active', kind: 'dynamic', expiresAt: { $lte: new Date() } },
+      { status: 'active', kind: 'dynamic', expiresAt: { $lte: deps.clock.now() } },
       { outboxWriteIds: 0 },
     )
       .sort({ expiresAt: 1 })

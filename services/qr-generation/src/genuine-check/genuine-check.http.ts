@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { AppError, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { AppError, parseBody, parsePageQuery, toPage, type Clock, type RouteDoc } from '@marketqr/service-kit';
 import type { Access } from '../access';
 import { VERDICTS } from '../domain/verdict';
 import { json } from '../http/common';
@@ -58,6 +58,7 @@ export function genuineCheckRouter(deps: {
   models: Models;
   uploadMaxBytes: number;
   imageMaxPixels: number;
+  clock: Clock;
 }): Router {
   const r = Router();
   const tooLarge = () =>
@@ -105,7 +106,7 @@ export function genuineCheckRouter(deps: {
       typeof req.query.marketId === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(req.query.marketId)
         ? req.query.marketId
         : null;
-    res.set('Cache-Control', 'no-store').json(await deps.checks.check(text, input, new Date(), market));
+    res.set('Cache-Control', 'no-store').json(await deps.checks.check(text, input, deps.clock.now(), market));
   });
 
   r.get('/genuine-checks', deps.access.authenticate, async (req, res) => {

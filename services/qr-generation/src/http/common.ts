@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
-import { AppError } from '@marketqr/service-kit';
+import { AppError, type Clock } from '@marketqr/service-kit';
 import { findBank } from '@marketqr/vietqr';
 import type { Access } from '../access';
 import { causeOfRequest, type Cause } from '../events';
@@ -23,6 +23,8 @@ export interface Lookups {
   access: Access;
   merchants: MerchantStore;
   store: QrStore;
+  /** What "now" is when a QR's effective status (active or expired) is decided. */
+  clock: Clock;
 }
 
 /**
@@ -47,10 +49,11 @@ export async function qrFor(l: Lookups, req: Request, qrId: string): Promise<QrR
 
 export interface LinkBase {
   publicBaseUrl: string | null;
+  clock: Clock;
 }
 
 /** A QR as the API shows it: no storage internals, its effective status, links to its images. */
-export function qrView(qr: QrRecord, base: LinkBase, now = new Date()) {
+export function qrView(qr: QrRecord, base: LinkBase, now = base.clock.now()) {
   const root = `${base.publicBaseUrl ?? ''}/qr/${qr._id}`;
   return {
     id: qr._id,

@@ -56,8 +56,8 @@ function query(req: Request) {
 }
 
 /** Images are only made of QRs that may still be paid: a replaced poster must not be reprinted by mistake. */
-function payable(qr: QrRecord, poster: boolean): QrRecord {
-  const status = effectiveStatus(qr, new Date());
+function payable(qr: QrRecord, poster: boolean, now: Date): QrRecord {
+  const status = effectiveStatus(qr, now);
   if (status !== 'active') throw new AppError('QR.NOT_ACTIVE', `the QR is ${status}`, 409, { status });
   if (poster && qr.kind !== 'static') throw new AppError('QR.NOT_STATIC', 'posters are made of static QRs only', 409);
   return qr;
@@ -75,16 +75,16 @@ export function imagesRouter(deps: Lookups & { images: ImageService }): Router {
 
   r.get('/qr/:qrId/image.png', deps.access.authenticate, async (req, res) => {
     const q = query(req);
-    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), false);
+    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), false, deps.clock.now());
     res.type('image/png').set('Cache-Control', 'private, max-age=60').send(deps.images.qrPng(qr, q.scale));
   });
   r.get('/qr/:qrId/image.svg', deps.access.authenticate, async (req, res) => {
-    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), false);
+    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), false, deps.clock.now());
     res.type('image/svg+xml').set('Cache-Control', 'private, max-age=60').send(deps.images.qrSvg(qr));
   });
   r.get('/qr/:qrId/poster.pdf', deps.access.authenticate, async (req, res) => {
     const q = query(req);
-    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true);
+    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true, deps.clock.now());
     const pdf = await deps.images.posterPdf(qr, q.size);
     res
       .type('application/pdf')
@@ -94,7 +94,7 @@ export function imagesRouter(deps: Lookups & { images: ImageService }): Router {
   });
   r.get('/qr/:qrId/poster.png', deps.access.authenticate, async (req, res) => {
     const q = query(req);
-    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true);
+    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true, deps.clock.now());
     res
       .type('image/png')
       .set('Content-Disposition', `inline; filename="${file(qr, 'png', q.size)}"`)
@@ -103,7 +103,7 @@ export function imagesRouter(deps: Lookups & { images: ImageService }): Router {
   });
   r.get('/qr/:qrId/poster.svg', deps.access.authenticate, async (req, res) => {
     const q = query(req);
-    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true);
+    const qr = payable(await qrFor(deps, req, String(req.params.qrId)), true, deps.clock.now());
     res.type('image/svg+xml').set('Cache-Control', 'private, max-age=60').send(deps.images.posterSvg(qr, q.size));
   });
   return r;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AppError, isDuplicateKey } from '@marketqr/service-kit';
+import { AppError, isDuplicateKey, type Clock } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { qrExpiredEvent, qrIssuedEvent, qrRevokedEvent, type Cause } from '../events';
 import type { QrMetrics } from '../metrics';
@@ -23,6 +23,7 @@ export class QrStore {
     private readonly outbox: Outbox,
     private readonly metrics: QrMetrics,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /** Stores a new QR and its qr.issued. A duplicate `code` or `slot` surfaces as the driver's 11000. */
@@ -37,7 +38,7 @@ export class QrStore {
 
   /** Active → revoked with qr.revoked. False when it was no longer active (someone else got there first). */
   async revoke(qr: QrRecord, r: Revocation, cause: Cause): Promise<boolean> {
-    const at = new Date();
+    const at = this.clock.now();
     try {
       const res = await this.outbox.update(this.models.Qr, {
         filter: { _id: qr._id, status: 'active' },
@@ -68,10 +69,11 @@ export class QrStore {
   /** Active dynamic QR past its expiry → expired with qr.expired. */
   async expire(qr: QrRecord): Promise<boolean> {
     if (qr.kind !== 'dynamic' || !qr.expiresAt || qr.amount === null || qr.orderCode === null) return false;
+    const now = this.clock.now();
     try {
       const res = await this.outbox.update(this.models.Qr, {
-        filter: { _id: qr._id, status: 'active', expiresAt: { $lte: new Date() } },
-        update: { $set: { status: 'expired', expiredAt: new Date() } },
+        filter: { _id: qr._id, status: 'active', expiresAt: { $lte: now } },
+        update: { $set: { status: 'expired', expiredAt: now } },
         events: [qrExpiredEvent({ ...qr, amount: qr.amount, orderCode: qr.orderCode, expiresAt: qr.expiresAt })],
       });
       if (!res.written) return false;
