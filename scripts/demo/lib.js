@@ -34,7 +34,8 @@ async function call(method, url, body, token) {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
+    // Generous: the demo shares a machine with Kafka, the database and six processes, and CI may be busy too.
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await res.text();
   let data = text;

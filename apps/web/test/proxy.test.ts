@@ -124,6 +124,60 @@ test('forwards JSON and binary bodies and the upstream status', async () => {
   expect((await fetch(`${base}/api/settlement/missing`)).status).toBe(404);
 });
 
+test('bodies go on byte for byte: indented JSON (a signed webhook), malformed JSON, a large body', async () => {
+  const indented = '{\n    "transactionId": "FT1",\n    "amount": 50000\n}\n';
+  const res = await fetch(`${base}/api/ledger/webhooks/bank-sim`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-marketqr-signature': 'sig' },
+    body: indented,
+  });
+  expect(res.status).toBe(200);
+  expect(last()).toMatchObject({ method: 'POST', url: '/webhooks/bank-sim', body: indented });
+  expect(last().headers['x-marketqr-signature']).toBe('sig');
+  expect(last().headers['content-length']).toBe(String(Buffer.byteLength(indented)));
+  // Not the web app's to judge: the service answers malformed or large bodies with its own codes.
+  await fetch(`${base}/api/qr/qr/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":',
+  });
+  expect(last().body).toBe('{"a":');
+  const big = JSON.stringify({ payload: 'x'.repeat(300_000) });
+  expect(
+    (
+      await fetch(`${base}/api/qr/qr/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      })
+    ).status,
+  ).toBe(200);
+  expect(last().body.length).toBe(big.length);
+});
+
+test('the services’ operational routes are not on the public origin', async () => {
+  for (const path of ['metrics', 'readyz', 'healthz', 'openapi.json']) {
+    for (const name of ['onboarding', 'qr', 'ledger', 'settlement', 'insights']) {
+      const res = await fetch(`${base}/api/${name}/${path}`);
+      expect([name, path, res.status]).toEqual([name, path, 404]);
+      expect((await res.json()).error.code).toBe('WEB.NOT_PROXIED');
+    }
+  }
+});
+
+test('security headers on pages and API answers; no Referer can carry an access_token', async () => {
+  for (const path of ['/', '/vendor', '/app.js', '/api/onboarding/markets/x?access_token=t']) {
+    const res = await fetch(`${base}${path}`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect([path, csp]).toEqual([path, expect.stringContaining("script-src 'self'")]);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  }
+});
+
 test('only the shopper routes of the bank simulator are reachable', async () => {
   expect((await fetch(`${base}/api/bank/shopper/decode?payload=x`)).status).toBe(200);
   expect(last().url).toBe('/shopper/decode?payload=x');

@@ -19,6 +19,10 @@ import { loadDashboard } from '../src/client/pages/manager';
 import { ARTEFACTS, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
 import { json, startStack, type Stack } from './support/stack';
 
+// Starting the whole system (seven processes, the demo seed) and a browser is one hook: on a busy 2-core machine it
+// can take minutes, so this file's limit is above the stack's own deadlines (the seed's 240 s, each process's 60 s).
+jest.setTimeout(600_000);
+
 let stack: Stack;
 let browser: Browser;
 let vendorCtx: BrowserContext;

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './errors';
 import { runReadinessChecks, type ReadinessCheck } from './health';
@@ -30,6 +30,20 @@ export interface BodyReader {
   handler: RequestHandler;
 }
 
+const PASS_THROUGH = Symbol('marketqr.passBodyThrough');
+
+/**
+ * For a body reader that leaves the body unread on purpose (a reverse proxy pipes the bytes on): the JSON parser then
+ * skips the request instead of consuming the stream.
+ */
+export function passBodyThrough(req: Request): void {
+  (req as Request & { [PASS_THROUGH]?: true })[PASS_THROUGH] = true;
+}
+
+function passesBodyThrough(req: Request): boolean {
+  return (req as Request & { [PASS_THROUGH]?: true })[PASS_THROUGH] === true;
+}
+
 /**
  * The Express app every service starts from: JSON bodies, request logging and metrics, the operational routes, and the
  * one error middleware that maps errors to `{error: {code, message, details}}`. The service mounts its own routers with
@@ -42,7 +56,8 @@ export function createHttpApp(opts: HttpAppOptions): { app: Express; finish: (ap
 
   app.use(requestLogging(opts.logger, opts.metrics));
   for (const reader of opts.bodyReaders ?? []) app.use(reader.path, reader.handler);
-  app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
+  const json = express.json({ limit: opts.bodyLimit ?? '100kb' });
+  app.use((req, res, next) => (passesBodyThrough(req) ? next() : json(req, res, next)));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: opts.service, uptimeSeconds: Math.round(process.uptime()) });

@@ -7,7 +7,7 @@
 import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import { createEvent, qrCheckFlaggedV1, topicFor, type KnownEvent } from '@marketqr/contracts';
+import { createEvent, paymentFlaggedV1, qrCheckFlaggedV1, topicFor, type KnownEvent } from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
 import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
@@ -388,6 +388,13 @@ describe('statistics equal the scripted market', () => {
     const format = await get(`/markets/${NENH.id}/stats/payments?format=xlsx`);
     expect(format.body.error.code).toBe('INSIGHTS.INVALID_FORMAT');
   });
+
+  test('a market no event ever named: 404 for an admin, not a table of zeros', async () => {
+    for (const table of ['adoption', 'payments', 'stalls']) {
+      const res = await get(`/markets/cho-khong-co/stats/${table}`);
+      expect([table, res.status, res.body.error?.code]).toEqual([table, 404, 'INSIGHTS.MARKET_NOT_FOUND']);
+    }
+  });
 });
 
 describe('alerts', () => {
@@ -489,6 +496,45 @@ describe('alerts', () => {
       { what: 'both reports handled' },
     );
     expect(await alertsOf('kind=unknown_poster')).toHaveLength(1);
+  });
+
+  test('another stall’s order code on a stall’s account: counted for that stall, and a high alert for the manager', async () => {
+    const event = createEvent(paymentFlaggedV1, {
+      aggregateId: 'st-k1',
+      producer: 'payment-ledger',
+      data: {
+        paymentId: 'pay-other-code-1',
+        reason: 'order_code_of_other_stall',
+        creditedTo: 'stall',
+        merchantId: 'st-k1',
+        marketId: KHAC.id,
+        amount: 70_000,
+        currency: 'VND',
+        expectedAmount: null,
+        bankTransactionId: 'FT-other-code-1',
+        qrId: null,
+        orderCode: null,
+        payerName: null,
+        description: 'thanh toan MQ7K3M9QX2',
+        paidAt: new Date().toISOString(),
+        businessDay: '2025-03-15',
+      },
+    }) as KnownEvent;
+    await produce([event]);
+    const alert = await waitFor(
+      async () =>
+        (
+          (await get(`/markets/${KHAC.id}/alerts?kind=order_code_of_other_stall`, tokens.khac)).body.items as Json[]
+        ).find((a) => a.merchantId === 'st-k1'),
+      { what: 'the order-code alert' },
+    );
+    expect(alert).toMatchObject({
+      severity: 'high',
+      status: 'open',
+      marketId: KHAC.id,
+      details: { paymentId: 'pay-other-code-1', amount: 70_000, reason: 'order_code_of_other_stall' },
+    });
+    expect(alert.title).toContain('mã QR giả');
   });
 
   test('settlement lines needing attention: non-retryable failures, resolved once paid', async () => {

@@ -10,6 +10,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from '@marketqr/auth';
+import { AppError } from '@marketqr/service-kit';
 import type { Projections } from './matching/projections';
 
 export type { Actor };
@@ -34,8 +35,18 @@ export function accessControl(verifier: TokenVerifier, projections: Projections)
     principal: principalOf,
     requireStall: async (req, merchantId) => {
       const p = principalOf(req);
-      // Only a manager needs the stall's market; a stall we never heard of has none, and a manager is refused.
-      const marketId = p.role === 'market_manager' ? ((await projections.stall(merchantId))?.marketId ?? null) : null;
+      // A vendor's scope is its own stall id: decided before any lookup. A manager needs the stall's market; a stall
+      // we never heard of has none, so an unknown stall and another market's answer alike (403): no way to learn
+      // which ids exist. Admins and services see every market, so for them an unknown stall is a plain 404.
+      if (p.role === 'vendor') {
+        assertStall(req, { merchantId, marketId: null });
+        return { marketId: null };
+      }
+      const stall = await projections.stall(merchantId);
+      if (!stall && (p.role === 'admin' || p.role === 'service')) {
+        throw new AppError('LEDGER.STALL_NOT_FOUND', `no stall ${merchantId} is known to the ledger`, 404);
+      }
+      const marketId = stall?.marketId ?? null;
       assertStall(req, { merchantId, marketId });
       return { marketId };
     },

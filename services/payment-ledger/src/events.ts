@@ -154,7 +154,13 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
         ),
       ];
     }
-    if (entry.merchantId && (outcome === 'underpaid' || outcome === 'overpaid' || outcome === 'late')) {
+    if (
+      entry.merchantId &&
+      (outcome === 'underpaid' ||
+        outcome === 'overpaid' ||
+        outcome === 'late' ||
+        outcome === 'order_code_of_other_stall')
+    ) {
       return [
         events.flagged(
           { ...common, reason: outcome, creditedTo: 'stall', merchantId: entry.merchantId, marketId: entry.marketId },

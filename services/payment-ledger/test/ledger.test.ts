@@ -231,6 +231,47 @@ describe('statement and today', () => {
     expect((await call(h, 'GET', `/stalls/${s1.merchantId}/statement`, otherManager)).status).toBe(403);
     expect((await call(h, 'GET', `/stalls/${s1.merchantId}/statement`)).status).toBe(401);
   });
+
+  test('a stall the ledger never heard of: 404 for an admin (not zeros); a manager cannot tell it from another market’s', async () => {
+    for (const path of ['statement', 'payments/today', 'payments']) {
+      const unknown = await call(h, 'GET', `/stalls/stall-nobody-knows/${path}`, admin);
+      expect([path, unknown.status, unknown.body.error?.code]).toEqual([path, 404, 'LEDGER.STALL_NOT_FOUND']);
+      const asManager = await call(h, 'GET', `/stalls/stall-nobody-knows/${path}`, manager);
+      const otherMarket = await call(h, 'GET', `/stalls/${far.merchantId}/${path}`, manager);
+      expect([asManager.status, asManager.body.error?.code]).toEqual([otherMarket.status, otherMarket.body.error?.code]);
+      expect(asManager.status).toBe(403);
+    }
+  });
+});
+
+describe('today after corrections', () => {
+  test('a payment reversed today leaves today’s total and count; one moved here from suspense joins them', async () => {
+    const today = async () => (await call(h, 'GET', `/stalls/${s3.merchantId}/payments/today`, manager)).body;
+    const before = await today();
+    const balanceBefore = await balanceOf(h, payable(s3));
+    const id = await pay({ amount: 40_000, virtualAccount: s3.va, description: s3.stallCode });
+    await paymentEntry(h, id);
+    await settled(h);
+    expect(await today()).toMatchObject({ total: before.total + 40_000, count: before.count + 1 });
+    const reversed = await call(h, 'POST', `/payments/${id}/reverse`, manager, {
+      reasonCode: 'refund_to_payer',
+      reason: 'khách trả nhầm',
+    });
+    expect(reversed.status).toBe(201);
+    // The balance, settlement and insights see the reversal; so does the vendor's figure for today.
+    expect(await today()).toMatchObject({ total: before.total, count: before.count });
+    expect(await balanceOf(h, payable(s3))).toBe(balanceBefore);
+
+    const stray = await pay({ amount: 15_000, virtualAccount: null, description: 'chuyen khoan' });
+    await paymentEntry(h, stray);
+    await settled(h);
+    const moved = await call(h, 'POST', `/payments/${stray}/reallocate`, manager, {
+      toMerchantId: s3.merchantId,
+      reason: 'khách xác nhận',
+    });
+    expect(moved.status).toBe(201);
+    expect(await today()).toMatchObject({ total: before.total + 15_000, count: before.count + 1 });
+  });
 });
 
 interface SseEvent {
@@ -329,6 +370,21 @@ describe('live payment stream (SSE)', () => {
     bySince.close();
     const bad = await openStream(h.base, s6.merchantId, vendor6, { lastEventId: 'abc' });
     expect(bad.status).toBe(400);
+  });
+
+  test('a resume token past the last seq resets the stream to now (and says so) instead of muting it', async () => {
+    const ahead = await openStream(h.base, s6.merchantId, vendor6, { lastEventId: '999999999' });
+    expect(ahead.status).toBe(200);
+    const reset = await waitFor(() => ahead.events.find((e) => e.event === 'reset'));
+    const head = Number(reset.id);
+    expect(reset.data).toMatchObject({ reason: 'resume_token_ahead', requested: 999_999_999, head });
+    expect(head).toBeLessThan(999_999_999);
+    await waitFor(() => ahead.events.find((e) => e.event === 'ready' && Number(e.id) === head));
+    await pay({ amount: 17_000, virtualAccount: s6.va, description: s6.stallCode });
+    const next = await waitFor(() => ahead.payments()[0], { what: 'a new payment on the reset stream' });
+    expect(next.data.amount).toBe(17_000);
+    expect(Number(next.id)).toBe(head + 1);
+    ahead.close();
   });
 
   test('a second replica: a stream on one sees payments posted by the other', async () => {

@@ -40,7 +40,7 @@ const s1 = stall(1);
 const s2 = stall(2);
 const s3 = stall(3);
 const s4 = stall(4);
-const codes = { paid: orderCode(), under: orderCode(), over: orderCode(), late: orderCode() };
+const codes = { paid: orderCode(), under: orderCode(), over: orderCode(), late: orderCode(), s2live: orderCode() };
 
 beforeAll(async () => {
   h = await startLedger('webhooks');
@@ -52,9 +52,10 @@ beforeAll(async () => {
     dynamicQr(s1, codes.paid, 120_000),
     dynamicQr(s1, codes.under, 80_000),
     dynamicQr(s2, codes.over, 30_000),
+    dynamicQr(s2, codes.s2live, 70_000),
     dynamicQr(s2, codes.late, 45_000, new Date(Date.now() - 60_000)),
   ]);
-  await waitForProjections(h, 4, 4);
+  await waitForProjections(h, 4, 5);
 });
 
 afterAll(async () => {
@@ -191,6 +192,40 @@ describe('bank simulator format', () => {
     expect((await paymentEntry(h, pid('bank-sim', second.transactionId))).meta).toMatchObject({
       outcome: 'overpaid',
       notes: ['qr_already_paid'],
+    });
+  });
+
+  test('stall 1’s account with stall 2’s live order code (a fake QR’s shape): stall 1 keeps it, flagged, the QR unpaid', async () => {
+    const body = bankSimBody({ amount: 70_000, virtualAccount: s1.va, description: `thanh toan ${codes.s2live}` });
+    await postBankSim(h.base, body);
+    const id = pid('bank-sim', body.transactionId);
+    const entry = await paymentEntry(h, id);
+    expect(entry).toMatchObject({
+      merchantId: s1.merchantId,
+      meta: {
+        outcome: 'order_code_of_other_stall',
+        matchedBy: 'virtual_account',
+        creditedTo: 'stall',
+        qrId: null,
+        notes: ['order_code_of_other_stall'],
+        conflictingQr: { merchantId: s2.merchantId, orderCode: codes.s2live, amount: 70_000 },
+      },
+    });
+    const event = await waitFor(() =>
+      h.paymentEvents.messages.map((m) => m.value as Json).find((e) => e.data?.paymentId === id),
+    );
+    expect(event).toMatchObject({
+      type: 'payment.flagged',
+      aggregateId: s1.merchantId,
+      data: { reason: 'order_code_of_other_stall', creditedTo: 'stall', merchantId: s1.merchantId, qrId: null },
+    });
+    // Stall 2's QR was not paid by it: its shopper's real payment is the first, and exact.
+    const real = bankSimBody({ amount: 70_000, virtualAccount: s2.va, description: codes.s2live });
+    await postBankSim(h.base, real);
+    expect((await paymentEntry(h, pid('bank-sim', real.transactionId))).meta).toMatchObject({
+      outcome: 'paid',
+      matchedBy: 'order_code',
+      notes: [],
     });
   });
 

@@ -556,6 +556,15 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
   );
 });
 
+test('a stall settlement never saw: 404 for an admin, not zeros; a manager gets the same 403 as for another market', async () => {
+  for (const path of ['settlement-summary', 'settlement-lines']) {
+    const unknown = await call('GET', `/stalls/stall-nobody-knows/${path}`, { token: admin });
+    expect([unknown.status, unknown.body.error?.code]).toEqual([404, 'SETTLEMENT.STALL_NOT_FOUND']);
+    const asManager = await call('GET', `/stalls/stall-nobody-knows/${path}`, { token: managerToken('cho-x') });
+    expect(asManager.status).toBe(403);
+  }
+});
+
 test('conservation: for every stall, credits = paid out + pending + fees + charges, to the đồng', async () => {
   expect(stalls.length).toBeGreaterThan(10);
   const seen = await Promise.all(stalls.map(async (s) => ({ s, sum: await summary(s), lines: await linesOf(s) })));

@@ -109,9 +109,13 @@ export class PaymentFeed {
       else this.opts.onStatus?.('reconnecting');
     };
     // The ledger opens every stream with `ready`, whose id is where it starts: resuming from there loses nothing.
-    es.addEventListener('ready', (ev) => {
-      if ((ev as MessageEvent).lastEventId) this.lastEventId = (ev as MessageEvent).lastEventId;
-    });
+    // `reset` (a token the ledger could not honour) moves the resume point to now; the page reloads its figures on
+    // every (re)connection anyway.
+    for (const name of ['ready', 'reset']) {
+      es.addEventListener(name, (ev) => {
+        if ((ev as MessageEvent).lastEventId) this.lastEventId = (ev as MessageEvent).lastEventId;
+      });
+    }
     for (const name of this.opts.paymentEvents ?? DEFAULT_PAYMENT_EVENTS) {
       es.addEventListener(name, (ev) => this.onEvent(name, ev as MessageEvent<string>));
     }

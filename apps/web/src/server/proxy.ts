@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Logger } from '@marketqr/service-kit';
+import { passBodyThrough, type BodyReader, type Logger } from '@marketqr/service-kit';
 
 /** One `/api/<name>/*` prefix and the service it forwards to. */
 export interface Upstream {
@@ -32,6 +32,25 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
   return out;
 }
 
+/**
+ * The services' operational routes (metrics with payment counts and money totals, readiness details, the route map)
+ * stay on the services' own ports, for the operator's network and Prometheus: never on the public origin.
+ */
+const OPERATIONAL = /^\/(?:metrics|readyz|healthz|openapi\.json)\/?$/;
+
+/**
+ * Registered before the JSON parser for `/api`: the parser leaves these bodies unread, and the proxy pipes the bytes
+ * on unchanged (a re-serialised body would break a signature computed over the sent bytes, and would answer a
+ * malformed or oversized body with the web app's error instead of the service's).
+ */
+export const proxyBodyReader: BodyReader = {
+  path: '/api',
+  handler: (req, _res, next) => {
+    passBodyThrough(req);
+    next();
+  },
+};
+
 const problem = (res: Response, status: number, code: string, message: string, details?: unknown) => {
   if (res.headersSent) return void res.destroy();
   res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
@@ -50,7 +69,7 @@ export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: n
   const base = new URL(upstream.target);
   return (req: Request, res: Response) => {
     const incoming = new URL(req.url, 'http://web.invalid');
-    if (upstream.allow && !upstream.allow.test(incoming.pathname)) {
+    if (OPERATIONAL.test(incoming.pathname) || (upstream.allow && !upstream.allow.test(incoming.pathname))) {
       return problem(res, 404, 'WEB.NOT_PROXIED', `/api/${upstream.name}${incoming.pathname} is not exposed`);
     }
     const headers = forwardable(req.headers);
@@ -60,14 +79,6 @@ export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: n
     headers['x-forwarded-for'] = req.ip ?? '';
     headers['x-forwarded-host'] = req.get('host') ?? '';
     headers['x-forwarded-proto'] = req.protocol;
-
-    // The shared app shell (service-kit) parses JSON bodies before routers run; send such a body on as JSON again.
-    let body: Buffer | undefined;
-    if (req.body !== undefined) {
-      body = Buffer.from(JSON.stringify(req.body), 'utf8');
-      headers['content-length'] = String(body.length);
-      delete headers['content-encoding'];
-    }
 
     const basePath = base.pathname.replace(/\/$/, '');
     const upstreamReq = httpRequest({
@@ -118,8 +129,9 @@ export function proxyTo(upstream: Upstream, opts: { logger: Logger; timeoutMs: n
       if (!res.writableFinished) upstreamReq.destroy();
     });
 
-    if (body) upstreamReq.end(body);
-    else req.pipe(upstreamReq);
+    // The body goes on byte for byte, as the browser (or a bank) sent it: `/api` is exempt from the JSON parser (see
+    // `proxyBodyReader`), so a signature over the bytes still verifies and the service's own limits and codes apply.
+    req.pipe(upstreamReq);
   };
 }
 

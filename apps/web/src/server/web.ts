@@ -3,7 +3,8 @@ import express, { type Express } from 'express';
 import { startService, type Logger, type RouteDoc, type RunningService } from '@marketqr/service-kit';
 import { buildClientBundle, packageRoot, type ClientBundle } from './bundle';
 import type { WebConfig } from './config';
-import { proxyTo, upstreamsOf } from './proxy';
+import { proxyBodyReader, proxyTo, upstreamsOf } from './proxy';
+import { securityHeaders } from './security-headers';
 
 export const WEB_NAME = 'web';
 export const WEB_VERSION = '0.1.0';
@@ -57,6 +58,7 @@ export function mountWeb(
   logger: Logger,
   bundle: () => ClientBundle | undefined,
 ): void {
+  app.use(securityHeaders);
   for (const u of upstreamsOf(config)) {
     app.use(`/api/${u.name}`, proxyTo(u, { logger, timeoutMs: config.WEB_UPSTREAM_TIMEOUT_MS }));
   }
@@ -110,6 +112,7 @@ export async function startWeb(config: WebConfig, logger: Logger, handleSignals 
         },
       },
     ],
+    bodyReaders: [proxyBodyReader],
     mount: (app) => mountWeb(app, config, logger, () => bundle),
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     handleSignals,

@@ -13,7 +13,12 @@ export const PAYMENT_FLAGGED = 'payment.flagged';
  */
 export const paymentFlaggedV1Schema = z.object({
   paymentId: idSchema,
-  reason: z.enum(['underpaid', 'overpaid', 'unmatched', 'late']),
+  /**
+   * `order_code_of_other_stall`: the bank credited one stall's virtual account, but the description carries another
+   * stall's order code — the shape of a fake QR (one stall's account and name shown to the shopper, another's code).
+   * The money stays with the stall whose account the bank credited; the other stall's QR is not marked paid.
+   */
+  reason: z.enum(['underpaid', 'overpaid', 'unmatched', 'late', 'order_code_of_other_stall']),
   /**
    * Where the ledger credited the money: `stall` for underpaid, overpaid and late payments to a known stall (the money
    * is the vendor's; the flag asks a person to look), `suspense` for unmatched ones (held until a manager reallocates).
@@ -42,5 +47,5 @@ export const paymentFlaggedV1 = defineEvent({
   topic: 'paymentEvents',
   key: 'merchantId (marketId when unmatched)',
   schema: paymentFlaggedV1Schema,
-  description: 'A payment was held for review: underpaid, overpaid, unmatched or late.',
+  description: 'A payment was held for review: underpaid, overpaid, unmatched, late, or another stall’s order code.',
 });

@@ -11,6 +11,7 @@ const KINDS = [
   'payment_in_suspense',
   'settlement_failed',
   'unknown_poster',
+  'order_code_of_other_stall',
 ] as const satisfies AlertKind[];
 const STATUSES = ['open', 'acknowledged', 'resolved', 'unresolved'] as const satisfies StatusFilter[];
 /** A CSV export is every matching alert, not a page; past this many, narrow the filter. */

@@ -154,6 +154,28 @@ export class PaymentProjection {
     if (d.creditedTo === 'stall' && d.merchantId) {
       // Underpaid, overpaid or late, but the vendor's money all the same: it counts like a confirmed payment.
       await this.count(await this.countable({ ...d, merchantId: d.merchantId }));
+      if (d.reason === 'order_code_of_other_stall') {
+        // The money stays with the stall whose account the bank credited, but a person must look: a poster showing
+        // this stall's account with another stall's order code is how a fake QR diverts a shopper's payment.
+        await this.deps.alerts.raise({
+          key: `code-of-other-stall:${d.paymentId}`,
+          kind: 'order_code_of_other_stall',
+          severity: 'high',
+          marketId: d.marketId,
+          merchantId: d.merchantId,
+          title: `Khoản ${formatVnd(d.amount)} vào tài khoản của sạp này nhưng mang mã đơn của sạp khác: có thể là mã QR giả`,
+          details: {
+            paymentId: d.paymentId,
+            reason: d.reason,
+            amount: d.amount,
+            paidAt: d.paidAt,
+            bankTransactionId: d.bankTransactionId,
+            description: d.description,
+          },
+          link: links.stall(d.merchantId),
+          at: new Date(e.occurredAt),
+        });
+      }
       return;
     }
     const { day, hour } = localTime(d.paidAt);

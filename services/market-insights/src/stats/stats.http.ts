@@ -243,6 +243,11 @@ export function statsRouter(deps: {
     if (level === 'market') {
       const marketId = String(req.params.marketId);
       access.requireMarket(req, marketId);
+      // Authorized first. A manager's own market is real even before its first stall reaches us (zeros are the
+      // truth then); an admin naming a market no event ever mentioned gets 404, not a table of zeros.
+      if (access.principal(req).role !== 'market_manager' && !(await stats.marketKnown(marketId))) {
+        throw new AppError('INSIGHTS.MARKET_NOT_FOUND', `no market ${marketId} is known to market-insights`, 404);
+      }
       scope = { level, marketId };
     } else {
       access.requireProvince(req);

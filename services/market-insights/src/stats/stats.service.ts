@@ -42,6 +42,11 @@ const ALL = (): string => 'all';
 export class StatsService {
   constructor(private readonly store: Store) {}
 
+  /** A market is known once a merchant event named one of its stalls. */
+  async marketKnown(marketId: string): Promise<boolean> {
+    return (await this.store.stalls.findOne({ marketId }, { projection: { _id: 1 } })) !== null;
+  }
+
   async scopeInfo(scope: Scope) {
     if (scope.level === 'province') {
       const markets = await this.store.stalls.distinct('marketId', {});

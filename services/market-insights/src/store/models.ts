@@ -162,7 +162,13 @@ export interface BalanceDoc {
   postedAt: Date;
 }
 
-export type AlertKind = 'payments_stopped' | 'payment_in_suspense' | 'settlement_failed' | 'unknown_poster';
+export type AlertKind =
+  | 'payments_stopped'
+  | 'payment_in_suspense'
+  | 'settlement_failed'
+  | 'unknown_poster'
+  /** A stall's account received money with another stall's order code: the shape of a fake QR. */
+  | 'order_code_of_other_stall';
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 export interface AlertDoc {

@@ -32,7 +32,8 @@ export const correctionRoutes: RouteDoc[] = [
   {
     method: 'get',
     path: '/markets/:marketId/payments',
-    summary: "The market's payments (?outcome=unmatched|underpaid|overpaid|late|paid&page=&pageSize=)",
+    summary:
+      "The market's payments (?outcome=unmatched|underpaid|overpaid|late|order_code_of_other_stall|paid&page=&pageSize=)",
     tags: ['payments'],
     auth: true,
   },
@@ -54,7 +55,9 @@ const reallocateSchema = z.object({
   reason: z.string().trim().min(3).max(500),
 });
 const outcomeSchema = z.object({
-  outcome: z.enum(['paid', 'underpaid', 'overpaid', 'late', 'unmatched', 'unknown_account']).optional(),
+  outcome: z
+    .enum(['paid', 'underpaid', 'overpaid', 'late', 'order_code_of_other_stall', 'unmatched', 'unknown_account'])
+    .optional(),
 });
 
 /** What an API shows of an entry: all of it (entries carry no bookkeeping). */

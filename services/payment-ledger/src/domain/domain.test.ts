@@ -66,6 +66,26 @@ describe('matching', () => {
       notes: ['qr_already_paid'],
     });
   });
+  it('another stall’s order code on this stall’s account: the account wins, flagged, the QR not paid', () => {
+    const other = qr({ qrId: 'qr-a02', merchantId: 'stl-02', stallCode: 'A-02' });
+    const d = decide(facts({ n: n({ description: 'thanh toan MQ7K3M9QX2' }), qr: other }));
+    expect(d).toMatchObject({
+      action: 'post',
+      outcome: 'order_code_of_other_stall',
+      credit: { to: 'stall', merchantId: 'stl-12', stallCode: 'A-12' },
+      matchedBy: 'virtual_account',
+      qr: null,
+      conflictingQr: { qrId: 'qr-a02', merchantId: 'stl-02' },
+      notes: ['order_code_of_other_stall'],
+    });
+    // The code of the stall's own QR on its own account is the ordinary dynamic payment.
+    expect(decide(facts({ qr: qr() }))).toMatchObject({ outcome: 'paid', matchedBy: 'order_code' });
+    // Money to the market's collection account (no virtual account): the code is all there is, and it decides.
+    expect(decide(facts({ stallByAccount: null, qr: other }))).toMatchObject({
+      outcome: 'paid',
+      credit: { merchantId: 'stl-02' },
+    });
+  });
   it('static: the virtual account decides, the stall code only cross-checks', () => {
     expect(decide(facts())).toMatchObject({ outcome: 'paid', matchedBy: 'virtual_account', notes: [] });
     expect(decide(facts({ n: n({ description: 'a 12 rau' }) }))).toMatchObject({ outcome: 'paid', notes: [] });

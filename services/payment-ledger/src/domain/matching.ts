@@ -7,6 +7,9 @@ import type { Notification } from './notification';
  * 1. A dynamic QR's order code found anywhere in the description (case-insensitive) wins: the QR's stall is
  *    credited and the amount compared: equal → paid, less → underpaid, more → overpaid; booked after the QR's expiry
  *    (or after it was revoked) → late, whatever the amount; a second payment of an already paid QR → overpaid.
+ *    Unless the bank credited another stall's virtual account: the account is where the money is, so that stall is
+ *    credited, the QR is not paid, and the payment is flagged `order_code_of_other_stall` (a fake QR shows one stall's
+ *    account and name with another stall's order code; the code is text anyone can copy, the account is not).
  * 2. Else the receiving virtual account names the stall (static QR); the stall code in the description is only a
  *    cross-check: if it is missing the stall is still credited and the entry notes `stall_code_mismatch`.
  * 3. Else the money is the market's (its collection account): suspense, `unmatched`.
@@ -17,7 +20,8 @@ import type { Notification } from './notification';
  * payment is never lost or misfiled because an event was late.
  */
 
-export type Outcome = 'paid' | 'underpaid' | 'overpaid' | 'late' | 'unmatched' | 'unknown_account';
+export type Outcome =
+  'paid' | 'underpaid' | 'overpaid' | 'late' | 'order_code_of_other_stall' | 'unmatched' | 'unknown_account';
 
 export interface StallRef {
   merchantId: string;
@@ -68,17 +72,37 @@ export type Decision =
       credit: Credit;
       matchedBy: 'order_code' | 'virtual_account' | null;
       qr: QrRef | null;
+      /** Another stall's QR whose order code the description carries (outcome `order_code_of_other_stall`). */
+      conflictingQr?: QrRef;
       notes: string[];
     };
 
 /** Upper-case letters and digits only: how codes are compared inside free text ("mq7k-3m9q" finds "MQ7K3M9Q"). */
 export const squash = (s: string): string => s.toUpperCase().replace(/[^0-9A-Z]/g, '');
 
+/** The receiving virtual account and the order code name two different stalls. */
+export function accountAndCodeDisagree(stallByAccount: StallRef | null, qr: QrRef | null): boolean {
+  return !!stallByAccount && !!qr && stallByAccount.merchantId !== qr.merchantId;
+}
+
 export function decide(f: MatchFacts): Decision {
   const notes: string[] = [];
+  if (f.qr && f.stallByAccount && accountAndCodeDisagree(f.stallByAccount, f.qr)) {
+    const s = f.stallByAccount;
+    if (s.status === 'suspended') notes.push('stall_suspended');
+    return {
+      action: 'post',
+      outcome: 'order_code_of_other_stall',
+      credit: { to: 'stall', merchantId: s.merchantId, marketId: s.marketId, stallCode: s.stallCode },
+      matchedBy: 'virtual_account',
+      // Not this payment's QR: it is not paid by it (the processor does not claim it); kept for the manager to see.
+      qr: null,
+      conflictingQr: f.qr,
+      notes: [...notes, 'order_code_of_other_stall'],
+    };
+  }
   if (f.qr) {
     const q = f.qr;
-    if (f.stallByAccount && f.stallByAccount.merchantId !== q.merchantId) notes.push('virtual_account_of_other_stall');
     let outcome: Outcome;
     if (q.status === 'revoked') {
       notes.push('qr_revoked');

@@ -36,7 +36,12 @@ export class PaymentStreams {
 
   /** Starts streaming `account` to `res` from after `since` (null: from now on). */
   async open(req: Request, res: Response, account: string, since: number | null): Promise<void> {
-    const start = since ?? (await this.headSeq(account));
+    const head = await this.headSeq(account);
+    // A token past the account's last seq was never sent by this ledger (a restored database, another deployment, a
+    // hand-made header). Waiting for that seq would mute the stream until the account caught up with it: instead the
+    // stream restarts from now, and says so, so the phone reloads its figures.
+    const ahead = since !== null && since > head;
+    const start = since === null || ahead ? head : since;
     res.status(200);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -47,6 +52,10 @@ export class PaymentStreams {
     });
     res.flushHeaders();
     res.write(`retry: 3000\n\n`);
+    if (ahead) {
+      const reset = { reason: 'resume_token_ahead', requested: since, head };
+      res.write(`id: ${head}\nevent: reset\ndata: ${JSON.stringify(reset)}\n\n`);
+    }
     res.write(`id: ${start}\nevent: ready\ndata: ${JSON.stringify({ account, since: start })}\n\n`);
 
     const stream = new StallStream(this.models, res, account, start, this.logger);

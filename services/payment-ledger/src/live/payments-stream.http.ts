@@ -9,7 +9,7 @@ export const streamRoutes: RouteDoc[] = [
     method: 'get',
     path: '/stalls/:merchantId/payments/stream',
     summary:
-      'Server-Sent Events: each payment credited to the stall (event `payment`, id = the stall account seq); resume with Last-Event-ID or ?since=',
+      'Server-Sent Events: each payment credited to the stall (event `payment`, id = the stall account seq); resume with Last-Event-ID or ?since=; a token past the last seq gets event `reset` and the stream restarts from now',
     tags: ['stalls'],
     auth: true,
   },

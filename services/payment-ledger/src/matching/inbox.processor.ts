@@ -1,6 +1,7 @@
 import { periodicResource, type Clock, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
+  accountAndCodeDisagree,
   bestQr,
   decide,
   orderCodeCandidates,
@@ -206,11 +207,14 @@ export class InboxProcessor {
     const unknownOrderCodes = patterned.filter((c) => !known.has(c));
 
     let qrPaidByOther = false;
-    if (qr) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
+    // A QR is claimed (paid) only by money that reached its own stall's account: another stall's order code in the
+    // description does not pay it (see decide: order_code_of_other_stall).
+    const ownStall = stall ? toStallRef(stall) : null;
+    if (qr && !accountAndCodeDisagree(ownStall, qr)) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
 
     const decision = decide({
       n,
-      stallByAccount: stall ? toStallRef(stall) : null,
+      stallByAccount: ownStall,
       unknownVirtualAccount: namedVa && !stall ? namedVa : null,
       qr,
       qrPaidByOther,
@@ -308,6 +312,17 @@ export class InboxProcessor {
         qrId: common.qrId,
         orderCode: common.orderCode,
         expectedAmount: common.expectedAmount,
+        ...(d.conflictingQr
+          ? {
+              conflictingQr: {
+                qrId: d.conflictingQr.qrId,
+                merchantId: d.conflictingQr.merchantId,
+                stallCode: d.conflictingQr.stallCode,
+                orderCode: d.conflictingQr.orderCode,
+                amount: d.conflictingQr.amount,
+              },
+            }
+          : {}),
         payerName,
         ...payer,
         description,

@@ -25,11 +25,15 @@ export const statementRoutes: RouteDoc[] = [
   {
     method: 'get',
     path: '/stalls/:merchantId/payments/today',
-    summary: "Today's payments total and count (business day in Asia/Ho_Chi_Minh)",
+    summary:
+      "Today's takings: payments and their corrections (reversals, reallocations) made today, as the statement shows them",
     tags: ['stalls'],
     auth: true,
   },
 ];
+
+/** Postings that are takings: payments, and the corrections that move a payment in or out of a stall. */
+const TAKINGS: Posting['kind'][] = ['payment', 'reversal', 'reallocation'];
 
 const sinceSchema = z.object({ since: z.coerce.number().int().min(0).default(0) });
 
@@ -92,15 +96,19 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     const merchantId = String(req.params.merchantId);
     await access.requireStall(req, merchantId);
     const businessDay = businessDayOf(new Date());
-    const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, businessDay };
-    // One accumulator per $group: FerretDB 1.24 computes only the first.
-    const [sum, count] = await Promise.all([
-      postings
-        .aggregate<{ total: number }>([{ $match: filter }, { $group: { _id: null, total: { $sum: '$amount' } } }])
-        .toArray(),
-      postings.countDocuments(filter),
-    ]);
-    res.json({ merchantId, businessDay, total: -(sum[0]?.total ?? 0), count, currency: 'VND' });
+    // Payments and the corrections of payments, each on the day it was booked, exactly as the statement (and so the
+    // balance) has them: a payment reversed or moved away today no longer counts, one moved here counts. Payouts and
+    // fees are not takings. A stall has at most a few hundred such postings a day: summed here, one read.
+    const rows = (await postings
+      .find(
+        { account: accounts.stallPayable(merchantId), kind: { $in: TAKINGS }, businessDay },
+        { projection: { amount: 1 } },
+      )
+      .toArray()) as Pick<Posting, 'amount'>[];
+    // The payable is credited (negative) by a payment coming in, debited (positive) by one going out.
+    const total = -rows.reduce((s, p) => s + p.amount, 0);
+    const count = rows.reduce((n, p) => n + (p.amount < 0 ? 1 : -1), 0);
+    res.json({ merchantId, businessDay, total, count, currency: 'VND' });
   });
 
   r.get('/stalls/:merchantId/payments', access.required, async (req, res) => {

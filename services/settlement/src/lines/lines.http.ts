@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError, notFound, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
@@ -53,6 +53,18 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
   const r = Router();
   const marketOf = async (merchantId: string) =>
     (await models.Stall.findById(merchantId, { marketId: 1 }).lean<Pick<StallDoc, 'marketId'>>())?.marketId ?? null;
+  /**
+   * Authorized first: a manager cannot tell a stall settlement never saw from another market's (both 403). Then an
+   * admin or service asking about an unknown stall gets 404, not a page of zeros. A vendor asking about its own stall
+   * before its first event reached settlement sees zeros: nothing is owed yet.
+   */
+  const requireKnownStall = async (req: Request, merchantId: string) => {
+    const marketId = await marketOf(merchantId);
+    access.requireStall(req, { merchantId, marketId });
+    if (marketId === null && access.principal(req).role !== 'vendor') {
+      throw notFound('SETTLEMENT.STALL_NOT_FOUND', `settlement has not seen stall ${merchantId}`);
+    }
+  };
   const lineOr404 = async (lineId: string) => {
     const line = await models.Line.findById(lineId).lean<LineDoc>();
     if (!line) throw notFound('SETTLEMENT.LINE_NOT_FOUND', `settlement line ${lineId} does not exist`);
@@ -61,7 +73,7 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
 
   r.get('/stalls/:merchantId/settlement-lines', access.required, async (req, res) => {
     const merchantId = param(req, 'merchantId');
-    access.requireStall(req, { merchantId, marketId: await marketOf(merchantId) });
+    await requireKnownStall(req, merchantId);
     const page = parsePageQuery(req.query);
     const filter = { merchantId };
     const [items, total] = await Promise.all([
@@ -77,7 +89,7 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
 
   r.get('/stalls/:merchantId/settlement-summary', access.required, async (req, res) => {
     const merchantId = param(req, 'merchantId');
-    access.requireStall(req, { merchantId, marketId: await marketOf(merchantId) });
+    await requireKnownStall(req, merchantId);
     res.json({ summary: await stallSummary(models, merchantId) });
   });
 
