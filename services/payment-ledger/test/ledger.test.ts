@@ -238,7 +238,10 @@ describe('statement and today', () => {
       expect([path, unknown.status, unknown.body.error?.code]).toEqual([path, 404, 'LEDGER.STALL_NOT_FOUND']);
       const asManager = await call(h, 'GET', `/stalls/stall-nobody-knows/${path}`, manager);
       const otherMarket = await call(h, 'GET', `/stalls/${far.merchantId}/${path}`, manager);
-      expect([asManager.status, asManager.body.error?.code]).toEqual([otherMarket.status, otherMarket.body.error?.code]);
+      expect([asManager.status, asManager.body.error?.code]).toEqual([
+        otherMarket.status,
+        otherMarket.body.error?.code,
+      ]);
       expect(asManager.status).toBe(403);
     }
   });
