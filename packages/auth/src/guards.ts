@@ -55,3 +55,30 @@ export function assertStallManager(
   if (p.role === 'vendor') throw forbidden(message);
   return assertStall(req, stall);
 }
+
+/**
+ * Loads a stall for a route in the one order that leaks nothing: who asks is checked before anything is read or
+ * validated. A vendor is refused (403) for any stall but its own without a lookup; a manager gets the same 403 for a
+ * stall that does not exist as for another market's, so ids cannot be probed; only admins and services, who may see
+ * every stall, learn that one does not exist (`notFound`, a 404). Validate the request body after this.
+ */
+export async function loadStallFor<T>(
+  req: Request,
+  merchantId: string,
+  load: () => Promise<T | null>,
+  opts: { marketOf: (stall: T) => string | null; allowVendor: boolean; notFound: () => Error },
+): Promise<T> {
+  const p = principalOf(req);
+  if (p.role === 'vendor' && (!opts.allowVendor || p.merchantId !== merchantId)) {
+    throw forbidden(opts.allowVendor ? 'not allowed for this stall' : 'only a market manager may do this');
+  }
+  const stall = await load();
+  if (!stall) {
+    if (p.role === 'admin' || p.role === 'service') throw opts.notFound();
+    throw forbidden('not allowed for this stall');
+  }
+  const scope = { merchantId, marketId: opts.marketOf(stall) };
+  if (opts.allowVendor) assertStall(req, scope);
+  else assertStallManager(req, scope);
+  return stall;
+}

@@ -2,15 +2,12 @@ import type { Request, RequestHandler } from 'express';
 import {
   actorOf,
   assertMarket,
-  assertStall,
-  assertStallManager,
   authenticate,
   requireRole,
   type Principal,
   type Role,
   type TokenVerifier,
 } from '@marketqr/auth';
-import type { Stall } from './domain/stall';
 import type { Actor } from './stalls/stall.service';
 
 /** The auth checks merchant-onboarding's routes need, over @marketqr/auth, in one place. */
@@ -22,7 +19,6 @@ export interface AccessControl {
   claims: (req: Request) => Principal | undefined;
   actor: (req: Request) => Actor;
   requireMarket: (req: Request, marketId: string) => void;
-  requireStall: (req: Request, stall: Stall, opts: { allowVendor: boolean }) => void;
 }
 
 export function accessControl(verifier: TokenVerifier): AccessControl {
@@ -33,10 +29,5 @@ export function accessControl(verifier: TokenVerifier): AccessControl {
     claims: (req) => req.auth,
     actor: actorOf,
     requireMarket: assertMarket,
-    requireStall: (req, stall, { allowVendor }) => {
-      const scope = { merchantId: stall._id, marketId: stall.marketId };
-      if (allowVendor) assertStall(req, scope);
-      else assertStallManager(req, scope);
-    },
   };
 }

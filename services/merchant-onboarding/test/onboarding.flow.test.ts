@@ -342,6 +342,42 @@ test('vendors and managers reach only their own stall and market', async () => {
   expect(anonymous.body.error.code).toBe('AUTH.MISSING_TOKEN');
 });
 
+test('who asks is decided first: no schema details before 403, and an unknown stall looks like a forbidden one', async () => {
+  const mine = await login('0912345678', '246810');
+  const someone = (await call('GET', '/markets/cho-nenh/stalls?pageSize=100', undefined, managerToken)).body.items.find(
+    (s: { vendor?: { phone?: string } }) => s.vendor?.phone !== '0912345678',
+  );
+  // A vendor sending garbage to another stall's routes: 403, not the schema's 400 with its details.
+  for (const [method, path, body] of [
+    ['POST', `/stalls/${someone.id}/suspend`, { nonsense: true }],
+    ['POST', `/stalls/${someone.id}/verification/review`, { decision: 42 }],
+    ['PUT', `/stalls/${someone.id}/payout-account`, { bin: 'x' }],
+  ] as const) {
+    const r = await call(method, path, body, mine);
+    expect([path, r.status, r.body.error.code, r.body.error.details]).toEqual([path, 403, 'AUTH.FORBIDDEN', undefined]);
+  }
+  // A vendor, or a manager of another market, cannot tell which stall ids exist: the same answer for both.
+  const unknown = 'stl_does_not_exist';
+  // cho-khac was created by the test before; give it a manager.
+  const created = await call(
+    'POST',
+    '/markets/cho-khac/managers',
+    { username: 'bql.khac', fullName: 'Lê Thị Khác', password: 'manager-password-2' },
+    adminToken,
+  );
+  expect(created.status).toBe(201);
+  const foreign = await login('bql.khac', 'manager-password-2');
+  for (const token of [mine, foreign]) {
+    const a = await call('POST', `/stalls/${unknown}/approve`, {}, token);
+    const b = await call('POST', `/stalls/${someone.id}/approve`, {}, token);
+    expect([a.status, a.body.error.code]).toEqual([b.status, b.body.error.code]);
+    expect(a.status).toBe(403);
+  }
+  // An admin may see every stall: for them an unknown id is simply 404.
+  const r = await call('POST', `/stalls/${unknown}/approve`, {}, adminToken);
+  expect([r.status, r.body.error.code]).toEqual([404, 'MERCHANT.STALL_NOT_FOUND']);
+});
+
 test('a vendor changes the payout account: it is verified again and announced as merchant.updated', async () => {
   sim.registerAccount({ bin: '970422', accountNumber: '7777888899', name: 'Nguyễn Thị Hoa', status: 'active' });
   const token = await login('0912345678', '246810');

@@ -95,6 +95,18 @@ describe('corrections', () => {
       reason: 'x x x',
     });
     expect(byOther.status).toBe(403);
+    // Who asks is decided before the body is read: no schema details for those who may not, and no telling an
+    // unknown payment from another market's.
+    for (const [token, pid] of [
+      [vendor1, id],
+      [otherManager, id],
+      [otherManager, 'pay_does_not_exist'],
+    ] as const) {
+      for (const action of ['reallocate', 'reverse']) {
+        const r = await call(h, 'POST', `/payments/${pid}/${action}`, token, { garbage: true });
+        expect([r.status, r.body.error?.code, r.body.error?.details]).toEqual([403, 'AUTH.FORBIDDEN', undefined]);
+      }
+    }
     const noReason = await call(h, 'POST', `/payments/${id}/reallocate`, manager, { toMerchantId: s1.merchantId });
     expect([noReason.status, noReason.body.error?.code]).toEqual([400, 'LEDGER.INVALID_REQUEST']);
 

@@ -59,6 +59,10 @@ export class StallService {
     return market;
   }
 
+  find(stallId: string): Promise<Stall | null> {
+    return this.models.Stall.findById(stallId).lean<Stall>().exec();
+  }
+
   async get(stallId: string): Promise<Stall> {
     const stall = await this.models.Stall.findById(stallId).lean<Stall>();
     if (!stall) throw notFound('MERCHANT.STALL_NOT_FOUND', `stall ${stallId} does not exist`);

@@ -1,7 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { loadStallFor } from '@marketqr/auth';
 import {
   AppError,
+  notFound,
   parseBody,
   parsePageQuery,
   toPage,
@@ -122,11 +124,17 @@ export function stallsRouter(deps: {
   const r = Router();
   const correlation = (req: Request) => (req.header('x-correlation-id') ?? undefined) as string | undefined;
 
-  /** Loads the stall and checks the caller may act on it (its vendor, a manager of its market, an admin). */
-  const stallFor = async (req: Request, allowVendor: boolean): Promise<Stall> => {
-    const stall = await stalls.get(String(req.params.stallId));
-    access.requireStall(req, stall, { allowVendor });
-    return stall;
+  /**
+   * The stall, once the caller may act on it (its vendor, a manager of its market, an admin): authorised before the
+   * body is validated and before anyone but an admin can tell an unknown stall from someone else's (loadStallFor).
+   */
+  const stallFor = (req: Request, allowVendor: boolean): Promise<Stall> => {
+    const id = String(req.params.stallId);
+    return loadStallFor(req, id, () => stalls.find(id), {
+      marketOf: (s) => s.marketId,
+      allowVendor,
+      notFound: () => notFound('MERCHANT.STALL_NOT_FOUND', `stall ${id} does not exist`),
+    });
   };
 
   r.post('/markets/:marketId/stalls', access.optional, async (req, res) => {
@@ -235,15 +243,15 @@ export function stallsRouter(deps: {
   });
 
   r.post('/stalls/:stallId/suspend', access.required, async (req, res) => {
-    const body = parseBody(suspendSchema, req.body, 'MERCHANT.INVALID_REQUEST');
     const stall = await stallFor(req, false);
+    const body = parseBody(suspendSchema, req.body, 'MERCHANT.INVALID_REQUEST');
     const after = await stalls.suspend(stall._id, body.reasonCode, body.reason, access.actor(req), correlation(req));
     res.json({ stall: publicStall(after) });
   });
 
   r.post('/stalls/:stallId/verification/review', access.required, async (req, res) => {
-    const body = parseBody(reviewSchema, req.body, 'MERCHANT.INVALID_REQUEST');
     const stall = await stallFor(req, false);
+    const body = parseBody(reviewSchema, req.body, 'MERCHANT.INVALID_REQUEST');
     const after = await stalls.review(stall._id, body.decision, body.note, access.actor(req), correlation(req));
     const next =
       after.verification.state === 'verified' && !after.virtualAccount ? await stalls.verify(after._id) : after;
@@ -256,12 +264,12 @@ export function stallsRouter(deps: {
   });
 
   r.put('/stalls/:stallId/payout-account', access.required, async (req, res) => {
+    const stall = await stallFor(req, true);
     const body = parseBody(accountSchema, req.body, 'MERCHANT.INVALID_REQUEST');
     const account = {
       bin: requireKnownBin(body.bin, 'bin'),
       accountNumber: requireAccountNumber(body.accountNumber, 'accountNumber'),
     };
-    const stall = await stallFor(req, true);
     res.json({ stall: publicStall(await stalls.changePayoutAccount(stall._id, account, access.actor(req))) });
   });
 

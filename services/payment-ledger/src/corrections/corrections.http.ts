@@ -106,7 +106,21 @@ export function correctionsRouter(deps: {
     });
   });
 
+  /**
+   * Who may correct this payment, decided before the body is read: vendors never; a manager only for a payment of
+   * their market, with the same 403 for a payment that does not exist (ids cannot be probed); admins go on (an
+   * unknown payment is their 404). The service checks again under its lock, against the state it then reads.
+   */
+  const preauthorize = async (req: Request) => {
+    const p = access.principal(req);
+    if (p.role === 'admin') return;
+    if (p.role !== 'market_manager') throw forbidden('only a manager of the market or an admin may correct a payment');
+    const state = await corrections.state(String(req.params.paymentId));
+    access.requireManagerOf(req, state ? CorrectionService.marketOf(state) : null);
+  };
+
   r.post('/payments/:paymentId/reverse', access.required, async (req, res) => {
+    await preauthorize(req);
     const body = parseBody(reverseSchema, req.body, 'LEDGER.INVALID_REQUEST');
     const entry = await corrections.reverse(
       String(req.params.paymentId),
@@ -119,6 +133,7 @@ export function correctionsRouter(deps: {
   });
 
   r.post('/payments/:paymentId/reallocate', access.required, async (req, res) => {
+    await preauthorize(req);
     const body = parseBody(reallocateSchema, req.body, 'LEDGER.INVALID_REQUEST');
     const entry = await corrections.reallocate(
       String(req.params.paymentId),
