@@ -1,3 +1,4 @@
+export * from './business-day';
 export * from './topics';
 export * from './envelope';
 export * from './define';

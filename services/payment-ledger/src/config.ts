@@ -55,6 +55,40 @@ export const configShape = {
    * event that would explain it, before it is posted without it (to the stall by virtual account, or to suspense).
    */
   MATCH_HOLD_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+  /**
+   * The largest single transfer believed, per provider (`provider=amount`, comma-separated; a provider not named gets
+   * 499,999,999 đ, NAPAS 247's per-transfer limit). A larger credit is stored and booked to the market's suspense for
+   * review, never announced to a vendor.
+   */
+  PLAUSIBLE_MAX_AMOUNTS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out: Record<Provider, number> = {
+        'bank-sim': NAPAS_247_LIMIT,
+        sepay: NAPAS_247_LIMIT,
+        casso: NAPAS_247_LIMIT,
+      };
+      for (const pair of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const m = /^(bank-sim|sepay|casso)=(\d{1,13})$/.exec(pair);
+        if (!m || Number(m[2]) < 1) {
+          ctx.addIssue({ code: 'custom', message: `expected provider=amount (bank-sim, sepay, casso), got "${pair}"` });
+          continue;
+        }
+        out[m[1] as Provider] = Number(m[2]);
+      }
+      return out;
+    }),
+  /** A bank booking time further than this from when the notification arrived is not believed (held for review). */
+  PLAUSIBLE_CLOCK_SKEW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .default(86_400_000),
   /** What an order code looks like inside a transfer description (a regular expression, matched case-insensitively). */
   ORDER_CODE_PATTERN: z
     .string()
@@ -94,6 +128,9 @@ export const configShape = {
 export type LedgerConfig = { [K in keyof typeof configShape]: z.output<(typeof configShape)[K]> };
 
 export type Provider = 'bank-sim' | 'sepay' | 'casso';
+
+/** NAPAS 247's per-transfer limit ("under 500 million đồng"): the same cap qr-generation puts on a dynamic QR. */
+export const NAPAS_247_LIMIT = 499_999_999;
 
 /** Known to everyone on purpose: it only ever signs notifications on a developer's machine or in tests. */
 export const DEVELOPMENT_WEBHOOK_SECRET = 'marketqr-development-webhook-secret';

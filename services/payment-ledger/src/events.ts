@@ -168,10 +168,10 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
         ),
       ];
     }
-    if (outcome === 'unmatched') {
+    if (outcome === 'unmatched' || outcome === 'held_for_review') {
       return [
         events.flagged(
-          { ...common, reason: 'unmatched', creditedTo: 'suspense', merchantId: null, marketId: entry.marketId },
+          { ...common, reason: outcome, creditedTo: 'suspense', merchantId: null, marketId: entry.marketId },
           cause,
         ),
       ];

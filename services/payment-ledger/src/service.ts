@@ -60,6 +60,10 @@ export const definition: ServiceDefinition<typeof configShape> = {
         concurrency: config.PROCESSOR_CONCURRENCY,
         orderCodePattern: new RegExp(config.ORDER_CODE_PATTERN, 'gi'),
         payerHashKey,
+        plausibility: (provider) => ({
+          maxAmount: config.PLAUSIBLE_MAX_AMOUNTS[provider],
+          maxClockSkewMs: config.PLAUSIBLE_CLOCK_SKEW_MS,
+        }),
       },
     });
     const webhooks = new WebhookService(models, processor, logger, {

@@ -229,6 +229,44 @@ describe('bank simulator format', () => {
     });
   });
 
+  test('what a bank would never send (a trillion đồng; booked in 2019 or 2031) is held for review, never announced', async () => {
+    const today = hcmLocal(new Date()).slice(0, 10);
+    const cases = [
+      { over: { amount: 1_000_000_000_000 }, note: 'amount_implausible' },
+      { over: { amount: 500_000_000 }, note: 'amount_implausible' },
+      { over: { bookedAt: '2019-01-01T03:00:00Z' }, note: 'bank_time_implausible' },
+      { over: { bookedAt: '2031-06-01T03:00:00Z' }, note: 'bank_time_implausible' },
+    ];
+    for (const c of cases) {
+      const body = bankSimBody({ virtualAccount: s1.va, description: `${s1.stallCode} ${codes.paid}`, ...c.over });
+      // Stored and acknowledged (it is the bank's record), so the bank does not send it again and again.
+      expect((await postBankSim(h.base, body)).status).toBe(200);
+      const id = pid('bank-sim', body.transactionId);
+      const entry = await paymentEntry(h, id);
+      expect(entry).toMatchObject({
+        merchantId: null,
+        marketId: MARKETS.nenh.marketId,
+        businessDay: today,
+        meta: {
+          outcome: 'held_for_review',
+          creditedTo: 'suspense',
+          qrId: null,
+          notes: expect.arrayContaining([c.note]),
+        },
+      });
+      expect(entry.postings.map((p: Json) => p.account)).not.toContain(`stall:${s1.merchantId}:payable`);
+      const event = await waitFor(() =>
+        h.paymentEvents.messages.map((m) => m.value as Json).find((e) => e.data?.paymentId === id),
+      );
+      // Every service books it on the day the ledger did: paidAt is when it reached us when the bank's time is off.
+      expect(event).toMatchObject({
+        type: 'payment.flagged',
+        data: { reason: 'held_for_review', creditedTo: 'suspense', merchantId: null, businessDay: today },
+      });
+      expect(hcmLocal(new Date(event.data.paidAt)).slice(0, 10)).toBe(today);
+    }
+  });
+
   test('nothing matches: the market’s suspense account, payment.flagged unmatched keyed by the market', async () => {
     const body = bankSimBody({ amount: 77_000, virtualAccount: null, description: 'ck tien' });
     await postBankSim(h.base, body);

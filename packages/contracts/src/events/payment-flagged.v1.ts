@@ -17,8 +17,10 @@ export const paymentFlaggedV1Schema = z.object({
    * `order_code_of_other_stall`: the bank credited one stall's virtual account, but the description carries another
    * stall's order code — the shape of a fake QR (one stall's account and name shown to the shopper, another's code).
    * The money stays with the stall whose account the bank credited; the other stall's QR is not marked paid.
+   * `held_for_review`: a notification the bank would never send (an amount over the provider's per-transfer limit, a
+   * booking time far from when it arrived): booked to the market's suspense for a manager to check, not announced.
    */
-  reason: z.enum(['underpaid', 'overpaid', 'unmatched', 'late', 'order_code_of_other_stall']),
+  reason: z.enum(['underpaid', 'overpaid', 'unmatched', 'late', 'order_code_of_other_stall', 'held_for_review']),
   /**
    * Where the ledger credited the money: `stall` for underpaid, overpaid and late payments to a known stall (the money
    * is the vendor's; the flag asks a person to look), `suspense` for unmatched ones (held until a manager reallocates).

@@ -3,16 +3,9 @@
  * application from the event's own time (FerretDB has no date operators, and "now" would put a redelivered or late
  * event in the wrong bucket). Days travel as `YYYY-MM-DD` strings: they sort and compare as text.
  */
-export const TIME_ZONE = 'Asia/Ho_Chi_Minh';
+import { BUSINESS_TIME_ZONE, businessDayOf, businessHourOf } from '@marketqr/contracts';
 
-const parts = new Intl.DateTimeFormat('en-CA', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  hourCycle: 'h23',
-});
+export const TIME_ZONE = BUSINESS_TIME_ZONE;
 
 export interface LocalTime {
   /** `YYYY-MM-DD` in Asia/Ho_Chi_Minh. */
@@ -22,11 +15,9 @@ export interface LocalTime {
 }
 
 export function localTime(instant: string | Date): LocalTime {
-  const date = typeof instant === 'string' ? new Date(instant) : instant;
-  if (Number.isNaN(date.getTime())) throw new Error(`not an instant: ${String(instant)}`);
-  const p: Record<string, string> = {};
-  for (const { type, value } of parts.formatToParts(date)) p[type] = value;
-  return { day: `${p.year}-${p.month}-${p.day}`, hour: Number(p.hour) };
+  // The business day's one implementation (@marketqr/contracts), so a payment falls on the same day here as in the
+  // ledger and settlement.
+  return { day: businessDayOf(instant), hour: businessHourOf(instant) };
 }
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

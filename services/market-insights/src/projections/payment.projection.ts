@@ -88,11 +88,15 @@ export class PaymentProjection {
     marketId: string;
     amount: number;
     paidAt: string;
+    businessDay: string;
     orderCode: string | null;
     qrId: string | null;
     payerName: string | null;
   }): Promise<Countable> {
-    const { day, hour } = localTime(d.paidAt);
+    // The day is the ledger's (the one the payment was booked, settled and shown on); the hour is paidAt's, which the
+    // ledger set to the instant it booked by.
+    const { hour } = localTime(d.paidAt);
+    const day = d.businessDay;
     return {
       paymentId: d.paymentId,
       merchantId: d.merchantId,
@@ -178,7 +182,8 @@ export class PaymentProjection {
       }
       return;
     }
-    const { day, hour } = localTime(d.paidAt);
+    const { hour } = localTime(d.paidAt);
+    const day = d.businessDay;
     await insertOnce(this.store.suspense, {
       _id: d.paymentId,
       marketId: d.marketId,

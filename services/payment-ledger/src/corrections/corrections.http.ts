@@ -56,7 +56,16 @@ const reallocateSchema = z.object({
 });
 const outcomeSchema = z.object({
   outcome: z
-    .enum(['paid', 'underpaid', 'overpaid', 'late', 'order_code_of_other_stall', 'unmatched', 'unknown_account'])
+    .enum([
+      'paid',
+      'underpaid',
+      'overpaid',
+      'late',
+      'order_code_of_other_stall',
+      'held_for_review',
+      'unmatched',
+      'unknown_account',
+    ])
     .optional(),
 });
 

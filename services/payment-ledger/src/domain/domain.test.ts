@@ -1,6 +1,14 @@
 import { payerFacts } from './payer';
 import { canonicalJson } from './canonical';
-import { bestQr, decide, orderCodeCandidates, type MatchFacts, type QrRef } from './matching';
+import {
+  bestQr,
+  decide,
+  forReview,
+  implausibility,
+  orderCodeCandidates,
+  type MatchFacts,
+  type QrRef,
+} from './matching';
 import { businessDayOf, parseBankTime } from './time';
 import type { Notification } from './notification';
 import { buildPosting, entryHash, entryProblem, GENESIS, postingHash } from '../ledger/chain';
@@ -85,6 +93,25 @@ describe('matching', () => {
       outcome: 'paid',
       credit: { merchantId: 'stl-02' },
     });
+  });
+  it('an implausible notification (amount over the limit, time far off) goes to review: suspense, no QR, no stall', () => {
+    const limits = { maxAmount: 499_999_999, maxClockSkewMs: 86_400_000 };
+    const at = new Date('2025-03-01T03:00:00Z');
+    expect(implausibility(n({ amount: 499_999_999 }), at, limits)).toBeNull();
+    expect(implausibility(n({ amount: 500_000_000 }), at, limits)).toBe('amount_implausible');
+    expect(implausibility(n({ bankTime: new Date('2025-03-02T03:00:01Z') }), at, limits)).toBe('bank_time_implausible');
+    expect(implausibility(n({ bankTime: new Date('2019-01-01T00:00:00Z') }), at, limits)).toBe('bank_time_implausible');
+    const paid = decide(facts({ qr: qr() }));
+    if (paid.action !== 'post') throw new Error('expected a post');
+    expect(forReview(paid, 'amount_implausible')).toEqual({
+      action: 'post',
+      outcome: 'held_for_review',
+      credit: { to: 'suspense', marketId: 'cho-nenh' },
+      matchedBy: null,
+      qr: null,
+      notes: ['amount_implausible'],
+    });
+    expect(forReview({ ...paid, credit: { to: 'unidentified' } }, 'x').credit).toEqual({ to: 'unidentified' });
   });
   it('static: the virtual account decides, the stall code only cross-checks', () => {
     expect(decide(facts())).toMatchObject({ outcome: 'paid', matchedBy: 'virtual_account', notes: [] });

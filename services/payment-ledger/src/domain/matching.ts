@@ -21,7 +21,14 @@ import type { Notification } from './notification';
  */
 
 export type Outcome =
-  'paid' | 'underpaid' | 'overpaid' | 'late' | 'order_code_of_other_stall' | 'unmatched' | 'unknown_account';
+  | 'held_for_review'
+  | 'paid'
+  | 'underpaid'
+  | 'overpaid'
+  | 'late'
+  | 'order_code_of_other_stall'
+  | 'unmatched'
+  | 'unknown_account';
 
 export interface StallRef {
   merchantId: string;
@@ -76,6 +83,46 @@ export type Decision =
       conflictingQr?: QrRef;
       notes: string[];
     };
+
+/** What makes a notification believable: the bank would never send more than this, nor a time this far off. */
+export interface Plausibility {
+  maxAmount: number;
+  maxClockSkewMs: number;
+}
+
+/**
+ * Why a notification is not believed, or null. An amount over the provider's per-transfer limit, or a booking time
+ * far from when it reached us, is a provider bug, a test left pointing at production, or a forgery that got a
+ * signature: it is stored (the provider is answered) but booked for a person to look at, never announced.
+ */
+export function implausibility(
+  n: Pick<Notification, 'amount' | 'bankTime'>,
+  receivedAt: Date,
+  limits: Plausibility,
+): 'amount_implausible' | 'bank_time_implausible' | null {
+  if (n.amount > limits.maxAmount) return 'amount_implausible';
+  if (Math.abs(n.bankTime.getTime() - receivedAt.getTime()) > limits.maxClockSkewMs) return 'bank_time_implausible';
+  return null;
+}
+
+/**
+ * The decision for an implausible notification: the money is the market's to hold (its suspense, or the unidentified
+ * suspense when no market is known) until a manager has checked it with the bank and moved it to the stall, or
+ * reversed it. No stall is credited, no QR is paid, no vendor hears of it.
+ */
+export function forReview(
+  d: Extract<Decision, { action: 'post' }>,
+  why: string,
+): Extract<Decision, { action: 'post' }> {
+  return {
+    action: 'post',
+    outcome: 'held_for_review',
+    credit: d.credit.to === 'unidentified' ? d.credit : { to: 'suspense', marketId: d.credit.marketId },
+    matchedBy: null,
+    qr: null,
+    notes: [...d.notes, why],
+  };
+}
 
 /** Upper-case letters and digits only: how codes are compared inside free text ("mq7k-3m9q" finds "MQ7K3M9Q"). */
 export const squash = (s: string): string => s.toUpperCase().replace(/[^0-9A-Z]/g, '');

@@ -1,13 +1,12 @@
+import { businessDayOf } from '@marketqr/contracts';
+
 /**
- * Vietnam keeps UTC+7 all year (no daylight saving), so the business day and local bank times are computed with a
- * fixed offset in the application: FerretDB has no date operators, and a database's time zone is nobody's business day.
+ * Vietnam keeps UTC+7 all year (no daylight saving): banks' local times are read with a fixed offset. The business
+ * day itself is @marketqr/contracts' `businessDayOf`, the one every service uses.
  */
 const OFFSET_MS = 7 * 3_600_000;
 
-/** The calendar day in Asia/Ho_Chi_Minh at `at`, `YYYY-MM-DD`. */
-export function businessDayOf(at: Date): string {
-  return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
-}
+export { businessDayOf };
 
 /**
  * A bank's local time: `2025-03-01 14:02:37` (SePay, Casso) is Asia/Ho_Chi_Minh wall time; an ISO 8601 string with

@@ -4,10 +4,13 @@ import {
   accountAndCodeDisagree,
   bestQr,
   decide,
+  forReview,
+  implausibility,
   orderCodeCandidates,
   squash,
   type Credit,
   type Decision,
+  type Plausibility,
   type QrRef,
 } from '../domain/matching';
 import type { Notification } from '../domain/notification';
@@ -27,10 +30,9 @@ export interface ProcessorOptions {
   orderCodePattern: RegExp;
   /** Key of the payer-account hash on payment events (PAYER_HASH_KEY). */
   payerHashKey: string;
+  /** Per provider: what a believable notification looks like (PLAUSIBLE_MAX_AMOUNTS, PLAUSIBLE_CLOCK_SKEW_MS). */
+  plausibility: (provider: Notification['provider']) => Plausibility;
 }
-
-/** A bank time more than a day away from when we heard of it is not believed for the business day. */
-const PLAUSIBLE_BANK_TIME_MS = 86_400_000;
 
 export type ProcessOutcome = 'posted' | 'held' | 'failed';
 
@@ -182,7 +184,9 @@ export class InboxProcessor {
     const { models, projections, ledger, options } = this.deps;
     const n = item.notification;
     const now = this.deps.clock.now().getTime();
-    const holdExpired = now >= item.receivedAt.getTime() + options.holdMs;
+    const doubt = implausibility(n, item.receivedAt, options.plausibility(n.provider));
+    // An implausible notification waits for nothing: it goes to review at once.
+    const holdExpired = doubt !== null || now >= item.receivedAt.getTime() + options.holdMs;
 
     // Who received it: the virtual account if named (some providers put it in accountNumber instead).
     const namedVa = n.virtualAccount;
@@ -210,9 +214,11 @@ export class InboxProcessor {
     // A QR is claimed (paid) only by money that reached its own stall's account: another stall's order code in the
     // description does not pay it (see decide: order_code_of_other_stall).
     const ownStall = stall ? toStallRef(stall) : null;
-    if (qr && !accountAndCodeDisagree(ownStall, qr)) qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
+    if (qr && !doubt && !accountAndCodeDisagree(ownStall, qr)) {
+      qrPaidByOther = !(await this.claimQr(qr.qrId, item._id));
+    }
 
-    const decision = decide({
+    const decided = decide({
       n,
       stallByAccount: ownStall,
       unknownVirtualAccount: namedVa && !stall ? namedVa : null,
@@ -223,6 +229,7 @@ export class InboxProcessor {
       holdExpired,
     });
 
+    const decision = doubt && decided.action === 'post' ? forReview(decided, doubt) : decided;
     if (decision.action === 'hold') {
       const holdUntil = new Date(item.receivedAt.getTime() + options.holdMs);
       const held: WorkItem = {
@@ -267,9 +274,11 @@ export class InboxProcessor {
   private paymentEntry(item: WorkItem, d: Extract<Decision, { action: 'post' }>) {
     const n = item.notification;
     const paymentId = item._id;
-    const plausible = Math.abs(n.bankTime.getTime() - item.receivedAt.getTime()) <= PLAUSIBLE_BANK_TIME_MS;
-    const notes = plausible ? d.notes : [...d.notes, 'bank_time_implausible'];
-    const businessDay = businessDayOf(plausible ? n.bankTime : item.receivedAt);
+    // The instant the money is booked at, for every service: the bank's time, unless it was not believed (then when
+    // it reached us). Events carry it as paidAt with its businessDay, so no consumer derives a day of its own.
+    const bookedAt = d.notes.includes('bank_time_implausible') ? item.receivedAt : n.bankTime;
+    const notes = d.notes;
+    const businessDay = businessDayOf(bookedAt);
     const { bank, credited } = creditAccounts(d.credit);
     const cause: Cause = { correlationId: paymentId, causationId: paymentId };
     const payerName = n.counterparty?.name?.slice(0, 200) ?? null;
@@ -284,7 +293,7 @@ export class InboxProcessor {
       expectedAmount: d.qr?.amount ?? null,
       payerName,
       description,
-      paidAt: n.bankTime.toISOString(),
+      paidAt: bookedAt.toISOString(),
       businessDay,
     };
     return {
@@ -327,6 +336,8 @@ export class InboxProcessor {
         ...payer,
         description,
         paidAt: common.paidAt,
+        // What the bank said, kept even when it was not believed (paidAt is then when it reached us).
+        bankTime: n.bankTime.toISOString(),
         receivedAt: item.receivedAt.toISOString(),
         holderAccount: credited,
         holderMarketId: d.credit.to === 'unidentified' ? null : d.credit.marketId,

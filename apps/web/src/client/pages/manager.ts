@@ -482,7 +482,9 @@ function actionLabel(kind: string): string {
 
 /** A payment the ledger holds on the market (no stall matched): `unmatched`, and not moved or reversed since. */
 async function heldPayments(marketId: string): Promise<Json[]> {
-  const entries = itemsOf(await get(paths.marketPayments(marketId, 'unmatched')));
+  // In suspense: payments that matched no stall, and those held for review (an amount or time the bank would not send).
+  const lists = await Promise.all(['unmatched', 'held_for_review'].map((o) => get(paths.marketPayments(marketId, o))));
+  const entries = lists.flatMap(itemsOf);
   const views = await Promise.all(entries.map((e) => get(paths.payment(String(e.paymentId))).catch(() => null)));
   return entries.flatMap((e, i) => {
     const v = views[i];
