@@ -484,7 +484,7 @@ function actionLabel(kind: string): string {
 async function heldPayments(marketId: string): Promise<Json[]> {
   // In suspense: payments that matched no stall, and those held for review (an amount or time the bank would not send).
   const lists = await Promise.all(['unmatched', 'held_for_review'].map((o) => get(paths.marketPayments(marketId, o))));
-  const entries = lists.flatMap(itemsOf);
+  const entries = lists.flatMap((l) => itemsOf(l));
   const views = await Promise.all(entries.map((e) => get(paths.payment(String(e.paymentId))).catch(() => null)));
   return entries.flatMap((e, i) => {
     const v = views[i];
