@@ -127,6 +127,38 @@ describe('bank simulator format', () => {
     });
   });
 
+  test('a resend under the same id with other content: refused with its own code, recorded durably, the first stands', async () => {
+    const body = bankSimBody({ amount: 41_000, virtualAccount: s1.va, description: `${s1.stallCode} ca` });
+    await postBankSim(h.base, body);
+    const id = pid('bank-sim', body.transactionId);
+    await paymentEntry(h, id);
+    // A genuine resend (same content) is an ordinary duplicate.
+    expect(await postBankSim(h.base, body)).toEqual({ status: 200, body: { ok: true, duplicate: true } });
+    const edited = { ...body, amount: 410_000 };
+    for (let i = 0; i < 2; i++) {
+      const r = await postBankSim(h.base, edited);
+      expect([r.status, r.body.error?.code, r.body.error?.details?.fields]).toEqual([
+        409,
+        'WEBHOOK.MODIFIED_RESEND',
+        ['amount'],
+      ]);
+    }
+    // Recorded once per distinct content, in the database (not in one process's memory), with what changed.
+    const recorded = await h.models.modifiedResends.find({ paymentId: id }).toArray();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ differences: [{ field: 'amount', stored: 41_000, resent: 410_000 }] });
+    expect(JSON.parse(recorded[0]!.rawBody)).toMatchObject({ amount: 410_000 });
+    await settled(h);
+    expect(await h.models.entries.countDocuments({ paymentId: id })).toBe(1);
+    expect((await paymentEntry(h, id)).meta.amount).toBe(41_000);
+    const view = await fetch(`${h.base}/payments/${id}`, {
+      headers: { authorization: `Bearer ${h.token({ role: 'admin', sub: 'usr-admin' })}` },
+    }).then((r) => r.json() as Promise<Json>);
+    expect(view.modifiedResends).toEqual([
+      expect.objectContaining({ paymentId: id, differences: [expect.objectContaining({ field: 'amount' })] }),
+    ]);
+  });
+
   test('static QR whose description lacks the stall code: the virtual account’s stall is credited, noted', async () => {
     const body = bankSimBody({ amount: 12_000, virtualAccount: s3.va, description: 'thanh toan tien hang' });
     expect((await postBankSim(h.base, body)).status).toBe(200);

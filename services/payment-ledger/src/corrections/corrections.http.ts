@@ -111,6 +111,7 @@ export function correctionsRouter(deps: {
       paymentId: view.paymentId,
       status: view.status,
       notification: view.inbox,
+      modifiedResends: view.modifiedResends,
       ...(view.state ? publicState(view.state) : {}),
     });
   });

@@ -5,7 +5,7 @@ import { businessDayOf } from '../domain/time';
 import type { Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { Projections } from '../matching/projections';
-import type { InboxRecord, JournalEntry, Models, WorkItem } from '../store/models';
+import type { InboxRecord, JournalEntry, ModifiedResend, Models, WorkItem } from '../store/models';
 
 /** Where a payment's money is now, after its corrections. */
 export interface PaymentState {
@@ -29,6 +29,8 @@ export interface PaymentView {
   status: 'queued' | 'held' | 'posted' | 'ignored_outgoing';
   inbox: Omit<InboxRecord, 'rawBody' | 'signature'> | null;
   state: PaymentState | null;
+  /** Resends under this payment's id with other content (refused; the first notification stands). */
+  modifiedResends: Omit<ModifiedResend, 'rawBody'>[];
 }
 
 const correctionNumber = (e: JournalEntry) => Number((e.meta as { n?: number }).n ?? 0);
@@ -77,10 +79,14 @@ export class CorrectionService {
   }
 
   async view(paymentId: string): Promise<PaymentView | null> {
-    const [inbox, work, state] = await Promise.all([
+    const [inbox, work, state, modifiedResends] = await Promise.all([
       this.models.inbox.findOne({ _id: paymentId }, { projection: { rawBody: 0, signature: 0 } }),
       this.models.work.findOne({ _id: paymentId }),
       this.state(paymentId),
+      this.models.modifiedResends
+        .find({ paymentId }, { projection: { rawBody: 0 } })
+        .limit(50)
+        .toArray(),
     ]);
     if (!inbox && !state) return null;
     const record = inbox as Omit<InboxRecord, 'rawBody' | 'signature'> | null;
@@ -91,7 +97,7 @@ export class CorrectionService {
         : (work as WorkItem | null)?.state === 'held'
           ? 'held'
           : 'queued';
-    return { paymentId, status, inbox: record, state };
+    return { paymentId, status, inbox: record, state, modifiedResends };
   }
 
   async mustState(paymentId: string): Promise<PaymentState> {

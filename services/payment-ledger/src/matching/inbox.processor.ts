@@ -99,11 +99,6 @@ export class InboxProcessor {
     return this.inFlight.has(paymentId) || this.finished.has(paymentId);
   }
 
-  /** The amount of a payment this process posted recently, if it did. */
-  amountOf(paymentId: string): number | undefined {
-    return this.finished.get(paymentId);
-  }
-
   hasFinished(paymentId: string): boolean {
     return this.finished.has(paymentId);
   }

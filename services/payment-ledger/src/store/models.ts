@@ -23,6 +23,26 @@ export interface InboxRecord {
   receivedAt: Date;
   /** Set at storage for notifications that are recorded but never posted. */
   flag: 'ignored_outgoing' | null;
+  /** SHA-256 of the notification's canonical content: a resend under the same id must carry the same. */
+  contentHash?: string;
+}
+
+/**
+ * A resend under a stored notification's (provider, id) whose content differs: the first one stands and was posted;
+ * this is kept for the people who must find out why (a confused provider, or someone replaying with edits).
+ */
+export interface ModifiedResend {
+  /** `<paymentId>:<contentHash of the resend>`: the same modified resend delivered again is recorded once. */
+  _id: string;
+  paymentId: string;
+  provider: Provider;
+  providerTxId: string;
+  storedHash: string;
+  resendHash: string;
+  /** What changed, field by field (the stored value and the resent one). */
+  differences: { field: string; stored: unknown; resent: unknown }[];
+  rawBody: string;
+  receivedAt: Date;
 }
 
 /** Work left on a notification: present from storage until its entry is posted. */
@@ -170,6 +190,7 @@ const inboxSchema = new Schema<InboxRecord>(
     signature: { type: Mixed, required: true },
     receivedAt: { type: Date, required: true },
     flag: { type: String, default: null },
+    contentHash: { type: String },
   },
   options,
 );
@@ -277,6 +298,22 @@ const qrSchema = new Schema<QrView>(
 qrSchema.index({ orderCode: 1 });
 qrSchema.index({ merchantId: 1, kind: 1, status: 1 });
 
+const modifiedResendSchema = new Schema<ModifiedResend>(
+  {
+    _id: { type: String, required: true },
+    paymentId: { type: String, required: true },
+    provider: { type: String, required: true },
+    providerTxId: { type: String, required: true },
+    storedHash: { type: String, required: true },
+    resendHash: { type: String, required: true },
+    differences: { type: Mixed, required: true },
+    rawBody: { type: String, required: true },
+    receivedAt: { type: Date, required: true },
+  },
+  options,
+);
+modifiedResendSchema.index({ paymentId: 1 });
+
 const claimSchema = new Schema<QrClaim>(
   {
     _id: { type: String, required: true },
@@ -306,6 +343,7 @@ export interface Models {
   Qr: Model<QrView>;
   QrClaim: Model<QrClaim>;
   CollectionAccount: Model<CollectionAccount>;
+  ModifiedResend: Model<ModifiedResend>;
   /** The same collections through the driver, typed: everything else reads and writes these (no casting layer). */
   inbox: mongo.Collection<InboxRecord>;
   work: mongo.Collection<WorkItem>;
@@ -316,6 +354,7 @@ export interface Models {
   qrs: mongo.Collection<QrView>;
   qrClaims: mongo.Collection<QrClaim>;
   collectionAccounts: mongo.Collection<CollectionAccount>;
+  modifiedResends: mongo.Collection<ModifiedResend>;
 }
 
 export function registerModels(db: Connection): Models {
@@ -332,6 +371,7 @@ export function registerModels(db: Connection): Models {
     Qr: model('QrView', qrSchema, 'qrs'),
     QrClaim: model('QrClaim', claimSchema, 'qr_claims'),
     CollectionAccount: model('CollectionAccount', collectionSchema, 'collection_accounts'),
+    ModifiedResend: model('ModifiedResend', modifiedResendSchema, 'modified_resends'),
   };
   return {
     ...m,
@@ -344,5 +384,6 @@ export function registerModels(db: Connection): Models {
     qrs: typed(m.Qr),
     qrClaims: typed(m.QrClaim),
     collectionAccounts: typed(m.CollectionAccount),
+    modifiedResends: typed(m.ModifiedResend),
   };
 }

@@ -11,6 +11,11 @@ export const WEBHOOK_ERRORS = {
   /** Zero, negative (for incoming), fractional or absurdly large. */
   INVALID_AMOUNT: 'WEBHOOK.INVALID_AMOUNT',
   TOO_LARGE: 'WEBHOOK.TOO_LARGE',
+  /**
+   * A notification id already stored with other content: the stored one stands (it may be posted already); this one
+   * is recorded for review and refused. Resending it changes nothing; sending it under a new id is a new payment.
+   */
+  MODIFIED_RESEND: 'WEBHOOK.MODIFIED_RESEND',
 } as const;
 
 export const badSignature = (why: string) => new AppError(WEBHOOK_ERRORS.BAD_SIGNATURE, why, 401);
@@ -24,3 +29,11 @@ export const invalidAmount = (amount: unknown) =>
   new AppError(WEBHOOK_ERRORS.INVALID_AMOUNT, 'the amount must be a positive integer number of đồng', 400, {
     amount,
   });
+
+export const modifiedResend = (paymentId: string, fields: string[]) =>
+  new AppError(
+    WEBHOOK_ERRORS.MODIFIED_RESEND,
+    'a notification with this id was already received with other content; the first one stands',
+    409,
+    { paymentId, fields },
+  );

@@ -1,6 +1,7 @@
 import type { Logger } from '@marketqr/service-kit';
 import type { Provider } from '../config';
-import { sha256Hex } from '../domain/canonical';
+import { canonicalJson, sha256Hex } from '../domain/canonical';
+import { modifiedResend } from './errors';
 import type { Notification } from '../domain/notification';
 import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models, WorkItem } from '../store/models';
@@ -50,6 +51,7 @@ export class WebhookService {
       signature,
       receivedAt,
       flag: ignored ? 'ignored_outgoing' : null,
+      contentHash: contentHashOf(n),
     };
     const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
     try {
@@ -58,8 +60,8 @@ export class WebhookService {
       if (!isDuplicateKey(e)) throw e;
       // Maybe the first delivery was stored and then the process died before answering (that is why the provider
       // sends it again): make sure it is queued. A work item for one already posted is dropped by the poller.
+      await this.refuseIfModified(record);
       if (work && !this.processor.knows(paymentId)) await this.queue(work);
-      this.compareWithStored(paymentId, n);
       return { paymentId, duplicate: true, ignored };
     }
     if (work) {
@@ -87,16 +89,60 @@ export class WebhookService {
   }
 
   /**
-   * Same id, different money: the provider is confused or someone replays with edits. The first one stands. Compared
-   * against what this process posted recently only: a database read per duplicate is a scan on FerretDB.
+   * Same id, other content: the provider is confused or someone replays with edits. The first one stands; this one is
+   * recorded durably (once per distinct content) and refused with WEBHOOK.MODIFIED_RESEND, as Mojaloop answers a
+   * modified resend. A genuine resend (same content) is an ordinary duplicate. One read by primary key.
    */
-  private compareWithStored(paymentId: string, n: Notification): void {
-    const first = this.processor.amountOf(paymentId);
-    if (first !== undefined && first !== n.amount) {
-      this.logger.warn(
-        { paymentId, provider: n.provider, providerTxId: n.providerTxId, first, now: n.amount },
-        'a duplicate notification differs from the stored one; the stored one stands',
-      );
+  private async refuseIfModified(resend: InboxRecord): Promise<void> {
+    const stored = await this.models.inbox.findOne(
+      { _id: resend._id },
+      { projection: { contentHash: 1, notification: 1 } },
+    );
+    if (!stored) return;
+    const storedHash = stored.contentHash ?? contentHashOf(stored.notification);
+    if (storedHash === resend.contentHash) return;
+    const differences = differencesOf(stored.notification, resend.notification);
+    await this.models.modifiedResends
+      .insertOne({
+        _id: `${resend._id}:${resend.contentHash}`,
+        paymentId: resend._id,
+        provider: resend.provider,
+        providerTxId: resend.providerTxId,
+        storedHash,
+        resendHash: resend.contentHash!,
+        differences,
+        rawBody: resend.rawBody,
+        receivedAt: resend.receivedAt,
+      })
+      .catch((e: unknown) => {
+        if (!isDuplicateKey(e)) throw e;
+      });
+    this.logger.warn(
+      { paymentId: resend._id, provider: resend.provider, fields: differences.map((d) => d.field) },
+      'a resend differs from the stored notification; the stored one stands, the resend is recorded and refused',
+    );
+    throw modifiedResend(
+      resend._id,
+      differences.map((d) => d.field),
+    );
+  }
+}
+
+/** The content a resend must repeat: every field of the normalised notification, canonically (Dates as ISO). */
+export function contentHashOf(n: Notification): string {
+  return sha256Hex(canonicalJson(n));
+}
+
+function differencesOf(
+  stored: Notification,
+  resent: Notification,
+): { field: string; stored: unknown; resent: unknown }[] {
+  const out: { field: string; stored: unknown; resent: unknown }[] = [];
+  const keys = new Set([...Object.keys(stored), ...Object.keys(resent)]) as Set<keyof Notification>;
+  for (const k of [...keys].sort()) {
+    if (canonicalJson(stored[k] ?? null) !== canonicalJson(resent[k] ?? null)) {
+      out.push({ field: k, stored: stored[k] ?? null, resent: resent[k] ?? null });
     }
   }
+  return out;
 }
