@@ -10,3 +10,4 @@ export * from './service';
 export * from './keyed-mutex';
 export * from './pagination';
 export * from './periodic';
+export * from './text';

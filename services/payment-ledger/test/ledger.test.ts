@@ -235,6 +235,17 @@ describe('statement and today', () => {
     expect(st.status).toBe(200);
     expect(st.body).toMatchObject({ page: 1, pageSize: 2, balance: -(await balanceOf(h, payable(s1))) });
     expect(st.body.items[0]).toMatchObject({ kind: 'payment', amount: 25_000, payment: { amount: 25_000 } });
+    // The vendor sees who paid, not the payer's whole account number; a manager handling a refund does.
+    const paidId = st.body.items[0].payment.paymentId;
+    const asVendor = await call(h, 'GET', `/payments/${paidId}`, vendor1);
+    expect(asVendor.body.notification.notification.counterparty).toEqual({
+      bin: '970436',
+      accountNumber: '******6789',
+      name: 'TRAN VAN BINH',
+    });
+    expect(JSON.stringify(asVendor.body)).not.toContain('0123456789');
+    const asManager = await call(h, 'GET', `/payments/${paidId}`, manager);
+    expect(asManager.body.notification.notification.counterparty.accountNumber).toBe('0123456789');
     const today = await call(h, 'GET', `/stalls/${s1.merchantId}/payments/today`, vendor1);
     expect(today.body).toMatchObject({ count: 1, total: 25_000, currency: 'VND' });
     const list = await call(h, 'GET', `/stalls/${s1.merchantId}/payments?since=0`, manager);

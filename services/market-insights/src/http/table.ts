@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { AppError } from '@marketqr/service-kit';
+import { AppError, CSV_BOM, toCsvDocument } from '@marketqr/service-kit';
 
 /**
  * Every statistics and alert answer is a table: `rows`, flat objects whose keys are the columns in a fixed order.
@@ -18,24 +18,14 @@ export interface Column {
 }
 
 /** UTF-8 byte order mark: without it Excel reads the file as the local code page and mangles Vietnamese. */
-export const BOM = '\uFEFF';
+export const BOM = CSV_BOM;
 
 /**
- * CSV per RFC 4180 (CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled), with a header
- * row and the columns in the given order. Text starting with = + - @ or a control character gets a leading
- * apostrophe: a spreadsheet would run it as a formula (CSV injection); numbers are written as they are.
+ * CSV per RFC 4180 with a header row and the columns in the given order: service-kit's writer, which neutralises
+ * control and bidirectional characters and defuses formulas (CSV injection).
  */
 export function toCsv(columns: readonly string[], rows: readonly Row[]): string {
-  const lines = [columns.map(csvCell).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c] ?? null)).join(','));
-  return `${BOM}${lines.join('\r\n')}\r\n`;
-}
-
-function csvCell(value: Cell | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return toCsvDocument(columns, rows);
 }
 
 /** `?format=csv`, or no format and an Accept header that prefers text/csv. */

@@ -69,6 +69,25 @@ const outcomeSchema = z.object({
     .optional(),
 });
 
+/** `0123456789` → `******6789`: enough for a vendor to recognise a regular, not enough to use it. */
+export function maskAccountNumber(account: string): string {
+  return account.length <= 4 ? '*'.repeat(account.length) : `${'*'.repeat(account.length - 4)}${account.slice(-4)}`;
+}
+
+function withMaskedPayer<T extends { notification?: { counterparty?: { accountNumber?: string | null } | null } }>(
+  record: T | null,
+): T | null {
+  const cp = record?.notification?.counterparty;
+  if (!record || !cp?.accountNumber) return record;
+  return {
+    ...record,
+    notification: {
+      ...record.notification,
+      counterparty: { ...cp, accountNumber: maskAccountNumber(cp.accountNumber) },
+    },
+  };
+}
+
 /** What an API shows of an entry: all of it (entries carry no bookkeeping). */
 export function publicEntry(e: JournalEntry) {
   return e;
@@ -110,8 +129,10 @@ export function correctionsRouter(deps: {
     res.json({
       paymentId: view.paymentId,
       status: view.status,
-      notification: view.inbox,
-      modifiedResends: view.modifiedResends,
+      // A vendor sees who paid (name, bank) but not the payer's whole account number: events carry only a keyed hash
+      // of it, and the vendor's page must not be where it leaks. Managers and admins handle refunds and see it.
+      notification: p.role === 'vendor' ? withMaskedPayer(view.inbox) : view.inbox,
+      ...(p.role === 'vendor' ? {} : { modifiedResends: view.modifiedResends }),
       ...(view.state ? publicState(view.state) : {}),
     });
   });

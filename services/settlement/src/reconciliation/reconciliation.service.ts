@@ -1,5 +1,5 @@
 import type { BankGateway, StatementEntry } from '@marketqr/bank-gateway';
-import { conflict } from '@marketqr/service-kit';
+import { conflict, toCsvDocument } from '@marketqr/service-kit';
 import type { MarketSettings } from '../fees/fee-schedule.service';
 import type { CreditDoc, LineDoc, Models } from '../store/models';
 
@@ -190,12 +190,6 @@ const CSV_COLUMNS: (keyof ReconciliationItem)[] = [
 
 /** RFC 4180: every field quoted when it needs to be; a leading =+-@ is prefixed so a spreadsheet never runs it. */
 export function toCsv(report: ReconciliationReport): string {
-  const cell = (v: unknown) => {
-    if (v === null || v === undefined) return '';
-    let s = String(v);
-    if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const rows = [CSV_COLUMNS.join(','), ...report.items.map((i) => CSV_COLUMNS.map((c) => cell(i[c])).join(','))];
-  return `${rows.join('\r\n')}\r\n`;
+  // service-kit's writer: RFC 4180, control and bidirectional characters neutralised, formulas defused.
+  return toCsvDocument(CSV_COLUMNS, report.items as unknown as Record<string, unknown>[]);
 }
