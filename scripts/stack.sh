@@ -41,11 +41,16 @@ svc_port() {
 ensure_secrets() {
   local dir="$MARKETQR_STATE/secrets"
   mkdir -p "$dir" && chmod 700 "$dir"
-  [[ -s "$dir/jwt-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(48).toString("base64url"))' >"$dir/jwt-secret"
   [[ -s "$dir/admin-password" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(9).toString("base64url"))' >"$dir/admin-password"
   [[ -s "$dir/webhook-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' >"$dir/webhook-secret"
+  # Token signing: an Ed25519 pair (scripts/jwt-keys.js, node:crypto). The private key goes to merchant-onboarding
+  # only (it alone issues tokens); the others get the public JWKS. Neither is exported to every process: see svc_env.
+  node "$REPO/scripts/jwt-keys.js" "$dir" >/dev/null
   chmod 600 "$dir"/*
-  export JWT_SECRET_FILE="${JWT_SECRET_FILE:-$dir/jwt-secret}"
+  export JWT_ALGORITHM="${JWT_ALGORITHM:-EdDSA}"
+  JWT_PRIVATE_KEY_FILE="${JWT_PRIVATE_KEY_FILE:-$dir/jwt-private-key.pem}"
+  JWT_PUBLIC_KEYS_FILE="${JWT_PUBLIC_KEYS_FILE:-$dir/jwt-public-keys.json}"
+  export -n JWT_PRIVATE_KEY_FILE JWT_PUBLIC_KEYS_FILE JWT_PRIVATE_KEY JWT_KEY_ID JWT_PREVIOUS_PUBLIC_KEYS_FILE
   export ADMIN_USERNAME="${ADMIN_USERNAME:-admin}"
   export ADMIN_PASSWORD_FILE="${ADMIN_PASSWORD_FILE:-$dir/admin-password}"
   # One secret for the bank's webhooks: the simulator signs with it, the ledger verifies with it.
@@ -61,6 +66,20 @@ svc_main() {
   esac
 }
 
+# Environment only one kind of process gets: the signing key (and its kid, the keys being retired) to the issuer, the
+# public keys to the verifiers; the bank simulator and the web app verify no token and get neither.
+svc_env() {
+  case "$1" in
+    merchant-onboarding)
+      echo "JWT_PRIVATE_KEY_FILE=$JWT_PRIVATE_KEY_FILE"
+      [[ -z "${JWT_KEY_ID:-}" ]] || echo "JWT_KEY_ID=$JWT_KEY_ID"
+      [[ -z "${JWT_PREVIOUS_PUBLIC_KEYS_FILE:-}" ]] || echo "JWT_PREVIOUS_PUBLIC_KEYS_FILE=$JWT_PREVIOUS_PUBLIC_KEYS_FILE"
+      ;;
+    bank-simulator | web) ;;
+    *) echo "JWT_PUBLIC_KEYS_FILE=$JWT_PUBLIC_KEYS_FILE" ;;
+  esac
+}
+
 svc_alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
 
 ready() { http_ok "$1" /readyz; }
@@ -73,7 +92,9 @@ start_services() {
     if svc_alive "$name"; then say "$name already running (pid $(cat "$PIDS/$name.pid"), port $port)"; continue; fi
     port_open "$port" && die "port $port (for $name) is taken by another process; set $(echo "${name}_PORT" | tr 'a-z-' 'A-Z_')"
     say "starting $name on http://127.0.0.1:$port (log: $LOGS/$name.log)"
-    PORT="$port" BANK_SIM_PORT="$port" setsid node "$(svc_main "$name")" >>"$LOGS/$name.log" 2>&1 </dev/null &
+    local extra=()
+    mapfile -t extra < <(svc_env "$name")
+    env "${extra[@]}" PORT="$port" BANK_SIM_PORT="$port" setsid node "$(svc_main "$name")" >>"$LOGS/$name.log" 2>&1 </dev/null &
     echo $! >"$PIDS/$name.pid"
   done
   local deadline=$((SECONDS + ${STACK_READY_TIMEOUT:-90}))

@@ -6,7 +6,7 @@
  * Then conservation for every stall (bank = ledger = settlement, no duplicates, ledger check clean).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { testInfra, waitFor } from '@marketqr/test-harness';
 import { startStack, type Stack } from '../support/system-stack';
 import {
@@ -272,14 +272,17 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
   // --- Tokens: another stall's vendor, another market's manager, expired, forged, wrong audience.
   const [a, b] = ctx.stalls;
   const vendorA = jwt(
-    stack.jwtSecret,
+    stack.jwtKey,
     { role: 'vendor', sub: 'u-fault-a', merchantId: a!.merchantId, marketId: MARKET },
     600,
   );
-  const otherManager = jwt(stack.jwtSecret, { role: 'market_manager', sub: 'u-fault-m', marketId: 'cho-khac' }, 600);
-  const expired = jwt(stack.jwtSecret, { role: 'admin', sub: 'u-fault-x' }, -600);
+  const otherManager = jwt(stack.jwtKey, { role: 'market_manager', sub: 'u-fault-m', marketId: 'cho-khac' }, 600);
+  const expired = jwt(stack.jwtKey, { role: 'admin', sub: 'u-fault-x' }, -600);
   const forged = jwt('an-attacker-secret-that-is-32-characters!', { role: 'admin', sub: 'u-fault-f' }, 600);
-  const wrongAud = jwt(stack.jwtSecret, { role: 'admin', sub: 'u-fault-w', aud: 'someone-else' }, 600);
+  // Another Ed25519 key presenting onboarding's kid: only onboarding's private key signs valid tokens.
+  const otherKey = { kid: stack.jwtKey.kid, privateKey: generateKeyPairSync('ed25519').privateKey };
+  const forgedKey = jwt(otherKey, { role: 'admin', sub: 'u-fault-k' }, 600);
+  const wrongAud = jwt(stack.jwtKey, { role: 'admin', sub: 'u-fault-w', aud: 'someone-else' }, 600);
   const qrsBefore = (await ok('GET', `${stack.urls.qr}/stalls/${b!.merchantId}/qr?pageSize=1`, undefined, ctx.admin))
     .total;
   const targets: [string, string, unknown?][] = [
@@ -306,6 +309,11 @@ test('6. bad input is refused with its code and nothing is stored', async () => 
     );
     expectCode(
       seen(`forged token (${svc})`, await http(m, u, { body: bodyIn, token: forged })),
+      401,
+      'AUTH.INVALID_TOKEN',
+    );
+    expectCode(
+      seen(`token signed with another key (${svc})`, await http(m, u, { body: bodyIn, token: forgedKey })),
       401,
       'AUTH.INVALID_TOKEN',
     );

@@ -41,7 +41,10 @@ test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile wit
   expect(svc.environment.KAFKA_BROKERS).toBe('kafka:9092');
   // Production mode: secrets come from the operator's .env, never from the repository.
   expect(svc.environment.NODE_ENV).toBe('production');
-  expect(svc.environment.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
+  // Tokens: EdDSA; the private key for the issuer, the public JWKS for everyone else (see the test below).
+  expect(svc.environment.JWT_ALGORITHM).toBe('EdDSA');
+  if (name === 'merchant-onboarding') expect(svc.environment.JWT_PRIVATE_KEY).toMatch(/^\$\{JWT_PRIVATE_KEY:\?/);
+  else expect(svc.environment.JWT_PUBLIC_KEYS).toMatch(/^\$\{JWT_PUBLIC_KEYS:\?/);
   expect(svc.depends_on).toMatchObject({
     kafka: { condition: 'service_healthy' },
     mongo: { condition: 'service_healthy' },
@@ -74,6 +77,21 @@ test.each([
     for (const dep of svc.depends_on ?? []) expect(compose.services[dep]).toBeDefined();
   },
 );
+
+test('only merchant-onboarding receives the token signing key; no service receives a shared JWT secret', () => {
+  const holders: string[] = [];
+  for (const [name, svc] of Object.entries(compose.services as Record<string, { environment?: object }>)) {
+    const env = Object.entries(svc.environment ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+    // Neither the variable (or its _FILE form) nor a value taken from it, nor a key pasted in.
+    expect(env.filter((e) => /JWT_SECRET/.test(e))).toEqual([]);
+    if (env.some((e) => /JWT_PRIVATE_KEY|PRIVATE KEY-----/.test(e))) holders.push(name);
+  }
+  expect(holders).toEqual(['merchant-onboarding']);
+  expect(compose.services['merchant-onboarding'].environment.JWT_PUBLIC_KEYS).toBeUndefined();
+  // Only public keys anywhere else; the web app and the simulator verify no token and get no key at all.
+  for (const name of ['web', 'bank-simulator'])
+    expect(Object.keys(compose.services[name].environment).filter((k) => k.startsWith('JWT_'))).toEqual([]);
+});
 
 test('the bank simulator is only in the demo profile, signing with the ledger’s bank-sim secret', () => {
   const sim = compose.services['bank-simulator'];

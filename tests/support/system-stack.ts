@@ -8,10 +8,12 @@
  * killing/restarting one process on the same port (the simulator's webhook keeps pointing at it).
  */
 import { execFile } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { generateSigningKey } from '@marketqr/auth';
 import { repoRoot, testInfra, uniqueName } from '@marketqr/test-harness';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 
@@ -45,7 +47,8 @@ export interface Stack {
   urls: Record<UrlName, string>;
   processes: ServiceProcess[];
   adminPassword: string;
-  jwtSecret: string;
+  /** merchant-onboarding's token signing key (Ed25519, made for this run), for tests that mint their own tokens. */
+  jwtKey: { kid: string; privateKey: KeyObject };
   webhookSecret: string;
   prefix: string;
   /** The database of each service. */
@@ -63,7 +66,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const JWT_SECRET = 'web-e2e-secret-that-is-at-least-32-characters';
 const WEBHOOK_SECRET = 'web-e2e-webhook-secret-0123456789';
 const ADMIN_PASSWORD = 'web-e2e-admin-password';
 
@@ -71,13 +73,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const { kafkaBrokers, mongoUrl } = opts.infra ?? testInfra();
   const label = opts.label ?? 'web';
   const prefix = `${uniqueName(label)}.`;
+  // Tokens as deployed: an Ed25519 pair per run; the private key to merchant-onboarding only, which signs every token,
+  // the public JWKS to the four services that verify them. The web app and the simulator get neither.
+  const tokenKey = generateSigningKey('EdDSA');
   const common = {
     KAFKA_BROKERS: kafkaBrokers.join(','),
     MONGO_URL: mongoUrl,
     KAFKA_TOPIC_PREFIX: prefix,
-    JWT_SECRET,
+    JWT_ALGORITHM: 'EdDSA',
     LOG_LEVEL: 'info',
   };
+  const verifier = { ...common, JWT_PUBLIC_KEYS: JSON.stringify(tokenKey.jwks) };
   const processes: ServiceProcess[] = [];
   const current = new Map<string, ServiceProcess>();
   const envOf = new Map<StackService, NodeJS.ProcessEnv>();
@@ -101,21 +107,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const specs: Record<StackService, NodeJS.ProcessEnv> = {
       onboarding: {
         ...common,
+        JWT_PRIVATE_KEY: tokenKey.privateKeyPem,
         ...db('onboarding'),
         BANK_BASE_URL: bank.url,
         ADMIN_USERNAME: 'admin',
         ADMIN_PASSWORD,
         VERIFY_POLL_MS: '200',
       },
-      qr: { ...common, ...db('qr') },
+      qr: { ...verifier, ...db('qr') },
       ledger: {
-        ...common,
+        ...verifier,
         ...db('ledger'),
         WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
         MATCH_HOLD_MS: '2000',
       },
-      settlement: { ...common, ...db('settlement'), BANK_BASE_URL: bank.url },
-      insights: { ...common, ...db('insights') },
+      settlement: { ...verifier, ...db('settlement'), BANK_BASE_URL: bank.url },
+      insights: { ...verifier, ...db('insights') },
     };
     const names = Object.keys(specs) as StackService[];
     for (const n of names) envOf.set(n, { ...specs[n], ...opts.env?.[n] });
@@ -140,6 +147,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       urls.web = web.url;
     }
     await Promise.all(processes.map((p) => waitReady(p)));
+    // What merchant-onboarding publishes is exactly what the verifiers were given: its public key, nothing private.
+    const published = await json('GET', `${urls.onboarding}/.well-known/jwks.json`);
+    if (JSON.stringify(published) !== JSON.stringify(tokenKey.jwks))
+      throw new Error(`onboarding publishes ${JSON.stringify(published)}, not ${JSON.stringify(tokenKey.jwks)}`);
 
     // The demo seed, as `npm start` runs it, into a state folder of this run's own.
     const state = mkdtempSync(join(tmpdir(), `marketqr-${label}-`));
@@ -179,7 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       urls,
       processes,
       adminPassword: ADMIN_PASSWORD,
-      jwtSecret: JWT_SECRET,
+      jwtKey: { kid: tokenKey.kid, privateKey: tokenKey.privateKey },
       webhookSecret: WEBHOOK_SECRET,
       prefix,
       dbs,

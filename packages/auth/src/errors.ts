@@ -14,5 +14,19 @@ export const missingToken = () => new AppError(AUTH_ERRORS.MISSING_TOKEN, 'a bea
 export const invalidToken = () => new AppError(AUTH_ERRORS.INVALID_TOKEN, 'the token is not valid', 401);
 export const tokenExpired = () => new AppError(AUTH_ERRORS.TOKEN_EXPIRED, 'the token has expired', 401);
 export const forbidden = (message = 'not allowed for this user') => new AppError(AUTH_ERRORS.FORBIDDEN, message, 403);
-export const lockedOut = (retryAfterSeconds: number) =>
-  new AppError(AUTH_ERRORS.LOCKED, 'too many failed attempts; try again later', 429, { retryAfterSeconds });
+/**
+ * 429 AUTH.LOCKED with `details.retryAfterSeconds` (the error middleware also sends it as `Retry-After`). `reason`:
+ * `too_many_failures` (this client), or `account_under_attack` (only the account's known devices may log in now).
+ */
+export const lockedOut = (
+  retryAfterSeconds: number,
+  reason: 'too_many_failures' | 'account_under_attack' = 'too_many_failures',
+) =>
+  new AppError(
+    AUTH_ERRORS.LOCKED,
+    reason === 'account_under_attack'
+      ? 'too many failed attempts on this account from elsewhere; log in from a device you used before, or try later'
+      : 'too many failed attempts; try again later',
+    429,
+    { retryAfterSeconds, reason },
+  );

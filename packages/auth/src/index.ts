@@ -2,6 +2,7 @@ export * from './claims';
 export * from './config';
 export * from './errors';
 export * from './jwt';
+export * from './keys';
 export * from './middleware';
 export * from './password';
 export * from './login-guard';

@@ -1,5 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
-import type { AttemptState, LoginAttemptStore, LoginPolicy } from './login-guard';
+import type { AttemptState, LoginAttemptStore } from './login-guard';
 import { isDuplicateKey } from '@marketqr/service-kit';
 
 interface AttemptDoc {
@@ -7,6 +7,7 @@ interface AttemptDoc {
   failures: number;
   windowStartedAt: Date | null;
   lockedUntil: Date | null;
+  lockouts?: number;
   updatedAt: Date;
 }
 
@@ -34,8 +35,8 @@ export class MongoLoginAttemptStore implements LoginAttemptStore {
     return doc ? toState(doc) : null;
   }
 
-  async recordFailure(key: string, now: Date, policy: LoginPolicy): Promise<AttemptState> {
-    const windowFloor = new Date(now.getTime() - policy.windowMs);
+  async countFailure(key: string, now: Date, windowMs: number): Promise<AttemptState> {
+    const windowFloor = new Date(now.getTime() - windowMs);
     let doc: AttemptDoc | null = null;
     for (let attempt = 0; attempt < 3 && !doc; attempt++) {
       // Inside the current window: count.
@@ -58,22 +59,16 @@ export class MongoLoginAttemptStore implements LoginAttemptStore {
       }
     }
     if (!doc) throw new Error(`login attempts: could not record a failure for ${key}`);
-    if (doc.failures >= policy.maxFailures) {
-      const locked = await this.col.findOneAndUpdate(
-        { _id: key, failures: { $gte: policy.maxFailures } },
-        {
-          $set: {
-            failures: 0,
-            windowStartedAt: now,
-            lockedUntil: new Date(now.getTime() + policy.lockoutMs),
-            updatedAt: now,
-          },
-        },
-        { returnDocument: 'after' },
-      );
-      if (locked) doc = locked;
-    }
     return toState(doc);
+  }
+
+  async lock(key: string, now: Date, until: Date): Promise<AttemptState> {
+    const doc = await this.col.findOneAndUpdate(
+      { _id: key },
+      { $set: { failures: 0, windowStartedAt: now, lockedUntil: until, updatedAt: now }, $inc: { lockouts: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    return toState(doc!);
   }
 
   async reset(key: string): Promise<void> {
@@ -91,5 +86,10 @@ export class MongoLoginAttemptStore implements LoginAttemptStore {
 }
 
 function toState(doc: AttemptDoc): AttemptState {
-  return { failures: doc.failures, windowStartedAt: doc.windowStartedAt ?? null, lockedUntil: doc.lockedUntil ?? null };
+  return {
+    failures: doc.failures,
+    windowStartedAt: doc.windowStartedAt ?? null,
+    lockedUntil: doc.lockedUntil ?? null,
+    lockouts: doc.lockouts ?? 0,
+  };
 }

@@ -6,6 +6,7 @@ import {
   authenticate,
   createTokenIssuer,
   createTokenVerifier,
+  generateSigningKey,
   loadAuthConfig,
   principalOf,
   requireMarketAccess,
@@ -14,7 +15,10 @@ import {
   type PrincipalClaims,
 } from './index';
 
-const config = loadAuthConfig({ NODE_ENV: 'production', JWT_SECRET: 'middleware-test-secret-0123456789abcdef' });
+const config = loadAuthConfig(
+  { NODE_ENV: 'production', JWT_PRIVATE_KEY: generateSigningKey().privateKeyPem },
+  { issuer: true },
+);
 const issuer = createTokenIssuer(config);
 const stallMarket: Record<string, string> = { 'stall-a': 'market-1', 'stall-b': 'market-1', 'stall-z': 'market-2' };
 

@@ -5,6 +5,7 @@ import { envelopeSchema, type Envelope } from './envelope';
 import {
   ledgerEntryPostedV1,
   merchantActivatedV1,
+  merchantLoginAttackV1,
   merchantRegisteredV1,
   merchantSuspendedV1,
   merchantUpdatedV1,
@@ -30,6 +31,7 @@ export const EVENT_DEFINITIONS = [
   merchantActivatedV1,
   merchantSuspendedV1,
   merchantUpdatedV1,
+  merchantLoginAttackV1,
   qrIssuedV1,
   qrRevokedV1,
   qrExpiredV1,

@@ -13,7 +13,7 @@ export interface TopicSpec {
 }
 
 export const TOPICS = {
-  /** merchant.registered, merchant.verified, merchant.activated, merchant.suspended, merchant.updated */
+  /** merchant.registered, merchant.verified, merchant.activated, merchant.suspended, merchant.updated, merchant.login-attack */
   merchantEvents: {
     name: 'marketqr.merchant.events.v1',
     producer: 'merchant-onboarding',

@@ -146,6 +146,11 @@ function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler 
     if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     metrics.httpErrors.inc({ code: appErr.code, status: String(appErr.status) });
     if (res.headersSent) return;
+    // An error that says when to come back (a lockout, a rate limit) says it in the header clients and proxies read.
+    const retryAfter = (appErr.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if ((appErr.status === 429 || appErr.status === 503) && typeof retryAfter === 'number' && retryAfter > 0) {
+      res.set('Retry-After', String(Math.ceil(retryAfter)));
+    }
     res.status(appErr.status).json({
       error: {
         code: appErr.code,

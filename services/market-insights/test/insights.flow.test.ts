@@ -7,7 +7,14 @@
 import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import { createEvent, paymentFlaggedV1, qrCheckFlaggedV1, topicFor, type KnownEvent } from '@marketqr/contracts';
+import {
+  createEvent,
+  merchantLoginAttackV1,
+  paymentFlaggedV1,
+  qrCheckFlaggedV1,
+  topicFor,
+  type KnownEvent,
+} from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
 import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
@@ -535,6 +542,37 @@ describe('alerts', () => {
       details: { paymentId: 'pay-other-code-1', amount: 70_000, reason: 'order_code_of_other_stall' },
     });
     expect(alert.title).toContain('mã QR giả');
+  });
+
+  test('a PIN being guessed on a vendor’s account: a high alert for the market’s managers, one per window', async () => {
+    const attack = (eventNo: number) =>
+      createEvent(merchantLoginAttackV1, {
+        aggregateId: 'st-k1',
+        producer: 'merchant-onboarding',
+        data: {
+          userId: 'usr-k1',
+          role: 'vendor',
+          merchantId: 'st-k1',
+          marketId: KHAC.id,
+          accountHint: '******4321',
+          failures: 20 + eventNo,
+          windowStartedAt: '2025-03-15T02:00:00.000Z',
+          detectedAt: new Date().toISOString(),
+        },
+      }) as KnownEvent;
+    const reports = [attack(0), attack(1)];
+    await produce(reports);
+    const listed = async () =>
+      (await get(`/markets/${KHAC.id}/alerts?kind=login_attack`, tokens.khac)).body.items as Json[];
+    const alert = await waitFor(async () => (await listed())[0], { what: 'the login-attack alert' });
+    expect(alert).toMatchObject({ kind: 'login_attack', severity: 'high', merchantId: 'st-k1', status: 'open' });
+    expect(alert.title).toContain('******4321');
+    const ids = reports.map((r) => r.eventId);
+    await waitFor(
+      async () => (await db.collection('processed_events').countDocuments({ eventId: { $in: ids } })) === 2,
+      { what: 'both reports handled' },
+    );
+    expect(await listed()).toHaveLength(1);
   });
 
   test('settlement lines needing attention: non-retryable failures, resolved once paid', async () => {

@@ -21,11 +21,24 @@ export const configShape = {
     .regex(/^[a-z0-9._-]{3,40}$/)
     .default('admin'),
   ADMIN_PASSWORD: z.string().min(10, 'at least 10 characters').optional(),
+  /** Failed logins from one client (a trusted device, else an address) within LOGIN_WINDOW_MS before it is locked. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
-  LOGIN_LOCKOUT_MS: z.coerce
+  LOGIN_WINDOW_MS: z.coerce
     .number()
     .int()
     .min(1_000)
     .default(15 * 60_000),
+  /** The first lockout of a client; each further one doubles, up to LOGIN_MAX_LOCKOUT_MS. */
+  LOGIN_LOCKOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
+  LOGIN_MAX_LOCKOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(15 * 60_000),
+  /**
+   * Failed logins on one account from all clients within LOGIN_WINDOW_MS that mean an attack: only its trusted
+   * devices may log in until the window ends, and the market's managers are alerted (merchant.login-attack).
+   */
+  LOGIN_ATTACK_THRESHOLD: z.coerce.number().int().min(2).max(10_000).default(20),
 };
 export type OnboardingConfig = { [K in keyof typeof configShape]: z.infer<(typeof configShape)[K]> };

@@ -13,6 +13,7 @@ import { createOutboxWithRelay } from '@marketqr/messaging';
 import { checkAll, productionSecrets } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
+import { jwksRouter, jwksRoutes } from './auth/jwks.http';
 import { loginRouter, loginRoutes } from './auth/login.http';
 import { bankRoutes, banksRouter } from './banks.http';
 import { configShape } from './config';
@@ -62,18 +63,21 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const worker = verificationWorker({ stalls, logger, pollMs: config.VERIFY_POLL_MS });
     const guard = new LoginGuard(new MongoLoginAttemptStore(db), {
       maxFailures: config.LOGIN_MAX_FAILURES,
-      windowMs: config.LOGIN_LOCKOUT_MS,
+      windowMs: config.LOGIN_WINDOW_MS,
       lockoutMs: config.LOGIN_LOCKOUT_MS,
+      maxLockoutMs: Math.max(config.LOGIN_LOCKOUT_MS, config.LOGIN_MAX_LOCKOUT_MS),
+      attackThreshold: config.LOGIN_ATTACK_THRESHOLD,
     });
 
     return {
-      routes: [...loginRoutes, ...bankRoutes, ...marketRoutes, ...stallRoutes],
+      routes: [...loginRoutes, ...jwksRoutes, ...bankRoutes, ...marketRoutes, ...stallRoutes],
       mount: (app, metrics) => {
         relay.bindMetrics(metrics.registry);
         // The gateway counts breaker states and calls in its own registry; /metrics shows them with the rest.
         for (const metric of gateway.registry.getMetricsAsArray())
           metrics.registry.registerMetric(metric as unknown as Metric);
-        app.use(express.Router().use(loginRouter({ models, issuer, guard, hash: hashSecret })));
+        app.use(jwksRouter(authConfig));
+        app.use(express.Router().use(loginRouter({ models, issuer, guard, hash: hashSecret, outbox, logger })));
         app.use(banksRouter());
         app.use(marketsRouter({ models, access, hashPassword: hashSecret }));
         app.use(stallsRouter({ stalls, models, access, hashPin: hashSecret, logger }));

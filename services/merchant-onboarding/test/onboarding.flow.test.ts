@@ -69,7 +69,8 @@ beforeAll(async () => {
       MONGO_DB: dbName,
       KAFKA_TOPIC_PREFIX: prefix,
       BANK_BASE_URL: sim.url,
-      BANK_TIMEOUT_MS: '300',
+      // Far above a local answer even on a busy machine: these tests fault the bank with 503s, not with slowness.
+      BANK_TIMEOUT_MS: '5000',
       BANK_BREAKER_RESET_MS: '500',
       VERIFY_RETRY_BASE_MS: '50',
       VERIFY_POLL_MS: '100',
@@ -77,6 +78,7 @@ beforeAll(async () => {
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD,
       LOGIN_MAX_FAILURES: '3',
+      LOGIN_ATTACK_THRESHOLD: '6',
     },
   });
   await svc.ready;
@@ -421,12 +423,63 @@ test('lists are paginated', async () => {
   expect(bad.body.error.code).toBe('HTTP.INVALID_PAGE');
 });
 
-test('logins are locked after repeated failures', async () => {
+/** A login from a given address (the web proxy forwards the browser's as X-Forwarded-For) and device token. */
+async function loginFrom(ip: string, username: string, password: string, deviceToken?: string) {
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ username, password, ...(deviceToken ? { deviceToken } : {}) }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Json };
+}
+
+test('failed logins lock out whoever makes them, not the account’s owner; Retry-After says when to come back', async () => {
+  const first = await loginFrom('198.51.100.10', 'bql.nenh', 'manager-password-1');
+  expect(first.status).toBe(200);
+  const device = first.body.deviceToken as string;
+  expect(device).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   for (let i = 0; i < 3; i++) {
-    const r = await call('POST', '/auth/login', { username: 'bql.nenh', password: 'wrong-password' });
-    expect(r.status).toBe(401);
+    expect((await loginFrom('203.0.113.66', 'bql.nenh', 'wrong-password')).status).toBe(401);
   }
-  const locked = await call('POST', '/auth/login', { username: 'bql.nenh', password: 'manager-password-1' });
-  expect(locked.status).toBe(429);
-  expect(locked.body.error.code).toBe('AUTH.LOCKED');
+  const locked = await loginFrom('203.0.113.66', 'bql.nenh', 'manager-password-1');
+  expect([locked.status, locked.body.error.code, locked.body.error.details.reason]).toEqual([
+    429,
+    'AUTH.LOCKED',
+    'too_many_failures',
+  ]);
+  expect(Number(locked.retryAfter)).toBe(locked.body.error.details.retryAfterSeconds);
+  expect(Number(locked.retryAfter)).toBeGreaterThan(0);
+  // The owner, from the device that logged in before, or from another address, is not locked out.
+  const own = await loginFrom('203.0.113.66', 'bql.nenh', 'manager-password-1', device);
+  expect([own.status, own.body.deviceToken]).toEqual([200, undefined]);
+  expect((await loginFrom('198.51.100.11', 'bql.nenh', 'manager-password-1')).status).toBe(200);
+});
+
+test('a PIN guessed from many addresses: only known devices log in, and the market’s managers hear of it', async () => {
+  const vendorPhone = await loginFrom('198.51.100.20', '0912345678', '246810');
+  const device = vendorPhone.body.deviceToken as string;
+  const stallId = vendorPhone.body.user.merchantId as string;
+  for (let i = 0; i < 6; i++) {
+    expect((await loginFrom(`203.0.113.${100 + i}`, '0912345678', '000000')).status).toBe(401);
+  }
+  // Under attack: a device never seen before must wait, even with the right PIN; the vendor's own phone need not.
+  const stranger = await loginFrom('192.0.2.50', '0912345678', '246810');
+  expect([stranger.status, stranger.body.error.details.reason]).toEqual([429, 'account_under_attack']);
+  expect(Number(stranger.retryAfter)).toBeGreaterThan(0);
+  expect((await loginFrom('192.0.2.51', '0912345678', '246810', device)).status).toBe(200);
+  // A forged or another account's device token is no device of this account.
+  expect((await loginFrom('192.0.2.52', '0912345678', '246810', 'forged-token-forged-token')).status).toBe(429);
+  const alarm = await waitFor(
+    () => events.messages.map((m) => m.value as Json).find((e) => e.type === 'merchant.login-attack'),
+    { what: 'merchant.login-attack' },
+  );
+  expect(alarm).toMatchObject({
+    aggregateId: stallId,
+    data: { role: 'vendor', merchantId: stallId, marketId: 'cho-nenh', accountHint: '******5678', failures: 6 },
+  });
+  expect(JSON.stringify(alarm)).not.toContain('0912345678');
+  // More failures in the same window raise nothing more.
+  await loginFrom('203.0.113.200', '0912345678', '111111');
+  await new Promise((r) => setImmediate(r));
+  expect(events.messages.filter((m) => (m.value as Json).type === 'merchant.login-attack')).toHaveLength(1);
 });

@@ -39,6 +39,16 @@ export function createLedgerMetrics() {
       help: 'Open live payment streams (SSE) on this process',
       registers: [],
     }),
+    streamPolls: new Counter({
+      name: 'payment_ledger_live_stream_polls_total',
+      help: 'Queries for other replicas’ postings made for all of this process’s live streams at once',
+      registers: [],
+    }),
+    streamReads: new Counter({
+      name: 'payment_ledger_live_stream_reads_total',
+      help: 'Reads one live stream made on its own (resuming from its token, filling a hole): never while idle',
+      registers: [],
+    }),
   };
 }
 

@@ -398,6 +398,31 @@ describe('live payment stream (SSE)', () => {
     expect(bad.status).toBe(400);
   });
 
+  test('open streams cost nothing while idle: no read of their own, one poll for the whole process', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${h.base}/metrics`)).text();
+      const value = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1];
+      if (value === undefined) throw new Error(`no ${name} in /metrics`);
+      return Number(value);
+    };
+    const streams = await Promise.all(Array.from({ length: 30 }, () => openStream(h.base, s6.merchantId, vendor6)));
+    await waitFor(() => streams.every((st) => st.events.some((e) => e.event === 'ready')), { what: 'all ready' });
+    const reads = await metric('payment_ledger_live_stream_reads_total');
+    const polls = await metric('payment_ledger_live_stream_polls_total');
+    // Thirty polls (about six seconds at SSE_POLL_MS 200): long enough for any periodic per-stream read to show.
+    await waitFor(async () => (await metric('payment_ledger_live_stream_polls_total')) >= polls + 30, {
+      what: 'thirty polls with 30 streams open',
+    });
+    expect(await metric('payment_ledger_live_stream_reads_total')).toBe(reads);
+    // A payment this process posts reaches every open stream, still without a read per stream.
+    await pay({ amount: 18_000, virtualAccount: s6.va, description: s6.stallCode });
+    await waitFor(() => streams.every((st) => st.payments().some((e) => e.data.amount === 18_000)), {
+      what: 'the payment on all 30 streams',
+    });
+    expect(await metric('payment_ledger_live_stream_reads_total')).toBe(reads);
+    streams.forEach((st) => st.close());
+  });
+
   test('a resume token past the last seq resets the stream to now (and says so) instead of muting it', async () => {
     const ahead = await openStream(h.base, s6.merchantId, vendor6, { lastEventId: '999999999' });
     expect(ahead.status).toBe(200);

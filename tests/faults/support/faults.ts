@@ -8,7 +8,7 @@
  *   credits (`GET /stalls/:id/settlement-summary`) = paidOut + inPayment + carried + unsettled + fees + charges;
  * and the ledger's own `check` command (chains gapless, balances = sums, entries balanced) exits 0.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -392,11 +392,19 @@ export function report(scenario: string, data: Record<string, unknown>): void {
   fs.appendFileSync(resolve(repoRoot, 'test-results/faults.jsonl'), `${line}\n`);
 }
 
-/** HS256 JWT as merchant-onboarding issues them (iss/aud defaults), for expired and forged tokens. */
-export function jwt(secret: string, claims: Record<string, unknown>, expSecondsFromNow: number): string {
+/**
+ * A JWT with merchant-onboarding's claims (iss/aud defaults), for expired and forged tokens: signed EdDSA with a key
+ * and its kid (the stack's `jwtKey`: as onboarding signs them; another key: a forgery), or HS256 with a shared secret
+ * (the old scheme: always a forgery now).
+ */
+export function jwt(
+  key: string | { kid: string; privateKey: KeyObject },
+  claims: Record<string, unknown>,
+  expSecondsFromNow: number,
+): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const head = b64(typeof key === 'string' ? { alg: 'HS256', typ: 'JWT' } : { alg: 'EdDSA', typ: 'JWT', kid: key.kid });
   const body = b64({
     iss: 'marketqr-merchant-onboarding',
     aud: 'marketqr',
@@ -404,8 +412,12 @@ export function jwt(secret: string, claims: Record<string, unknown>, expSecondsF
     exp: now + expSecondsFromNow,
     ...claims,
   });
-  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
-  return `${head}.${body}.${sig}`;
+  const input = `${head}.${body}`;
+  const sig =
+    typeof key === 'string'
+      ? createHmac('sha256', key).update(input).digest('base64url')
+      : sign(null, Buffer.from(input), key.privateKey).toString('base64url');
+  return `${input}.${sig}`;
 }
 
 /** A bank-sim webhook signed like the simulator signs it. */

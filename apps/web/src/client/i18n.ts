@@ -38,7 +38,9 @@ const vi = {
   'login.submit': 'Đăng nhập',
   'login.bad': 'Sai thông tin đăng nhập.',
   'login.bad.remaining': 'Sai thông tin đăng nhập. Còn {n} lần thử.',
-  'login.locked': 'Tạm khóa do nhập sai nhiều lần. Thử lại sau ít phút.',
+  'login.locked': 'Tạm khóa do nhập sai nhiều lần. Thử lại sau {minutes} phút.',
+  'login.locked.attack':
+    'Tài khoản đang bị người khác thử mật khẩu. Hãy đăng nhập trên điện thoại bạn vẫn dùng, hoặc thử lại sau {minutes} phút.',
   'login.switch.manager': 'Tôi là ban quản lý chợ',
   'login.switch.vendor': 'Tôi là người bán hàng',
   'vendor.tab.sell': 'Bán hàng',
@@ -244,7 +246,9 @@ const en: Record<MessageKey, string> = {
   'login.submit': 'Log in',
   'login.bad': 'Wrong login details.',
   'login.bad.remaining': 'Wrong login details. {n} attempts left.',
-  'login.locked': 'Locked after too many attempts. Try again in a few minutes.',
+  'login.locked': 'Locked after too many attempts. Try again in {minutes} min.',
+  'login.locked.attack':
+    'Someone else is trying passwords on this account. Log in on the phone you usually use, or try again in {minutes} min.',
   'login.switch.manager': 'I am market management',
   'login.switch.vendor': 'I am a vendor',
   'vendor.tab.sell': 'Sell',

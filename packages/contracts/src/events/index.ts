@@ -4,6 +4,7 @@ export * from './merchant-verified.v1';
 export * from './merchant-activated.v1';
 export * from './merchant-suspended.v1';
 export * from './merchant-updated.v1';
+export * from './merchant-login-attack.v1';
 export * from './qr-issued.v1';
 export * from './qr-revoked.v1';
 export * from './qr-check-flagged.v1';

@@ -12,6 +12,7 @@ const KINDS = [
   'settlement_failed',
   'unknown_poster',
   'order_code_of_other_stall',
+  'login_attack',
 ] as const satisfies AlertKind[];
 const STATUSES = ['open', 'acknowledged', 'resolved', 'unresolved'] as const satisfies StatusFilter[];
 /** A CSV export is every matching alert, not a page; past this many, narrow the filter. */

@@ -6,6 +6,7 @@ import type { Logger } from '@marketqr/service-kit';
 import type { AlertService } from '../alerts/alerts.service';
 import type { Store } from '../store/models';
 import { LedgerProjection } from './ledger.projection';
+import { raiseLoginAttack } from '../alerts/login-attack.alert';
 import { MerchantProjection } from './merchant.projection';
 import { PaymentProjection } from './payment.projection';
 import { QrProjection } from './qr.projection';
@@ -19,6 +20,8 @@ export interface Projections {
   payments: PaymentProjection;
   settlement: SettlementProjection;
   ledger: LedgerProjection;
+  /** Events that only raise alerts (merchant.login-attack) go straight to the alert service. */
+  alerts: AlertService;
 }
 
 export function createProjections(deps: {
@@ -37,6 +40,7 @@ export function createProjections(deps: {
       alertFromAttempt: deps.settlementAlertFromAttempt,
     }),
     ledger: new LedgerProjection(deps.store),
+    alerts: deps.alerts,
   };
 }
 
@@ -48,6 +52,7 @@ export function handlersFor(p: Projections): EventHandlers {
     'merchant.activated': (e) => p.merchants.apply(e),
     'merchant.suspended': (e) => p.merchants.apply(e),
     'merchant.updated': (e) => p.merchants.apply(e),
+    'merchant.login-attack': (e) => raiseLoginAttack(p.alerts, e),
     'qr.issued': (e) => p.qrs.issued(e),
     'qr.revoked': (e) => p.qrs.revoked(e),
     'qr.check-flagged': (e) => p.qrs.checkFlagged(e),

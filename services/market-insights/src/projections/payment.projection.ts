@@ -168,14 +168,7 @@ export class PaymentProjection {
           marketId: d.marketId,
           merchantId: d.merchantId,
           title: `Khoản ${formatVnd(d.amount)} vào tài khoản của sạp này nhưng mang mã đơn của sạp khác: có thể là mã QR giả`,
-          details: {
-            paymentId: d.paymentId,
-            reason: d.reason,
-            amount: d.amount,
-            paidAt: d.paidAt,
-            bankTransactionId: d.bankTransactionId,
-            description: d.description,
-          },
+          details: flaggedDetails(d),
           link: links.stall(d.merchantId),
           at: new Date(e.occurredAt),
         });
@@ -210,14 +203,7 @@ export class PaymentProjection {
       marketId: d.marketId,
       merchantId: d.merchantId,
       title: `Khoản thanh toán ${formatVnd(d.amount)} chưa xác định được sạp nhận`,
-      details: {
-        paymentId: d.paymentId,
-        reason: d.reason,
-        amount: d.amount,
-        paidAt: d.paidAt,
-        bankTransactionId: d.bankTransactionId,
-        description: d.description,
-      },
+      details: flaggedDetails(d),
       link: links.suspense(d.paymentId),
       at: new Date(e.occurredAt),
     });
@@ -307,4 +293,16 @@ export class PaymentProjection {
     await insertOnce(this.store.resolutions, { _id: paymentId, how, merchantId, at });
     await this.deps.alerts.resolve(`suspense:${paymentId}`, how, at);
   }
+}
+
+/** What an alert about a flagged payment shows a manager. */
+function flaggedDetails(d: EventOfType<'payment.flagged'>['data']) {
+  return {
+    paymentId: d.paymentId,
+    reason: d.reason,
+    amount: d.amount,
+    paidAt: d.paidAt,
+    bankTransactionId: d.bankTransactionId,
+    description: d.description,
+  };
 }

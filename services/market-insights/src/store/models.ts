@@ -168,7 +168,9 @@ export type AlertKind =
   | 'settlement_failed'
   | 'unknown_poster'
   /** A stall's account received money with another stall's order code: the shape of a fake QR. */
-  | 'order_code_of_other_stall';
+  | 'order_code_of_other_stall'
+  /** Failed logins on one of the market's accounts past the attack threshold (merchant.login-attack). */
+  | 'login_attack';
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 export interface AlertDoc {

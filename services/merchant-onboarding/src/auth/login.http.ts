@@ -1,24 +1,46 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, parseBody, type RouteDoc } from '@marketqr/service-kit';
-import { verifySecret, type LoginGuard, type PrincipalClaims, type TokenIssuer } from '@marketqr/auth';
+import { createEvent, merchantLoginAttackV1 } from '@marketqr/contracts';
+import type { Outbox } from '@marketqr/messaging';
+import { AppError, isDuplicateKey, parseBody, type Logger, type RouteDoc } from '@marketqr/service-kit';
+import {
+  verifySecret,
+  type FailureResult,
+  type LoginClient,
+  type LoginGuard,
+  type PrincipalClaims,
+  type TokenIssuer,
+} from '@marketqr/auth';
 import type { Models, User } from '../store/models';
 
 export const loginRoutes: RouteDoc[] = [
   {
     method: 'post',
     path: '/auth/login',
-    summary: 'Log in with username (a vendor: the phone number) and password or PIN; returns a JWT',
+    summary:
+      'Log in with username (a vendor: the phone number) and password or PIN, and the deviceToken this device was given at its last login; returns a JWT (and a deviceToken the first time)',
     tags: ['auth'],
     responses: {
-      '200': { description: 'token' },
+      '200': { description: 'token, expiresAt, user, deviceToken (a new device only)' },
       '401': { description: 'AUTH.INVALID_CREDENTIALS' },
-      '429': { description: 'AUTH.LOCKED' },
+      '429': { description: 'AUTH.LOCKED (Retry-After; details.reason too_many_failures or account_under_attack)' },
     },
   },
 ];
 
-const loginSchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+const loginSchema = z.object({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+  /** Given by an earlier successful login on this device: its failures are counted apart from strangers'. */
+  deviceToken: z.string().min(1).max(200).optional(),
+});
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** `0914270000` → `******0000`. */
+const accountHint = (username: string) =>
+  username.length <= 4 ? '*'.repeat(username.length) : `${'*'.repeat(username.length - 4)}${username.slice(-4)}`;
 
 /** The same answer for an unknown user and a wrong password: a login form must not reveal which accounts exist. */
 const badCredentials = (remaining: number) =>
@@ -32,24 +54,90 @@ export function loginRouter(deps: {
   issuer: TokenIssuer;
   guard: LoginGuard;
   hash: (s: string) => Promise<string>;
+  outbox: Outbox;
+  logger: Logger;
 }): Router {
   const r = Router();
+  const { models } = deps;
+
+  /** The device's id when it presents a token this account was given; null for a stranger (or a forged token). */
+  const trustedDevice = async (username: string, token: string | undefined) => {
+    if (!token) return null;
+    const device = await models.TrustedDevice.findById(tokenHash(token)).lean();
+    if (!device) return null;
+    const user = await models.User.findById(device.userId, { username: 1 }).lean<Pick<User, 'username'>>();
+    return user?.username === username ? device._id : null;
+  };
+
+  /** Once per account and window: the market's managers hear of it through merchant.login-attack. */
+  const raiseAttack = async (user: User | null, failure: FailureResult) => {
+    if (!failure.attackStarted) return;
+    deps.logger.warn({ userId: user?._id ?? null, failures: failure.accountFailures }, 'login attack suspected');
+    if (!user?.marketId || (user.role !== 'vendor' && user.role !== 'market_manager')) return;
+    const now = new Date();
+    const windowStartedAt = failure.accountWindowStartedAt;
+    const record = {
+      _id: `${user._id}|${windowStartedAt.toISOString()}`,
+      userId: user._id,
+      marketId: user.marketId,
+      failures: failure.accountFailures,
+      detectedAt: now,
+    };
+    const event = createEvent(merchantLoginAttackV1, {
+      aggregateId: user.merchantId ?? user.marketId,
+      producer: 'merchant-onboarding',
+      data: {
+        userId: user._id,
+        role: user.role,
+        merchantId: user.merchantId ?? null,
+        marketId: user.marketId,
+        accountHint: accountHint(user.username),
+        failures: failure.accountFailures,
+        windowStartedAt: windowStartedAt.toISOString(),
+        detectedAt: now.toISOString(),
+      },
+    });
+    await deps.outbox.insert(models.LoginAttack, record, [event]).catch((e: unknown) => {
+      if (!isDuplicateKey(e)) throw e;
+    });
+  };
+
   r.post('/auth/login', async (req, res) => {
     const body = parseBody(loginSchema, req.body, 'AUTH.INVALID_REQUEST');
     const username = normaliseUsername(body.username);
-    // Throttled per username: a locked account answers 429 before any password is checked.
-    await deps.guard.assertAllowed(username);
-    const user = await deps.models.User.findOne({ username }).lean<User>();
+    // Throttled per (account, device or address): a stranger's failures lock the stranger out, not the owner.
+    const client: LoginClient = {
+      ip: req.ip ?? 'unknown',
+      trustedDevice: await trustedDevice(username, body.deviceToken),
+    };
+    await deps.guard.assertAllowed(username, client);
+    const user = await models.User.findOne({ username }).lean<User>();
     decoyHash ??= deps.hash('decoy-password-never-matches');
     const ok = await verifySecret(body.password, user?.passwordHash ?? (await decoyHash));
     if (!user || !ok || user.disabled) {
-      const { remaining } = await deps.guard.recordFailure(username);
-      throw badCredentials(remaining);
+      const failure = await deps.guard.recordFailure(username, client);
+      await raiseAttack(user, failure);
+      throw badCredentials(failure.remaining);
     }
-    await deps.guard.recordSuccess(username);
+    await deps.guard.recordSuccess(username, client);
+    // A device that logged in is trusted from now on: it gets a token to show next time (only its hash is kept).
+    let deviceToken: string | undefined;
+    const now = new Date();
+    if (client.trustedDevice) {
+      await models.TrustedDevice.updateOne({ _id: client.trustedDevice }, { $set: { lastUsedAt: now } });
+    } else {
+      deviceToken = randomBytes(24).toString('base64url');
+      await models.TrustedDevice.create({
+        _id: tokenHash(deviceToken),
+        userId: user._id,
+        createdAt: now,
+        lastUsedAt: now,
+      });
+    }
     const claims = claimsOf(user);
     const issued = deps.issuer.issue(claims);
     res.json({
+      ...(deviceToken ? { deviceToken } : {}),
       token: issued.token,
       expiresAt: issued.expiresAt.toISOString(),
       user: {

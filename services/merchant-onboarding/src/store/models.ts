@@ -119,16 +119,67 @@ const userSchema = new Schema<User>(
 );
 userSchema.index({ username: 1 }, { unique: true });
 
+/**
+ * A device the user logged in from: the login answer hands it an opaque token, and a later login that presents it is
+ * throttled on its own (see @marketqr/auth LoginGuard), so strangers' failures never lock the owner's phone out. Only
+ * a hash of the token is stored.
+ */
+export interface TrustedDevice {
+  /** sha256 of the token. */
+  _id: string;
+  userId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+}
+
+/** One record per account and throttling window in which an attack was seen: the merchant.login-attack it raised. */
+export interface LoginAttack {
+  /** `<userId>|<window start>`: the event is raised once per window, by whichever replica saw it first. */
+  _id: string;
+  userId: string;
+  marketId: string;
+  failures: number;
+  detectedAt: Date;
+}
+
 export interface Models {
   Market: Model<Market>;
   Stall: Model<Stall>;
   User: Model<User>;
+  TrustedDevice: Model<TrustedDevice>;
+  LoginAttack: Model<LoginAttack>;
 }
+
+const trustedDeviceSchema = new Schema<TrustedDevice>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+trustedDeviceSchema.index({ userId: 1 });
+
+const loginAttackSchema = new Schema<LoginAttack>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    marketId: { type: String, required: true },
+    failures: { type: Number, required: true },
+    detectedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+// Written through the outbox: the record and its merchant.login-attack are stored together.
+loginAttackSchema.plugin(outboxPlugin);
 
 export function registerModels(db: Connection): Models {
   return {
     Market: db.model<Market>('Market', marketSchema, 'markets'),
     Stall: db.model<Stall>('Stall', stallSchema, 'stalls'),
     User: db.model<User>('User', userSchema, 'users'),
+    TrustedDevice: db.model<TrustedDevice>('TrustedDevice', trustedDeviceSchema, 'trusted_devices'),
+    LoginAttack: db.model<LoginAttack>('LoginAttack', loginAttackSchema, 'login_attacks'),
   };
 }

@@ -9,18 +9,25 @@ import { vendorLine } from '../statements/statements.http';
  *
  * The stream reads the stall account's chain, whose seq is gapless and only ever grows (see ledger.ts), so the
  * posting seq is the resume token: a client that saw seq n gets exactly the payments with seq > n, in order, once,
- * whichever replica posted them and whichever it reconnects to. Three things wake a stream:
- *   - this process appended to the stall's account (`notify`: pushed within milliseconds);
- *   - every `pollMs`, one query for the payment postings of the last few seconds (any replica's) finds the stall's;
- *   - every few seconds regardless, in case a writer's clock is off by more than that window.
+ * whichever replica posted them and whichever it reconnects to.
+ *
+ * An open stream costs nothing while idle: postings reach streams from one source per process, never from a database
+ * read per stream.
+ *   - What this process appends is handed over as it is written (`notify`): no read at all.
+ *   - What other replicas append is found by one query per `pollMs` for the whole process (the payment postings of
+ *     the last few seconds), and handed to the streams of those accounts.
+ * A stream reads the database itself only to resume (one read from its token when it opens) and to fill a gap (a
+ * posting that did not come through either source, such as a payout or a correction between two payments).
  */
 
 /** How far back the poll looks: replicas' clock skew plus the time from a posting's timestamp to its insert. */
 const TAIL_WINDOW_MS = 3_000;
+/** A hole in a chain that a read cannot fill for this long is a bug elsewhere: logged, then stepped over. */
+const GAP_PATIENCE_MS = 5_000;
+const READ_BATCH = 200;
 
 export class PaymentStreams {
   private readonly byAccount = new Map<string, Set<StallStream>>();
-  private ticks = 0;
 
   constructor(
     private readonly models: Models,
@@ -29,9 +36,16 @@ export class PaymentStreams {
     private readonly opts: { pollMs: number; heartbeatMs: number },
   ) {}
 
+  /** This process appended a posting: its account's open streams get it now, without a read. */
   notify(p: Posting): void {
-    if (p.kind !== 'payment') return;
-    this.byAccount.get(p.account)?.forEach((s) => s.wake());
+    this.byAccount.get(p.account)?.forEach((s) => s.deliver(p));
+  }
+
+  /** How many streams are open on this process (tests, metrics). */
+  openStreams(): number {
+    let n = 0;
+    this.byAccount.forEach((set) => (n += set.size));
+    return n;
   }
 
   /** Starts streaming `account` to `res` from after `since` (null: from now on). */
@@ -58,7 +72,7 @@ export class PaymentStreams {
     }
     res.write(`id: ${start}\nevent: ready\ndata: ${JSON.stringify({ account, since: start })}\n\n`);
 
-    const stream = new StallStream(this.models, res, account, start, this.logger);
+    const stream = new StallStream(this.models, res, account, start, this.logger, () => this.metrics.streamReads.inc());
     let set = this.byAccount.get(account);
     if (!set) this.byAccount.set(account, (set = new Set()));
     set.add(stream);
@@ -75,34 +89,33 @@ export class PaymentStreams {
       if (set.size === 0) this.byAccount.delete(account);
       this.metrics.streams.dec();
     });
-    // Whatever was missed since `since` goes out now.
-    stream.wake();
+    // Whatever was missed since the token goes out now: the one read a stream makes on its own.
+    if (start < head) stream.fill();
   }
 
   private async headSeq(account: string): Promise<number> {
-    const [last] = await this.models.postings.find({ account }).sort({ seq: -1 }).limit(1).toArray();
+    const [last] = await this.models.postings
+      .find({ account }, { projection: { seq: 1 } })
+      .sort({ seq: -1 })
+      .limit(1)
+      .toArray();
     return (last?.seq as number | undefined) ?? 0;
   }
 
+  /** One query for the whole process: the payment postings of the last few seconds, to the streams that want them. */
   private async tick(): Promise<void> {
     if (this.byAccount.size === 0) return;
-    this.ticks++;
-    const sweepAll = this.ticks % Math.max(1, Math.round(5_000 / this.opts.pollMs)) === 0;
-    if (sweepAll) {
-      this.byAccount.forEach((set) => set.forEach((s) => s.wake()));
-      return;
-    }
+    this.metrics.streamPolls.inc();
     // Postings carry their writer's clock: look back far enough to cover replicas' skew and slow writes.
     const since = new Date(Date.now() - TAIL_WINDOW_MS);
-    const recent = await this.models.postings
-      .find({ postedAt: { $gte: since }, kind: 'payment' }, { projection: { account: 1, seq: 1 } })
+    const recent = (await this.models.postings
+      .find({ postedAt: { $gte: since }, kind: 'payment' }, { projection: { outboxWriteIds: 0 } })
       .limit(10_000)
-      .toArray();
-    for (const p of recent) {
-      this.byAccount.get(p.account)?.forEach((s) => {
-        if (p.seq > s.lastSeq) s.wake();
-      });
-    }
+      .toArray()) as Posting[];
+    recent.sort((a, b) => a.seq - b.seq);
+    for (const p of recent) this.byAccount.get(p.account)?.forEach((s) => s.deliver(p));
+    // A stream still waiting on a hole (a posting no source handed over) fills it from the database.
+    this.byAccount.forEach((set) => set.forEach((s) => s.retryGap()));
   }
 
   resource(): Resource {
@@ -131,9 +144,14 @@ export class PaymentStreams {
   }
 }
 
+/**
+ * One open stream: writes the account's postings in seq order, once each. Postings handed over out of order wait in
+ * `ahead` until the ones before them arrive, or a read fills the hole.
+ */
 class StallStream {
-  private pumping = false;
-  private again = false;
+  private readonly ahead = new Map<number, Posting>();
+  private filling = false;
+  private fillAgain = false;
   private closed = false;
   private gapSince: number | null = null;
 
@@ -143,60 +161,91 @@ class StallStream {
     private readonly account: string,
     public lastSeq: number,
     private readonly logger: Logger,
+    private readonly counted: () => void,
   ) {}
 
-  wake(): void {
-    if (this.closed) return;
-    if (this.pumping) {
-      this.again = true;
+  deliver(p: Posting): void {
+    if (this.closed || p.seq <= this.lastSeq) return;
+    if (p.seq > this.lastSeq + 1) {
+      this.ahead.set(p.seq, p);
+      this.gapSince ??= Date.now();
       return;
     }
-    this.pumping = true;
-    this.pump()
+    this.write(p);
+    this.drainAhead();
+  }
+
+  /** Called on every tick: a hole that is still open after a poll is filled by a read. */
+  retryGap(): void {
+    if (this.gapSince !== null) this.fill();
+  }
+
+  /** Reads the account's postings after lastSeq (in batches) and writes them in order. */
+  fill(): void {
+    if (this.closed) return;
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    this.read()
       .catch((e: Error) => this.logger.warn({ account: this.account, err: e.message }, 'live stream read failed'))
       .finally(() => {
-        this.pumping = false;
-        if (this.again && !this.closed) {
-          this.again = false;
-          this.wake();
+        this.filling = false;
+        if (this.fillAgain && !this.closed) {
+          this.fillAgain = false;
+          this.fill();
         }
       });
   }
 
-  private async pump(): Promise<void> {
+  private async read(): Promise<void> {
     for (;;) {
-      this.again = false;
+      this.counted();
       const rows = (await this.models.postings
-        .find({ account: this.account, seq: { $gt: this.lastSeq } })
+        .find({ account: this.account, seq: { $gt: this.lastSeq } }, { projection: { outboxWriteIds: 0 } })
         .sort({ seq: 1 })
-        .limit(200)
+        .limit(READ_BATCH)
         .toArray()) as Posting[];
-      let sent = 0;
       for (const p of rows) {
         if (this.closed) return;
+        if (p.seq <= this.lastSeq) continue;
         if (p.seq !== this.lastSeq + 1) {
-          // A seq is visible only after its predecessor, so a gap is a read racing a write: wait for it, briefly.
+          // A seq is visible only after its predecessor, so a hole in a read is a read racing a write: the next tick
+          // reads again. Past GAP_PATIENCE_MS it is a broken chain (ledger:verify reports it): step over it.
           this.gapSince ??= Date.now();
-          if (Date.now() - this.gapSince < 5_000) break;
+          if (Date.now() - this.gapSince < GAP_PATIENCE_MS) return;
           this.logger.error({ account: this.account, after: this.lastSeq, next: p.seq }, 'gap in an account chain');
         }
-        this.gapSince = null;
-        if (p.kind === 'payment') {
-          this.res.write(`id: ${p.seq}\nevent: payment\ndata: ${JSON.stringify(vendorLine(p))}\n\n`);
-        }
-        this.lastSeq = p.seq;
-        sent++;
+        this.write(p);
       }
-      if (sent < 200 && !this.again) return;
+      this.drainAhead();
+      if (rows.length < READ_BATCH) return;
     }
+  }
+
+  private write(p: Posting): void {
+    if (p.kind === 'payment') {
+      this.res.write(`id: ${p.seq}\nevent: payment\ndata: ${JSON.stringify(vendorLine(p))}\n\n`);
+    }
+    this.lastSeq = p.seq;
+    this.ahead.delete(p.seq);
+    this.gapSince = null;
+  }
+
+  private drainAhead(): void {
+    for (let next = this.ahead.get(this.lastSeq + 1); next; next = this.ahead.get(this.lastSeq + 1)) this.write(next);
+    for (const seq of this.ahead.keys()) if (seq <= this.lastSeq) this.ahead.delete(seq);
+    if (this.ahead.size > 0) this.gapSince ??= Date.now();
   }
 
   close(): void {
     this.closed = true;
+    this.ahead.clear();
   }
 
   end(): void {
-    this.closed = true;
+    this.close();
     this.res.end();
   }
 }

@@ -72,17 +72,50 @@ export function loginPage(root: HTMLElement): void {
 
   const submit = async (user: string, password: string) => {
     try {
-      const s = await api<Session>('POST', '/api/onboarding/auth/login', { username: user, password }, { auth: false });
+      // This device's token for this account (given at its first login here): failed attempts by strangers never lock
+      // the owner's own phone out.
+      const deviceToken = deviceTokenFor(user);
+      const s = await api<Session & { deviceToken?: string }>(
+        'POST',
+        '/api/onboarding/auth/login',
+        { username: user, password, ...(deviceToken ? { deviceToken } : {}) },
+        { auth: false },
+      );
+      if (s.deviceToken) rememberDevice(user, s.deviceToken);
       saveSession(s);
       location.href = params.get('next') ?? homeOf(s.user.role);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'AUTH.INVALID_CREDENTIALS') {
         const n = (e.details as { remainingAttempts?: number } | undefined)?.remainingAttempts;
         message = typeof n === 'number' ? t('login.bad.remaining', { n }) : t('login.bad');
-      } else if (e instanceof ApiError && e.code === 'AUTH.LOCKED') message = t('login.locked');
-      else message = errorMessage(e);
+      } else if (e instanceof ApiError && e.code === 'AUTH.LOCKED') {
+        const d = e.details as { retryAfterSeconds?: number; reason?: string } | undefined;
+        const minutes = Math.max(1, Math.ceil((d?.retryAfterSeconds ?? 60) / 60));
+        message = t(d?.reason === 'account_under_attack' ? 'login.locked.attack' : 'login.locked', { minutes });
+      } else message = errorMessage(e);
       render();
     }
   };
   render();
+}
+
+/** Device tokens per account (a shared phone may log in to more than one), kept across logouts. */
+const DEVICE_KEY = 'marketqr.devices';
+
+function deviceTokenFor(username: string): string | undefined {
+  try {
+    return (JSON.parse(localStorage.getItem(DEVICE_KEY) ?? '{}') as Record<string, string>)[username.trim()];
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberDevice(username: string, token: string): void {
+  try {
+    const all = JSON.parse(localStorage.getItem(DEVICE_KEY) ?? '{}') as Record<string, string>;
+    all[username.trim()] = token;
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(all));
+  } catch {
+    // Private browsing without storage: the device simply stays unknown.
+  }
 }
