@@ -43,4 +43,29 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
+/**
+ * Waits until `count()` reaches `target`, for work that goes on for a while (hundreds of payments being posted): it
+ * gives up only when the count has not moved for `stallMs`, however long the whole takes. A slow machine makes it
+ * slower, never a failure; a stuck system still fails, and says where it stopped.
+ */
+export async function waitForProgress(
+  count: () => Promise<number> | number,
+  target: number,
+  opts: { stallMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<void> {
+  const stallMs = opts.stallMs ?? DEFAULT_WAIT_MS;
+  let best = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const n = await count();
+    if (n >= target) return;
+    if (n > best) {
+      best = n;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`no progress for ${stallMs} ms waiting for ${opts.what ?? 'the work'}: ${n} of ${target}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
 export { collectTopic, type CollectedMessage } from './kafka-collector';

@@ -113,6 +113,12 @@ export const configShape = {
    * either way). Bounds the backlog a burst can build and keeps announcements immediate.
    */
   WEBHOOK_POST_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(2_000),
+  /**
+   * Group commit of the webhook inbox: concurrent notifications are stored in one insertMany that closes at this many
+   * records or this many milliseconds after the first (a lone notification waits at most that long).
+   */
+  INBOX_BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(1_000).default(100),
+  INBOX_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(4),
   /** Notifications matched and posted at the same time by one process. */
   PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** How often entries whose postings were interrupted (a crash) are looked for and completed. */

@@ -69,6 +69,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const webhooks = new WebhookService(models, processor, logger, {
       graceMs: config.INBOX_GRACE_MS,
       postWaitMs: config.WEBHOOK_POST_WAIT_MS,
+      batch: { maxItems: config.INBOX_BATCH_MAX_ITEMS, maxWaitMs: config.INBOX_BATCH_WAIT_MS },
     });
     const streams = new PaymentStreams(models, logger, metrics, {
       pollMs: config.SSE_POLL_MS,

@@ -578,6 +578,22 @@ describe('notifications that arrive before the events that explain them', () => 
     expect(entry.meta).toMatchObject({ outcome: 'paid', matchedBy: 'order_code', orderCode: code });
   });
 
+  test('a burst of notifications racing their qr.issued events: every one is paid, none waits out the hold', async () => {
+    // The hold here is 10 minutes: a notification whose event slipped past it would time this test out.
+    const burst = Array.from({ length: 20 }, (_, i) => ({ code: orderCode(), amount: 10_000 + i }));
+    const bodies = burst.map((b) =>
+      bankSimBody({ amount: b.amount, virtualAccount: s1.va, description: `thanh toan ${b.code}` }),
+    );
+    await Promise.all([
+      ...bodies.map((b) => postBankSim(h.base, b)),
+      h.publish(burst.map((b) => dynamicQr(s1, b.code, b.amount))),
+    ]);
+    for (const [i, b] of bodies.entries()) {
+      const entry = await paymentEntry(h, pid('bank-sim', b.transactionId));
+      expect([i, entry.meta.outcome, entry.meta.orderCode]).toEqual([i, 'paid', burst[i]!.code]);
+    }
+  });
+
   test('a virtual account not known yet is held, then credited when its stall is activated', async () => {
     const late = stall(9);
     const body = bankSimBody({ amount: 21_000, virtualAccount: late.va, description: late.stallCode });

@@ -211,7 +211,14 @@ describe('dynamic QR', () => {
     expect(qr.orderCode).toMatch(ORDER_CODE);
     expect(Date.parse(qr.expiresAt) - started).toBeGreaterThanOrEqual(599_000);
     expect(Date.parse(qr.expiresAt) - started).toBeLessThan(610_000);
-    expect(r.body.image.pngDataUrl).toMatch(/^data:image\/png;base64,iVBOR/);
+    // The answer carries an SVG (cheap); the PNG is rendered when its link is fetched, the same bytes each time.
+    expect(r.body.image.svgDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(r.body.image.svgDataUrl.split(',')[1], 'base64').toString('utf8')).toMatch(/^<svg /);
+    const png1 = await h.http('GET', qr.links.png, { token: vendorOf(s) });
+    const png2 = await h.http('GET', qr.links.png, { token: vendorOf(s) });
+    expect(png1.headers.get('content-type')).toBe('image/png');
+    expect(png1.bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(png2.bytes.equals(png1.bytes)).toBe(true);
     expect(qr.links.png).toBe(`/qr/${qr.id}/image.png`);
     const d = decodeQr(qr.payload);
     expect(d).toMatchObject({

@@ -52,6 +52,8 @@ export class InboxProcessor {
   private readonly queue: { item: WorkItem; recheck: boolean; done: (o: ProcessOutcome) => void }[] = [];
   /** Items with a stored work item, to be deleted (or updated) when their processing ends. */
   private readonly stored = new Set<string>();
+  /** Held items whose explanation arrived while they were being held: matched again as soon as they are. */
+  private readonly rematchWhenDone = new Map<string, WorkItem>();
   /** Payments this process posted completely (with their amount), most recent last; bounded. */
   private readonly finished = new Map<string, number>();
   private polls = 0;
@@ -120,6 +122,11 @@ export class InboxProcessor {
           this.active--;
           this.inFlight.delete(item._id);
           done(outcome);
+          const again = this.rematchWhenDone.get(item._id);
+          if (again) {
+            this.rematchWhenDone.delete(item._id);
+            if (outcome === 'held') void this.submit(again, { stored: true });
+          }
           if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
           this.drain();
         });
@@ -238,6 +245,10 @@ export class InboxProcessor {
       await models.work.replaceOne({ _id: item._id }, held, { upsert: true });
       this.stored.add(item._id);
       this.deps.logger.info({ paymentId: item._id, why: decision.why, holdUntil }, 'notification held');
+      // The event that explains it may have been applied while this was deciding: its rematch then found nothing held
+      // yet (or this very item in hand) and let it be. Look once more now that the hold is written, so a notification
+      // is never held for MATCH_HOLD_MS for an event that has already arrived.
+      if (await this.explainedNow(decision)) this.rematchWhenDone.set(item._id, held);
       return 'held';
     }
 
@@ -341,6 +352,14 @@ export class InboxProcessor {
         causationId: cause.causationId,
       },
     };
+  }
+
+  private async explainedNow(d: Extract<Decision, { action: 'hold' }>): Promise<boolean> {
+    const { projections } = this.deps;
+    if (d.virtualAccount && (await projections.stallByVirtualAccount(d.virtualAccount))) return true;
+    if (d.orderCodes.length === 0) return false;
+    const known = await projections.qrCandidates(d.orderCodes, null);
+    return known.some((q) => q.orderCode && d.orderCodes.includes(q.orderCode.toUpperCase()));
   }
 
   /** Held items that were waiting for this order code or virtual account: try them again now. */

@@ -2,6 +2,7 @@ import type { Logger } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import { canonicalJson, sha256Hex } from '../domain/canonical';
 import { modifiedResend } from './errors';
+import { InsertBatcher, type InsertBatcherOptions } from '@marketqr/mongo';
 import type { Notification } from '../domain/notification';
 import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models, WorkItem } from '../store/models';
@@ -31,12 +32,21 @@ export interface StoreResult {
  * that duplicate delivery queues it (unless this process knows it is posted).
  */
 export class WebhookService {
+  /**
+   * Concurrent notifications are stored together (group commit): one unordered insertMany per batch, closed at
+   * `batch.maxItems` or `batch.maxWaitMs`. Each request is still answered only after its own record is stored, and the
+   * unique index still decides duplicates, document by document.
+   */
+  private readonly inbox: InsertBatcher<InboxRecord>;
+
   constructor(
     private readonly models: Models,
     private readonly processor: InboxProcessor,
     private readonly logger: Logger,
-    private readonly opts: { graceMs: number; postWaitMs: number },
-  ) {}
+    private readonly opts: { graceMs: number; postWaitMs: number; batch: InsertBatcherOptions },
+  ) {
+    this.inbox = new InsertBatcher(models.inbox, opts.batch);
+  }
 
   async store(n: Notification, rawBody: Buffer, signature: Record<string, string>): Promise<StoreResult> {
     const paymentId = paymentIdFor(n.provider, n.providerTxId);
@@ -54,10 +64,7 @@ export class WebhookService {
       contentHash: contentHashOf(n),
     };
     const work = ignored ? null : workItemFor(paymentId, n, receivedAt, this.opts.graceMs);
-    try {
-      await this.models.inbox.insertOne(record);
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
+    if ((await this.inbox.insert(record)) === 'duplicate') {
       // Maybe the first delivery was stored and then the process died before answering (that is why the provider
       // sends it again): make sure it is queued. A work item for one already posted is dropped by the poller.
       await this.refuseIfModified(record);

@@ -23,7 +23,7 @@ export const dynamicQrRoutes: RouteDoc[] = [
       },
     }),
     responses: {
-      '201': { description: 'id, order code, payload, expiry, PNG data URL and image links' },
+      '201': { description: 'id, order code, payload, expiry, an SVG data URL (image.svgDataUrl) and image links' },
       '400': {
         description: 'QR.INVALID_AMOUNT, QR.AMOUNT_TOO_LARGE, QR.TTL_OUT_OF_RANGE, QR.INVALID_NOTE, QR.INVALID_REQUEST',
       },
@@ -51,7 +51,8 @@ export function dynamicQrRouter(
     const m = await stallFor(deps, req, String(req.params.merchantId));
     const body = parseDynamicRequest(req.body, deps.ttl);
     const qr = await deps.dynamics.issue(m._id, body, issuedByOf(deps.access, req), requestCause(req));
-    res.status(201).json({ qr: qrView(qr, deps), image: { pngDataUrl: deps.images.qrPngDataUrl(qr) } });
+    // The SVG goes in the answer; the PNG is rendered only if its link (qr.links.png) is fetched.
+    res.status(201).json({ qr: qrView(qr, deps), image: { svgDataUrl: deps.images.qrSvgDataUrl(qr) } });
   });
   r.post('/qr/:qrId/cancel', deps.access.authenticate, async (req, res) => {
     const qr = await qrFor(deps, req, String(req.params.qrId));

@@ -5,8 +5,19 @@ import { buildPosterLayout, type PosterSize } from './poster-layout';
 import { renderPosterPdf } from './poster-pdf';
 import { renderPosterPng, renderPosterSvg } from './poster-svg';
 
-/** Images of issued QRs: the bare code (PNG, SVG) for screens, and the printable poster of a static QR. */
+/** How many rendered QR PNGs are kept: a dynamic QR's PNG is asked for a few times while it is shown, then never. */
+const PNG_CACHE_ENTRIES = 2_000;
+
+/**
+ * Images of issued QRs: the bare code (SVG, PNG) for screens, and the printable poster of a static QR.
+ *
+ * Issuing a dynamic QR answers with an SVG (a string built from the QR matrix: a fraction of a millisecond), not a
+ * PNG: compressing a PNG is what capped issuing at about 136 QRs per second per core. A PNG is rendered only when its
+ * link is fetched, and kept in a small cache, since the same QR's PNG is fetched again on a reload.
+ */
 export class ImageService {
+  private readonly pngs = new Map<string, Buffer>();
+
   constructor(private readonly metrics: QrMetrics) {}
 
   private timed<T>(format: string, work: () => T): T {
@@ -19,15 +30,28 @@ export class ImageService {
   }
 
   qrPng(qr: QrRecord, scale: number): Buffer {
-    return this.timed('png', () => renderPng(qr.payload, { scale }));
+    // Keyed by the payload too: a QR's payload never changes, but the key must name what was rendered.
+    const key = `${qr._id}:${scale}:${qr.payloadHash}`;
+    const cached = this.pngs.get(key);
+    if (cached) {
+      // Most recently used last: Map keeps insertion order, so the first key is the least recently used.
+      this.pngs.delete(key);
+      this.pngs.set(key, cached);
+      return cached;
+    }
+    const png = this.timed('png', () => renderPng(qr.payload, { scale }));
+    this.pngs.set(key, png);
+    if (this.pngs.size > PNG_CACHE_ENTRIES) this.pngs.delete(this.pngs.keys().next().value!);
+    return png;
   }
 
   qrSvg(qr: QrRecord): string {
     return this.timed('svg', () => renderSvg(qr.payload));
   }
 
-  qrPngDataUrl(qr: QrRecord): string {
-    return `data:image/png;base64,${this.qrPng(qr, 8).toString('base64')}`;
+  /** The QR as an SVG data URL, for the answer that issues it: shown at once, no second request, no PNG work. */
+  qrSvgDataUrl(qr: QrRecord): string {
+    return `data:image/svg+xml;base64,${Buffer.from(this.qrSvg(qr), 'utf8').toString('base64')}`;
   }
 
   private layout(qr: QrRecord, size: PosterSize) {

@@ -219,7 +219,7 @@ export function vendorPage(root: HTMLElement): void {
         amount: Number(qr.amount ?? amount),
         expiresAt: Date.parse(String(qr.expiresAt)),
         image: String(
-          (res.image as Json | undefined)?.pngDataUrl ?? withToken(paths.qrLink(String((qr.links as Json).png))),
+          (res.image as Json | undefined)?.svgDataUrl ?? withToken(paths.qrLink(String((qr.links as Json).png))),
         ),
         paid: null,
       };
@@ -293,6 +293,7 @@ export function vendorPage(root: HTMLElement): void {
                 src: qr.image,
                 alt: t('vendor.qr.title', { amount: formatVnd(qr.amount) }),
                 'data-testid': 'qr-image',
+                'data-qr-id': qr.id,
               }),
         !qr.paid && !expired
           ? h(
