@@ -50,7 +50,7 @@ async function main() {
     rates: quick ? [5, 10] : [5, 10, 20, 40, 60, 80, 120],
   });
   process.stdout.write('[bench] dynamic QR issue through the HTTP API at rising fixed rates…\n');
-  const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: [25, 50, 100, 150, 200, 300, 400] });
+  const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: [25, 50, 100, 200, 300, 400, 500, 600, 800] });
   const memory = infraRss();
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
@@ -114,7 +114,7 @@ async function main() {
       Object.entries(e2e.rssMb).map(([k, v]) => [k, v]),
     ),
     '',
-    '## Dynamic QR issue (POST /stalls/:id/qr/dynamic: payload + PNG) at fixed arrival rates',
+    '## Dynamic QR issue (POST /stalls/:id/qr/dynamic: payload + SVG; the PNG only when its link is fetched) at fixed arrival rates',
     '',
     mdTable(
       ['target /s', 'sent', '2xx', 'errors', 'p50 ms', 'p97.5 ms', 'p99 ms', 'achieved /s'],

@@ -26,6 +26,20 @@ class HttpError extends Error {
 }
 
 async function call(method, url, body, token) {
+  // A service that answers 503 (its database or broker is away for a moment: a busy machine) says when to come back:
+  // like any client, try again then, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await callOnce(method, url, body, token);
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status !== 503 || attempt >= 5) throw e;
+      const wait = Number(e.retryAfter) > 0 ? Number(e.retryAfter) * 1000 : 1000 * attempt;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+    }
+  }
+}
+
+async function callOnce(method, url, body, token) {
   const res = await fetch(url, {
     method,
     headers: {
@@ -42,7 +56,10 @@ async function call(method, url, body, token) {
   try {
     data = text ? JSON.parse(text) : null;
   } catch {}
-  if (!res.ok) throw new HttpError(res.status, data, `${method} ${url}`);
+  if (!res.ok)
+    throw Object.assign(new HttpError(res.status, data, `${method} ${url}`), {
+      retryAfter: res.headers.get('retry-after'),
+    });
   return data;
 }
 

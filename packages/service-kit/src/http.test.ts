@@ -5,6 +5,23 @@ import { createHttpApp } from './http';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 
+/** Shaped like the MongoDB driver's: MongoNetworkError → MongoPoolClearedError → PoolClearedOnNetworkError. */
+class MongoNetworkError extends Error {
+  override get name() {
+    return 'MongoNetworkError';
+  }
+}
+class MongoPoolClearedError extends MongoNetworkError {
+  override get name() {
+    return 'MongoPoolClearedError';
+  }
+}
+class PoolClearedOnNetworkError extends MongoPoolClearedError {
+  override get name() {
+    return 'PoolClearedOnNetworkError';
+  }
+}
+
 function app(opts: { ready?: boolean; started?: boolean } = {}) {
   const { app: a, finish } = createHttpApp({
     service: 'test-svc',
@@ -37,6 +54,10 @@ function app(opts: { ready?: boolean; started?: boolean } = {}) {
   });
   a.get('/db-down', () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoServerSelectionError' });
+  });
+  a.get('/pool-cleared', () => {
+    // The real driver classes: a pool cleared because its monitor timed out (a starved machine) is a network error.
+    throw new PoolClearedOnNetworkError();
   });
   finish(a);
   return a;
@@ -75,6 +96,11 @@ test('a database or broker that is down answers 503 SERVICE.UNAVAILABLE with Ret
   expect(r.status).toBe(503);
   expect(r.headers['retry-after']).toBe('5');
   expect(r.body).toEqual({ error: { code: 'SERVICE.UNAVAILABLE', message: expect.any(String) } });
+});
+
+test('a subclass of the driver’s network error (the pool cleared under load) is a 503 too, not a 500', async () => {
+  const r = await request(app()).get('/pool-cleared');
+  expect([r.status, r.body.error.code, r.headers['retry-after']]).toEqual([503, 'SERVICE.UNAVAILABLE', '5']);
 });
 
 test('/readyz reports each check, 503 when one fails or while starting', async () => {

@@ -130,8 +130,14 @@ const DEPENDENCY_DOWN =
   /^(MongoServerSelectionError|MongooseServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound)$/;
 
 function fromDependency(err: { name?: string }): AppError | undefined {
-  if (!err?.name || !DEPENDENCY_DOWN.test(err.name)) return undefined;
-  return new AppError('SERVICE.UNAVAILABLE', 'a dependency is unavailable; try again shortly', 503);
+  if (!err || typeof err !== 'object') return undefined;
+  // By name, and by the classes it descends from: the driver has subclasses of MongoNetworkError (a pool cleared
+  // because its monitor timed out on a starved machine: PoolClearedOnNetworkError) whose own names differ.
+  let down = !!err.name && DEPENDENCY_DOWN.test(err.name);
+  for (let proto = Object.getPrototypeOf(err); !down && proto; proto = Object.getPrototypeOf(proto)) {
+    down = DEPENDENCY_DOWN.test((proto as { constructor?: { name?: string } }).constructor?.name ?? '');
+  }
+  return down ? new AppError('SERVICE.UNAVAILABLE', 'a dependency is unavailable; try again shortly', 503) : undefined;
 }
 
 function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler {
