@@ -26,14 +26,17 @@ class HttpError extends Error {
 }
 
 async function call(method, url, body, token) {
-  // A service that answers 503 (its database or broker is away for a moment: a busy machine) says when to come back:
-  // like any client, try again then, a few times.
+  // A service that answers 503 (its database or broker is away for a moment: a busy machine) says when to come back,
+  // and an answer that never came may come next time: like any client, try again, a few times. Every call the seed
+  // makes is safe to repeat (it keeps what exists: a repeated registration is MERCHANT.PHONE_TAKEN, and so on).
   for (let attempt = 1; ; attempt++) {
     try {
       return await callOnce(method, url, body, token);
     } catch (e) {
-      if (!(e instanceof HttpError) || e.status !== 503 || attempt >= 5) throw e;
-      const wait = Number(e.retryAfter) > 0 ? Number(e.retryAfter) * 1000 : 1000 * attempt;
+      const unavailable = e instanceof HttpError && e.status === 503;
+      const noAnswer = e && (e.name === 'TimeoutError' || e.name === 'AbortError' || e.message === 'fetch failed');
+      if (!(unavailable || noAnswer) || attempt >= 4) throw e;
+      const wait = unavailable && Number(e.retryAfter) > 0 ? Number(e.retryAfter) * 1000 : 1000 * attempt;
       await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
     }
   }
@@ -49,7 +52,7 @@ async function callOnce(method, url, body, token) {
     },
     body: body === undefined ? undefined : JSON.stringify(body),
     // Generous: the demo shares a machine with Kafka, the database and six processes, and CI may be busy too.
-    signal: AbortSignal.timeout(60_000),
+    signal: AbortSignal.timeout(90_000),
   });
   const text = await res.text();
   let data = text;
@@ -76,4 +79,4 @@ async function login(username, password) {
 
 const log = (...a) => console.log('[demo]', ...a);
 
-module.exports = { STATE, URLS, call, secret, login, log };
+module.exports = { STATE, URLS, HttpError, call, secret, login, log };

@@ -11,7 +11,7 @@
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const { DEMO_STALLS, MANAGER, MARKET, VENDOR_PIN } = require('./data');
-const { STATE, URLS, call, log, login, secret } = require('./lib');
+const { STATE, URLS, HttpError, call, log, login, secret } = require('./lib');
 
 async function listStalls(token) {
   const out = [];
@@ -98,7 +98,10 @@ async function main() {
     return s.approve && stall && stall.status === 'verified' ? [stall] : [];
   });
   await inParallel(toApprove, (stall) =>
-    call('POST', `${URLS.onboarding}/stalls/${stall.id}/approve`, {}, managerToken),
+    call('POST', `${URLS.onboarding}/stalls/${stall.id}/approve`, {}, managerToken).catch((e) => {
+      // A repeated approval (the first answer was lost and the call retried) finds the stall active already.
+      if (!(e instanceof HttpError) || e.status !== 409) throw e;
+    }),
   );
   const approved = toApprove.length;
   if (approved) log(`${approved} stalls approved`);

@@ -169,7 +169,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
           ADMIN_PASSWORD,
         },
-        timeout: 240_000,
+        timeout: 480_000,
       });
       logins = readFileSync(join(state, 'demo/logins.txt'), 'utf8');
     }

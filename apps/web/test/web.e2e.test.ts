@@ -20,8 +20,8 @@ import { ARTEFACTS, horizontalOverflow, launch, phone, shot, spoken } from './su
 import { json, startStack, type Stack } from './support/stack';
 
 // Starting the whole system (seven processes, the demo seed) and a browser is one hook: on a busy 2-core machine it
-// can take minutes, so this file's limit is above the stack's own deadlines (the seed's 240 s, each process's 60 s).
-jest.setTimeout(600_000);
+// can take minutes, so this file's limit is above the stack's own deadlines (the seed's 480 s, each process's 60 s).
+jest.setTimeout(900_000);
 
 let stack: Stack;
 let browser: Browser;
