@@ -80,9 +80,10 @@ describe('auth middleware in a real Express app', () => {
   });
 
   it('401 AUTH.TOKEN_EXPIRED for an expired token', async () => {
-    const expired = issuer.issue({ role: 'admin', sub: 'u' }, { ttlSeconds: 1 }).token;
+    // An hour past a one-minute token on the test's own clock: expired however slow the machine.
+    const expired = issuer.issue({ role: 'admin', sub: 'u' }, { ttlSeconds: 60 }).token;
     const realNow = Date.now;
-    Date.now = () => realNow() + 10_000;
+    Date.now = () => realNow() + 3_600_000;
     try {
       expectError(await get('/api/stalls/stall-a', `Bearer ${expired}`), 401, 'AUTH.TOKEN_EXPIRED');
     } finally {

@@ -4,6 +4,7 @@
  * U+FFFD or a space, and the Unicode bidirectional controls that can make "A-01 ← 500.000" read backwards (U+202A–E,
  * U+2066–9, LRM/RLM, ALM) are removed.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const BREAKS = /[\t\n\r]/g;
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
@@ -33,4 +34,11 @@ export function toCsvDocument(columns: readonly string[], rows: readonly Record<
   const lines = [columns.map(csvCell).join(',')];
   for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(','));
   return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
+}
+
+/** `0914270000` → `******0000`: enough for a person to recognise an account, not enough to use it. */
+export function maskAllButLast(text: string, visible = 4): string {
+  return text.length <= visible
+    ? '*'.repeat(text.length)
+    : `${'*'.repeat(text.length - visible)}${text.slice(-visible)}`;
 }

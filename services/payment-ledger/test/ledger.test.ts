@@ -1,7 +1,7 @@
 /**
  * The ledger after posting: corrections (reallocation, reversal) with their events and who may make them; payouts
- * from settlement.paid delivered twice; the live stream (within a second, resume without loss or repeats, served by
- * a second replica); two replicas posting at once; and the check and verify commands, including an entry edited
+ * from settlement.paid delivered twice; the live stream (delivery, resume without loss or repeats, a reset for a
+ * token past the end, no reads while idle, served by a second replica); two replicas posting at once; and the check and verify commands, including an entry edited
  * directly in the database.
  */
 import { execFile } from 'node:child_process';

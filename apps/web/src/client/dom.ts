@@ -7,10 +7,13 @@
  * `neutraliseText` (the browser bundle does not import server packages).
  */
 export function safeText(text: string): string {
-  return text
-    .replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '')
-    .replace(/[\t\n\r]/g, ' ')
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '\uFFFD');
+  return (
+    text
+      .replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '')
+      .replace(/[\t\n\r]/g, ' ')
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '\uFFFD')
+  );
 }
 
 type Child = Node | string | number | null | undefined | false;

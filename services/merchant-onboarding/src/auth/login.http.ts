@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createEvent, merchantLoginAttackV1 } from '@marketqr/contracts';
 import type { Outbox } from '@marketqr/messaging';
-import { AppError, isDuplicateKey, parseBody, type Logger, type RouteDoc } from '@marketqr/service-kit';
+import { AppError, isDuplicateKey, maskAllButLast, parseBody, type Logger, type RouteDoc } from '@marketqr/service-kit';
 import {
   verifySecret,
   type FailureResult,
@@ -37,10 +37,6 @@ const loginSchema = z.object({
 });
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** `0914270000` → `******0000`. */
-const accountHint = (username: string) =>
-  username.length <= 4 ? '*'.repeat(username.length) : `${'*'.repeat(username.length - 4)}${username.slice(-4)}`;
 
 /** The same answer for an unknown user and a wrong password: a login form must not reveal which accounts exist. */
 const badCredentials = (remaining: number) =>
@@ -91,7 +87,7 @@ export function loginRouter(deps: {
         role: user.role,
         merchantId: user.merchantId ?? null,
         marketId: user.marketId,
-        accountHint: accountHint(user.username),
+        accountHint: maskAllButLast(user.username),
         failures: failure.accountFailures,
         windowStartedAt: windowStartedAt.toISOString(),
         detectedAt: now.toISOString(),

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { forbidden } from '@marketqr/auth';
-import { AppError, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { AppError, maskAllButLast, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { stallOfAccount } from '../domain/accounts';
 import type { JournalEntry, Models } from '../store/models';
@@ -69,11 +69,6 @@ const outcomeSchema = z.object({
     .optional(),
 });
 
-/** `0123456789` → `******6789`: enough for a vendor to recognise a regular, not enough to use it. */
-export function maskAccountNumber(account: string): string {
-  return account.length <= 4 ? '*'.repeat(account.length) : `${'*'.repeat(account.length - 4)}${account.slice(-4)}`;
-}
-
 function withMaskedPayer<T extends { notification?: { counterparty?: { accountNumber?: string | null } | null } }>(
   record: T | null,
 ): T | null {
@@ -83,7 +78,7 @@ function withMaskedPayer<T extends { notification?: { counterparty?: { accountNu
     ...record,
     notification: {
       ...record.notification,
-      counterparty: { ...cp, accountNumber: maskAccountNumber(cp.accountNumber) },
+      counterparty: { ...cp, accountNumber: maskAllButLast(cp.accountNumber) },
     },
   };
 }
