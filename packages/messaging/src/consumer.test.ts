@@ -306,7 +306,8 @@ describe('consumer runner against the real broker', () => {
     const killDb = mongoose.createConnection(infra.mongoUrl, { dbName });
     try {
       const first = child(15);
-      await waitFor(() => first.applied.length >= 15, { what: 'first child applied 15' });
+      // Includes starting a Node process and joining the group (a rebalance), which on a starved machine is slow.
+      await waitFor(() => first.applied.length >= 15, { what: 'first child applied 15', timeoutMs: 150_000 });
       first.proc.kill('SIGKILL');
       await exited(first.proc);
 

@@ -79,16 +79,47 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(prefix + t.name));
   if (missing.length === 0) return [];
-  await admin.createTopics({
-    waitForLeaders: false,
-    topics: missing.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: -1 })),
-  });
+  await createTopics(admin, missing, prefix, opts.timeoutMs ?? 30_000);
   await waitForTopicLeaders(
     admin,
     missing.map((t) => ({ name: prefix + t.name, partitions: t.partitions })),
     opts.timeoutMs ?? 30_000,
   );
   return missing.map((t) => prefix + t.name);
+}
+
+/**
+ * Per-topic creation errors that pass: a topic another process created first is what we wanted, and a broker the
+ * controller has fenced for a moment (a starved machine missing heartbeats) refuses with "replication factor is
+ * invalid" because it sees no broker to place replicas on; kafkajs does not retry either.
+ */
+const CREATE_LATER = new Set(['INVALID_REPLICATION_FACTOR', 'NOT_CONTROLLER', 'REQUEST_TIMED_OUT']);
+
+async function createTopics(admin: Admin, topics: TopicRequest[], prefix: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = topics;
+  for (;;) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: pending.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+      return;
+    } catch (err) {
+      const failed = (err as { errors?: { topic?: string; type?: string }[] }).errors;
+      if (!Array.isArray(failed)) throw err;
+      const retry = failed.filter((e) => e.type !== 'TOPIC_ALREADY_EXISTS');
+      if (retry.some((e) => !e.type || !CREATE_LATER.has(e.type))) throw err;
+      if (retry.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`topics not created after ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+      }
+      const names = new Set(retry.map((e) => e.topic));
+      pending = pending.filter((t) => names.has(prefix + t.name));
+      if (pending.length === 0) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** Metadata errors that only mean "the broker has not caught up with the new topic yet". */

@@ -36,16 +36,16 @@ const admin = adminToken();
 
 // Every instance runs the scheduler, with a cut-off that has always passed today: the scenarios that cut off by hand
 // use days far outside the catch-up window, so only the replica scenario's market is the scheduler's.
-const env = () =>
+const env = (extra: Record<string, string> = {}) =>
   settlementEnv({
     dbName,
     prefix,
     bankUrl: sim.url,
-    extra: { SETTLEMENT_SCHEDULER: 'on', SETTLEMENT_CUTOFF: '00:00' },
+    extra: { SETTLEMENT_SCHEDULER: 'on', SETTLEMENT_CUTOFF: '00:00', ...extra },
   });
 
-async function start(): Promise<Service> {
-  const svc = await startSettlement(env());
+async function start(extra: Record<string, string> = {}): Promise<Service> {
+  const svc = await startSettlement(env(extra));
   running.push(svc);
   return svc;
 }
@@ -188,14 +188,20 @@ test('the bank books a payout but its answer is lost: the same key is re-sent an
 });
 
 test('a crash mid-batch: a new instance on the same database resumes, nothing is paid twice', async () => {
-  const first = running.at(-1)!;
+  // The instance that crashes waits for the bank as long as it may, so a payout in flight is still in flight when it
+  // stops (with the usual 3 s timeout, a slow stop on a busy machine could see it time out and fail first). It is the
+  // only instance, so it holds the payout lease.
+  for (const svc of running.splice(0)) await svc.stop();
+  const first = await start({ BANK_TIMEOUT_MS: '120000' });
   const market = uniqueName('cho_crash');
   const day = '2025-04-02';
   const amounts = [150_000, 250_000, 350_000, 450_000, 550_000, 650_000];
   await prepare(first, market, day, amounts);
 
-  // Payouts hang at the bank long enough to stop the service while they are in flight.
-  sim.setFaults({ operations: ['payout'], latencyMs: 1_500 });
+  // Payouts hang at the bank (far longer than the stop's grace), so whatever is in flight when the service stops is
+  // abandoned, whenever the stop comes: the bank has not booked those keys, and only the new instance re-sending
+  // them settles each line. Nothing here depends on how fast the machine is.
+  sim.setFaults({ operations: ['payout'], latencyMs: 600_000 });
   const cut = await client(() => first.base)('POST', `/markets/${market}/settlements/cutoff`, {
     body: { businessDay: day },
     token: admin,
@@ -219,7 +225,8 @@ test('a crash mid-batch: a new instance on the same database resumes, nothing is
   const transfers = transfersOf(paid);
   expect(transfers.map((t) => t.amount).sort((a, b) => a - b)).toEqual(amounts);
   expect(new Set(transfers.map((t) => t.idempotencyKey)).size).toBe(amounts.length);
-  // The interrupted payouts were resolved by re-sending their key: the bank saw some keys twice, paid each once.
+  // The interrupted payouts were resolved by re-sending their key: the bank saw some keys twice, paid each once (the
+  // hung first requests are still waiting at the bank; they are cut when the simulator stops).
   const requests = sim
     .requests({ operation: 'payout' })
     .filter((r) => paid.some((l) => l.payout.idempotencyKey === r.idempotencyKey));
