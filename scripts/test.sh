@@ -10,4 +10,25 @@ cd "$REPO"
 # The web app's tests drive a real headless Chromium: Debian's package, installed once if missing.
 bash "$REPO/scripts/ensure-chromium.sh"
 say "running tests (jest)…"
-exec pnpm exec jest "$@"
+# With arguments, one jest run of what they select.
+if [[ $# -gt 0 ]]; then exec pnpm exec jest "$@"; fi
+# Without: the suite in parallel (two workers), then the whole-system browser test on its own. It starts seven
+# processes and Chromium; sharing two cores with the load test as well made its waits a matter of luck on a busy
+# machine. One closing line counts both runs.
+counts=$(mktemp -d)
+rc=0
+MARKETQR_SKIP_SYSTEM=1 MARKETQR_SUMMARY_FILE="$counts/suite.json" pnpm exec jest || rc=$?
+MARKETQR_SUMMARY_FILE="$counts/system.json" pnpm exec jest apps/web/test/web.e2e.test.ts || rc=$?
+node -e '
+  const fs = require("node:fs");
+  const t = { passed: 0, failed: 0, skipped: 0 };
+  for (const name of ["suite.json", "system.json"]) {
+    const file = require("node:path").join(process.argv[1], name);
+    // A run that never reached its reporter (a crash in global setup) counts as a failure.
+    const c = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { passed: 0, failed: 1, skipped: 0 };
+    for (const k of Object.keys(t)) t[k] += c[k];
+  }
+  process.stderr.write(`\ntests: ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ""}\n`);
+' "$counts"
+rm -rf "$counts"
+exit "$rc"

@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import { createEvent, merchantActivatedV1, TOPICS } from '@marketqr/contracts';
 import { uniqueName, waitFor } from '@marketqr/test-harness';
-import { freePort, rssMb, startBuilt, summarise, type ServiceProcess } from './support';
+import { cpuSeconds, freePort, rssMb, startBuilt, summarise, type ServiceProcess } from './support';
 
 const JWT_SECRET = 'bench-e2e-secret-0123456789abcdefghijklmnop';
 const WEBHOOK_SECRET = 'bench-e2e-webhook-secret-0123456789';
@@ -24,6 +24,11 @@ export interface E2eStep {
   /** From when the notification was sent (before the acknowledgement): the shopper-visible delay. */
   sentToSseMs: ReturnType<typeof summarise>;
   toSettlementMs: ReturnType<typeof summarise>;
+  seconds: number;
+  /** Payments acknowledged but not yet recorded by settlement when the step's announcements were in. */
+  settlementBehind: number;
+  /** Share of one core each process used during the step (1 = a whole core). */
+  cpu: Record<string, number>;
 }
 
 /** A signed notification in the bank simulator's own format, exactly as the simulator sends it. */
@@ -70,7 +75,7 @@ async function follow(url: string, token: string, onPayment: (description: strin
 export async function e2eBench(
   brokers: string[],
   mongoUrl: string,
-  opts: { stalls: number; seconds: number; rates: number[] },
+  opts: { stalls: number; steps: { rate: number; seconds: number }[] },
 ) {
   const prefix = `${uniqueName('benche2e')}.`;
   const dbs = {
@@ -207,10 +212,17 @@ export async function e2eBench(
     const settlementDb = await mongoose.createConnection(mongoUrl, { dbName: dbs.settlement }).asPromise();
     const steps: E2eStep[] = [];
     const rss: Record<string, number> = {};
-    for (const rate of opts.rates) {
+    // What the open streams cost while nothing happens: every stall's phone connected, no payments.
+    const idleCpu = await cpuOver(services, 10_000);
+    const idleRss = Object.fromEntries(services.map((s) => [s.name, rssMb(s.pid) ?? 0]));
+    const docsBefore = await documentCount(mongoUrl, Object.values(dbs));
+    let paymentsMeasured = 0;
+
+    for (const { rate, seconds } of opts.steps) {
       sentAt.clear();
-      const total = rate * opts.seconds;
+      const total = rate * seconds;
       const started = performance.now();
+      const cpuStart = new Map(services.map((s) => [s.name, cpuSeconds(s.pid) ?? 0]));
       const sampler = setInterval(() => {
         for (const s of services) rss[s.name] = Math.max(rss[s.name] ?? 0, rssMb(s.pid) ?? 0);
       }, 500);
@@ -228,14 +240,22 @@ export async function e2eBench(
         what: 'announcements of the acknowledged notifications',
       }).catch(() => undefined);
       clearInterval(sampler);
+      const elapsed = (performance.now() - started) / 1000;
+      const cpu = Object.fromEntries(
+        services.map((s) => [s.name, ((cpuSeconds(s.pid) ?? 0) - cpuStart.get(s.name)!) / elapsed]),
+      );
       const records = [...sentAt.values()];
       const acked = records.filter((r) => r.ackAt !== undefined);
+      paymentsMeasured += acked.length;
       const announced = acked.filter((r) => r.sseAt !== undefined);
       const lastAnnounced = Math.max(...announced.map((r) => r.sseAt!));
 
       // Settlement's record of each payment (bank transaction id → when it was stored), against the acknowledgement.
       const wallOffset = Date.now() - performance.now();
       const ids = acked.map((r) => r.txId);
+      const settlementBehind =
+        ids.length -
+        (await settlementDb.collection('contributions').countDocuments({ bankTransactionId: { $in: ids } }));
       await waitFor(
         async () =>
           (await settlementDb.collection('contributions').countDocuments({ bankTransactionId: { $in: ids } })) >=
@@ -252,6 +272,9 @@ export async function e2eBench(
       );
       steps.push({
         rate,
+        seconds,
+        settlementBehind,
+        cpu,
         sent: total,
         acked: acked.length,
         errors: results.filter((ok) => !ok).length + (acked.length - announced.length),
@@ -270,7 +293,17 @@ export async function e2eBench(
     abort.abort();
     await Promise.allSettled(streams);
     await settlementDb.close();
-    return { stalls: opts.stalls, seconds: opts.seconds, steps, best: pickBest(steps), rssMb: rss };
+    const docsAfter = await documentCount(mongoUrl, Object.values(dbs));
+    return {
+      stalls: opts.stalls,
+      streams: opts.stalls,
+      steps,
+      best: pickBest(steps),
+      rssMb: rss,
+      idle: { cpu: idleCpu, rssMb: idleRss },
+      /** Documents left stored per acknowledged payment, over the three services' databases (outbox rows are gone). */
+      documentsPerPayment: paymentsMeasured ? (docsAfter - docsBefore) / paymentsMeasured : NaN,
+    };
   } finally {
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
   }
@@ -284,4 +317,29 @@ function ackLatencies(records: { ackAt?: number }[], started: number, rate: numb
 function pickBest(steps: E2eStep[]) {
   const passing = steps.filter((s) => s.errors === 0 && s.toSseMs.p99 < 1_000);
   return passing[passing.length - 1] ?? null;
+}
+
+/** Share of a core each process uses over `ms`. */
+async function cpuOver(services: ServiceProcess[], ms: number): Promise<Record<string, number>> {
+  const before = new Map(services.map((s) => [s.name, cpuSeconds(s.pid) ?? 0]));
+  await new Promise((r) => setTimeout(r, ms));
+  return Object.fromEntries(
+    services.map((s) => [s.name, ((cpuSeconds(s.pid) ?? 0) - before.get(s.name)!) / (ms / 1000)]),
+  );
+}
+
+/** Documents in every collection of these databases. */
+async function documentCount(mongoUrl: string, dbNames: string[]): Promise<number> {
+  let total = 0;
+  for (const name of dbNames) {
+    const conn = await mongoose.createConnection(mongoUrl, { dbName: name }).asPromise();
+    try {
+      for (const c of await conn.db!.listCollections().toArray()) {
+        total += await conn.db!.collection(c.name).countDocuments();
+      }
+    } finally {
+      await conn.close();
+    }
+  }
+  return total;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { repoRoot, waitFor } from '@marketqr/test-harness';
 
 export const SERVICES = [
@@ -33,8 +33,17 @@ export async function startServiceProcess(name: string, env: NodeJS.ProcessEnv):
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  // Also kept on disk, so a failed run can be read afterwards: test-results/logs/stack/<name>-<pid>.log.
+  const dir = resolve(repoRoot, 'test-results', 'logs', 'stack');
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(resolve(dir, `${basename(name)}-${child.pid ?? 'unknown'}.log`));
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    file.write(d);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.once('exit', () => file.end());
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
   const port = await waitFor(

@@ -177,8 +177,16 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     );
   }
 
-  /** Handles one message to a stored outcome. Throws Interrupted when it must be left for redelivery. */
-  async function handleMessage(payload: EachBatchPayload, message: KafkaMessage, seen: Set<string>): Promise<void> {
+  /**
+   * Handles one message to an outcome. Throws Interrupted when it must be left for redelivery. A handled event's
+   * record goes to `marks`, written with the others of the batch before the offset is committed.
+   */
+  async function handleMessage(
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    seen: Set<string>,
+    marks: Parameters<ProcessedEventsStore['markMany']>[0],
+  ): Promise<void> {
     const { topic, partition } = payload.batch;
     const parsed = parseEvent(message.value);
     if (!parsed.ok) {
@@ -227,8 +235,9 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
           { consumer: name, type: event.type },
           (performance.now() - started) / 1000,
         );
-        // The record comes after the effect: a crash in between redelivers, and the effect is idempotent.
-        await store.mark({
+        // The record comes after the effect (with the batch's others, before the commit): a crash in between
+        // redelivers, and the effect is idempotent.
+        marks.push({
           consumer: name,
           eventId: event.eventId,
           type: event.type,
@@ -237,6 +246,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
           offset: message.offset,
         });
         seen.add(event.eventId);
+        rememberHandled(event.eventId);
         count(topic, 'handled');
         return;
       } catch (err) {
@@ -276,13 +286,39 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     }
   }
 
+  /**
+   * Which of a batch's events were handled before. Redeliveries come from where this process was not the one
+   * handling: a partition it was just given (the previous owner may have handled past its last commit), a restart, or
+   * kafkajs going back after a failed batch. Those batches are checked against the stored records. A batch that
+   * continues exactly where this process's own handling of the partition left off cannot hold such a redelivery, so
+   * it is checked only against the events this process handled recently (a relay re-publishing an event shortly
+   * after); the stored records are not read. That keeps the steady state free of reads: on FerretDB 1.24 every read
+   * of the growing record collection is a scan. Handlers are idempotent in any case (see `applyOnce`).
+   */
+  const handledThrough = new Map<string, string>();
+  const recentlyHandled = new Set<string>();
+  async function seenBefore(topic: string, partition: number, firstOffset: string | undefined, ids: string[]) {
+    const last = handledThrough.get(`${topic}:${partition}`);
+    const continues = last !== undefined && firstOffset !== undefined && BigInt(firstOffset) === BigInt(last) + 1n;
+    if (!continues) return store.seen(name, ids);
+    return new Set(ids.filter((id) => recentlyHandled.has(id)));
+  }
+  function rememberHandled(eventId: string) {
+    recentlyHandled.add(eventId);
+    // Bounded: the oldest go first (a Set iterates in insertion order).
+    if (recentlyHandled.size > 50_000) recentlyHandled.delete(recentlyHandled.values().next().value!);
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const ids = batch.messages.map((m) => peekEventId(m.value)).filter((id): id is string => !!id);
-    const seen = await store.seen(name, ids);
+    const seen = await seenBefore(batch.topic, batch.partition, batch.messages[0]?.offset, ids);
+    const marks: Parameters<ProcessedEventsStore['markMany']>[0] = [];
     let resolved: string | undefined;
     let sinceCommit = 0;
     const commit = async () => {
+      // One write records every event handled since the last commit; the offset moves only once they are recorded.
+      if (marks.length) await store.markMany(marks.splice(0));
       if (resolved === undefined || sinceCommit === 0) return;
       const next = (BigInt(resolved) + 1n).toString();
       await payload.commitOffsetsIfNecessary({
@@ -293,9 +329,10 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     try {
       for (const message of batch.messages) {
         if (stopping || !payload.isRunning() || payload.isStale()) break;
-        await handleMessage(payload, message, seen);
+        await handleMessage(payload, message, seen, marks);
         payload.resolveOffset(message.offset);
         resolved = message.offset;
+        handledThrough.set(`${batch.topic}:${batch.partition}`, message.offset);
         if (++sinceCommit >= commitEvery) await commit();
         await payload.heartbeat();
       }
@@ -349,6 +386,8 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
       });
       c.on(c.events.GROUP_JOIN, (e) => {
         log.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
+        // After a rebalance another member may have handled past this process's last offsets: check everything again.
+        handledThrough.clear();
         markJoined();
       });
       c.on(c.events.CRASH, (e) => {

@@ -121,6 +121,30 @@ const idOf = (m: KafkaMessage) => m.headers?.['event-id']?.toString() ?? '';
 const drained = async () => (await outbox.model.countDocuments()) === 0;
 
 describe('outbox and relay against the real broker and database', () => {
+  it('stores a batch of aggregates with their events in one go; events of what was not stored are never published', async () => {
+    await Stalls.create({ _id: 'taken', seq: 0 });
+    const events = ['b1', 'b2', 'taken', 'b3'].map((id, i) => payment(id, i + 1));
+    // Ordered: b1 and b2 go in, "taken" is refused, b3 is not tried.
+    const results = await outbox.insertBatch(
+      Stalls,
+      ['b1', 'b2', 'taken', 'b3'].map((id, i) => ({ doc: { _id: id, seq: i + 1 }, events: [events[i]!] })),
+      { ordered: true },
+    );
+    expect(results.map((r) => r.status)).toEqual(['inserted', 'inserted', 'duplicate', 'skipped']);
+    const records = await outbox.model.find().lean();
+    expect(records.map((r) => [r._id, r.state]).sort()).toEqual(
+      [events[0]!.eventId, events[1]!.eventId].map((id) => [id, 'ready']).sort(),
+    );
+    expect(await Stalls.findById('taken').lean()).toMatchObject({ seq: 0 });
+    expect(await Stalls.findById('b3').lean()).toBeNull();
+
+    const messages = await reader();
+    await relay();
+    await waitFor(drained, { what: 'outbox drained' });
+    await waitFor(() => messages.length === 2, { what: 'the two stored aggregates’ events' });
+    expect(messages.map(idOf).sort()).toEqual([events[0]!.eventId, events[1]!.eventId].sort());
+  });
+
   it('publishes events keyed by aggregate and deletes them once Kafka has them', async () => {
     const created = payment('stall-new', 1);
     await outbox.insert(Stalls, { _id: 'stall-new', seq: 1 }, [created]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { topicFor, type Envelope } from '@marketqr/contracts';
+import { insertManyReporting, type InsertResult } from '@marketqr/mongo';
 import { isDuplicateKey } from '@marketqr/service-kit';
 
 /**
@@ -131,6 +132,17 @@ export interface Outbox {
     doc: Record<string, unknown> & { _id: unknown },
     events: readonly Envelope[],
   ): Promise<void>;
+  /**
+   * Inserts many new aggregates with their events in three round trips for the whole batch (stage every event, one
+   * `insertMany` of the documents, mark the stored ones' events ready), whatever the batch size. Reports per document
+   * (see `insertManyReporting`); events of a document that was not stored are deleted, never published. `ordered`
+   * stops at the first refused document, so what is stored is a prefix (an account's chain stays gapless).
+   */
+  insertBatch<T>(
+    model: Model<T>,
+    writes: readonly { doc: Record<string, unknown> & { _id: unknown }; events: readonly Envelope[] }[],
+    opts: { ordered: boolean },
+  ): Promise<InsertResult[]>;
   readonly model: Model<OutboxRecord>;
 }
 
@@ -208,6 +220,26 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
         await trim(m, write.filter._id);
       }
       return { written, matchedCount: res.matchedCount, upsertedCount: res.upsertedCount };
+    },
+    async insertBatch(model, writes, { ordered }) {
+      const m = model as unknown as Model<unknown>;
+      assertPlugin(m);
+      const writeId = randomUUID();
+      const enqueuedAt = new Date();
+      const source = m.collection.collectionName;
+      const staged = writes.map((w) =>
+        w.events.map((e) => toOutboxRecord(e, { source, docId: w.doc._id, writeId, enqueuedAt })),
+      );
+      const all = staged.flat();
+      if (all.length) await col.insertMany(all, { ordered: true });
+      const docs = writes.map((w) => (w.events.length ? { ...w.doc, [WRITE_IDS_FIELD]: [writeId] } : { ...w.doc }));
+      // If this throws, any document may or may not be stored: the staged records wait for the relay to verify them.
+      const results = await insertManyReporting(m.collection as unknown as mongo.Collection, docs, { ordered });
+      const stored = staged.filter((_, i) => results[i]!.status === 'inserted').flat();
+      const refused = staged.filter((_, i) => results[i]!.status !== 'inserted').flat();
+      if (refused.length) await col.deleteMany({ _id: { $in: refused.map((r) => r._id) } });
+      await ready(stored);
+      return results;
     },
     async insert(model, doc, events) {
       const m = model as unknown as Model<unknown>;

@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { insertManyReporting } from '@marketqr/mongo';
 
 /**
  * Which events a consumer has finished, so a redelivered event (Kafka is at least once: a rebalance, a crash before
@@ -7,6 +7,8 @@ import { isDuplicateKey } from '@marketqr/service-kit';
  * under a unique index; kept for a retention period and then swept by the application (FerretDB has no TTL indexes).
  */
 export interface ProcessedEvent {
+  /** `<consumer>|<eventId>`: FerretDB answers a lookup by `_id` from its index, any other filter by a scan. */
+  _id: string;
   consumer: string;
   eventId: string;
   type: string;
@@ -19,8 +21,8 @@ export interface ProcessedEvent {
 export interface ProcessedEventsStore {
   /** The eventIds among `eventIds` this consumer has already finished. One query per batch. */
   seen(consumer: string, eventIds: string[]): Promise<Set<string>>;
-  /** Records that the consumer finished an event. Recording twice is harmless. */
-  mark(record: Omit<ProcessedEvent, 'processedAt'>): Promise<void>;
+  /** Records that the consumer finished these events, in one round trip. Recording twice is harmless. */
+  markMany(records: Omit<ProcessedEvent, 'processedAt' | '_id'>[]): Promise<void>;
   /** Deletes records older than `before`; returns how many. */
   prune(before: Date): Promise<number>;
   ensureIndexes(): Promise<void>;
@@ -30,6 +32,7 @@ const MODEL = 'MarketqrProcessedEvent';
 
 const schema = new Schema<ProcessedEvent>(
   {
+    _id: { type: String, required: true },
     consumer: { type: String, required: true },
     eventId: { type: String, required: true },
     type: { type: String, required: true },
@@ -46,21 +49,25 @@ schema.index({ processedAt: 1 });
 export function processedEventsStore(connection: Connection): ProcessedEventsStore {
   // Several consumers of one service share the model (registering it twice would throw).
   const model = (connection.models[MODEL] as Model<ProcessedEvent> | undefined) ?? connection.model(MODEL, schema);
+  const col = model.collection as unknown as mongo.Collection<ProcessedEvent>;
   return {
     async seen(consumer, eventIds) {
       if (eventIds.length === 0) return new Set();
-      const rows = await model.collection
-        .find({ consumer, eventId: { $in: eventIds } })
-        .project<{ eventId: string }>({ eventId: 1, _id: 0 })
+      // One query per batch, on `_id` (MongoDB answers it from the index; FerretDB 1.24 scans either way, once).
+      const rows = await col
+        .find({ _id: { $in: eventIds.map((id) => idOf(consumer, id)) } })
+        .project<{ eventId: string }>({ eventId: 1 })
         .toArray();
       return new Set(rows.map((r) => r.eventId));
     },
-    async mark(record) {
-      try {
-        await model.collection.insertOne({ ...record, processedAt: new Date() });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+    async markMany(records) {
+      const at = new Date();
+      const results = await insertManyReporting(
+        model.collection,
+        records.map((r) => ({ _id: idOf(r.consumer, r.eventId), ...r, processedAt: at })),
+        { ordered: false },
+      );
+      for (const r of results) if (r.status === 'failed') throw r.error;
     },
     async prune(before) {
       const res = await model.collection.deleteMany({ processedAt: { $lt: before } });
@@ -74,3 +81,5 @@ export function processedEventsStore(connection: Connection): ProcessedEventsSto
     },
   };
 }
+
+const idOf = (consumer: string, eventId: string) => `${consumer}|${eventId}`;

@@ -1,6 +1,6 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { testInfra, uniqueName } from '@marketqr/test-harness';
-import { InsertBatcher } from './insert-batcher';
+import { InsertBatcher, insertManyReporting } from './insert-batcher';
 
 interface Doc {
   _id: string;
@@ -77,4 +77,28 @@ test('a failure other than a duplicate rejects the callers whose documents were 
   ]);
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   expect((await real.find({}, { sort: { _id: 1 } }).toArray()).map((d) => d._id)).toEqual(['ok', 'ok2']);
+});
+
+test('an ordered insert stores a prefix: the first refused document stops the rest, and each says what became of it', async () => {
+  const { real } = counted(uniqueName('chain'));
+  await real.insertOne({ _id: 'acc#3', n: 3 });
+  // A writer appending seq 2..5 after another writer took seq 3: 2 goes in, 3 is refused, 4 and 5 are not tried.
+  const results = await insertManyReporting(
+    real,
+    [2, 3, 4, 5].map((n) => ({ _id: `acc#${n}`, n: n * 10 })),
+    { ordered: true },
+  );
+  expect(results.map((r) => r.status)).toEqual(['inserted', 'duplicate', 'skipped', 'skipped']);
+  expect((await real.find({}, { sort: { _id: 1 } }).toArray()).map((d) => [d._id, d.n])).toEqual([
+    ['acc#2', 20],
+    ['acc#3', 3],
+  ]);
+  // Unordered, the same documents are each tried.
+  const again = await insertManyReporting(
+    real,
+    [3, 4, 5].map((n) => ({ _id: `acc#${n}`, n })),
+    { ordered: false },
+  );
+  expect(again.map((r) => r.status)).toEqual(['duplicate', 'inserted', 'inserted']);
+  expect(await insertManyReporting(real, [], { ordered: true })).toEqual([]);
 });

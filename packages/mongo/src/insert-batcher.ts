@@ -1,84 +1,76 @@
 import type { mongo } from 'mongoose';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { isDuplicateKey, MicroBatcher, type ItemOutcome, type MicroBatchOptions } from '@marketqr/service-kit';
+
+/**
+ * What became of each document of one `insertMany`: stored, refused by a unique index (`duplicate`, the decision
+ * `insertOne` would have made), failed for another reason, or — in an ordered insert, after the first failure — never
+ * tried (`skipped`: certainly not stored, safe to try again).
+ */
+export type InsertResult =
+  { status: 'inserted' } | { status: 'duplicate' } | { status: 'skipped' } | { status: 'failed'; error: unknown };
+
+/**
+ * One `insertMany` round trip for many documents, reporting per document. Unordered: every document is tried.
+ * Ordered: documents go in order and the first failure stops the rest, so a chain written in order never has a hole
+ * (what is stored is a prefix). An error that is not about particular documents (the connection dropped) is thrown:
+ * then any of them may or may not be stored.
+ */
+export async function insertManyReporting<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  docs: T[],
+  opts: { ordered: boolean },
+): Promise<InsertResult[]> {
+  if (docs.length === 0) return [];
+  try {
+    await collection.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: opts.ordered });
+    return docs.map(() => ({ status: 'inserted' }));
+  } catch (err) {
+    const failed = new Map<number, unknown>();
+    for (const w of writeErrorsOf(err)) failed.set(w.index, w);
+    if (failed.size === 0) throw err;
+    const firstFailure = Math.min(...failed.keys());
+    return docs.map((_, i): InsertResult => {
+      const e = failed.get(i);
+      if (e !== undefined) return isDuplicateKey(e) ? { status: 'duplicate' } : { status: 'failed', error: e };
+      return opts.ordered && i > firstFailure ? { status: 'skipped' } : { status: 'inserted' };
+    });
+  }
+}
 
 export type InsertOutcome = 'inserted' | 'duplicate';
 
-export interface InsertBatcherOptions {
-  /** A batch closes at this many documents… */
-  maxItems: number;
-  /** …or this long after its first document arrived, whichever comes first. */
-  maxWaitMs: number;
-}
-
 /**
  * Group commit for inserts: concurrent callers each insert one document and each learn its own outcome, but the
- * documents travel to the database together, in one unordered `insertMany` per batch. On FerretDB one insertMany of
- * 100 documents costs about what 8 single inserts do (measured: 11,100 documents/s against 840/s), so under load the
- * round trip is shared by many requests; when calls come one at a time, a batch holds one document and waits at most
- * `maxWaitMs`.
+ * documents travel to the database together, in one unordered `insertMany` per batch (a MicroBatcher). On FerretDB
+ * one insertMany of 100 documents costs about what 8 single inserts do (measured: 11,100 documents/s against 840/s),
+ * so under load the round trip is shared by many requests; when calls come one at a time, a batch holds one document
+ * and waits at most `maxWaitMs`.
  *
  * Every guarantee of a single insert is kept per document: a caller's promise resolves only once its document is
- * stored (`inserted`), or a unique index refused it (`duplicate`, the same decision `insertOne` would have made: two
- * deliveries of one notification in the same batch give one `inserted` and one `duplicate`); any other failure rejects
- * the callers whose documents did not go in, and only them.
+ * stored (`inserted`), or a unique index refused it (`duplicate`: two deliveries of one notification in the same batch
+ * give one `inserted` and one `duplicate`); any other failure rejects the callers whose documents did not go in, and
+ * only them.
  */
 export class InsertBatcher<T extends mongo.Document> {
-  private pending: { doc: T; resolve: (o: InsertOutcome) => void; reject: (e: unknown) => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly batcher: MicroBatcher<T, InsertOutcome>;
 
-  constructor(
-    private readonly collection: mongo.Collection<T>,
-    private readonly opts: InsertBatcherOptions,
-  ) {}
+  constructor(collection: mongo.Collection<T>, opts: MicroBatchOptions) {
+    this.batcher = new MicroBatcher(opts, async (docs) =>
+      (await insertManyReporting(collection, docs, { ordered: false })).map((r): ItemOutcome<InsertOutcome> =>
+        r.status === 'inserted' || r.status === 'duplicate'
+          ? { ok: true, value: r.status }
+          : { ok: false, error: r.status === 'failed' ? r.error : new Error('not inserted') },
+      ),
+    );
+  }
 
   insert(doc: T): Promise<InsertOutcome> {
-    return new Promise<InsertOutcome>((resolve, reject) => {
-      this.pending.push({ doc, resolve, reject });
-      if (this.pending.length >= this.opts.maxItems) this.close();
-      else this.timer ??= setTimeout(() => this.close(), this.opts.maxWaitMs);
-    });
+    return this.batcher.submit(doc);
   }
 
   /** Sends what is waiting now (shutdown, tests). */
-  async flush(): Promise<void> {
-    this.close();
-    await this.flushing;
-  }
-
-  private close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    // Batches go one after another: a second batch built while the first is in flight waits and grows, which is
-    // exactly when sharing a round trip pays.
-    this.flushing = this.flushing.then(() => this.write(batch));
-  }
-
-  private async write(batch: { doc: T; resolve: (o: InsertOutcome) => void; reject: (e: unknown) => void }[]) {
-    try {
-      await this.collection.insertMany(
-        batch.map((b) => b.doc) as mongo.OptionalUnlessRequiredId<T>[],
-        { ordered: false },
-      );
-      batch.forEach((b) => b.resolve('inserted'));
-    } catch (err) {
-      // An unordered insertMany tries every document and reports the ones that failed, by index.
-      const failed = new Map<number, unknown>();
-      for (const w of writeErrorsOf(err)) failed.set(w.index, w);
-      if (failed.size === 0) {
-        batch.forEach((b) => b.reject(err));
-        return;
-      }
-      batch.forEach((b, i) => {
-        const e = failed.get(i);
-        if (e === undefined) b.resolve('inserted');
-        else if (isDuplicateKey(e)) b.resolve('duplicate');
-        else b.reject(e);
-      });
-    }
+  flush(): Promise<void> {
+    return this.batcher.flush();
   }
 }
 

@@ -11,3 +11,4 @@ export * from './keyed-mutex';
 export * from './pagination';
 export * from './periodic';
 export * from './text';
+export * from './micro-batcher';

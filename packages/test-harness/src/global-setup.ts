@@ -7,7 +7,7 @@
  *      it is not already running and stopped again at the end if this run started it.
  * The chosen addresses are written to process.env, which the test workers inherit.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { infra, localInfraUp, repoRoot } from './infra';
 
@@ -66,18 +66,34 @@ async function startContainers(): Promise<Started> {
   };
 }
 
+/**
+ * A developer's running infrastructure (`npm start`, `npm run infra start`) is used as it is. Otherwise the tests start
+ * their own in a state directory of their own, emptied first: every run creates its topics and databases under fresh
+ * prefixes, and a data directory kept across runs grew to thousands of partitions that Kafka then took longer than
+ * its start deadline to load. A fresh one is also what CI sees.
+ */
 async function startLocal(): Promise<Started> {
-  const wasUp = await localInfraUp();
-  const out = await infra(['start']);
+  if (await localInfraUp()) {
+    useLocal(await infra(['start']));
+    return { kind: 'local' };
+  }
+  const env = { MARKETQR_STATE: resolve(repoRoot, '.run', 'test-infra') };
+  // KEEP_INFRA=1 left the previous run's infrastructure up: reuse it rather than delete its data under it.
+  if (!(await localInfraUp(env))) rmSync(env.MARKETQR_STATE, { recursive: true, force: true });
+  useLocal(await infra(['start'], env));
+  return {
+    kind: 'local',
+    stop: process.env.KEEP_INFRA === '1' ? undefined : async () => void (await infra(['stop'], env)),
+  };
+}
+
+/** Takes the addresses `infra.sh start` reports into the environment the test workers inherit. */
+function useLocal(out: string): void {
   const brokers = /KAFKA_BROKERS=(\S+)/.exec(out)?.[1];
   const mongo = /MONGO_URL=(\S+)/.exec(out)?.[1];
   if (!brokers || !mongo) throw new Error(`infra.sh start did not report its addresses:\n${out}`);
   process.env.KAFKA_BROKERS = brokers;
   process.env.MONGO_URL = mongo;
-  return {
-    kind: 'local',
-    stop: wasUp || process.env.KEEP_INFRA === '1' ? undefined : async () => void (await infra(['stop'])),
-  };
 }
 
 export default async function globalSetup(): Promise<void> {

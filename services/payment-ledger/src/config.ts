@@ -119,8 +119,17 @@ export const configShape = {
    */
   INBOX_BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(1_000).default(100),
   INBOX_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(4),
-  /** Notifications matched and posted at the same time by one process. */
-  PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Group commit of the ledger: entries posted at about the same time are written together (their postings appended
+   * per account as one block), in a batch that closes at this many entries or this many milliseconds after the first.
+   */
+  LEDGER_BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(1_000).default(200),
+  LEDGER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(100).default(2),
+  /**
+   * Notifications matched at the same time by one process. Their postings are written together by the ledger's group
+   * commit, so this bounds a batch's size as well: wide enough that a burst fills batches.
+   */
+  PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(128),
   /** How often entries whose postings were interrupted (a crash) are looked for and completed. */
   LEDGER_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** An entry still marked in progress after this long belongs to a writer that died: complete it. */

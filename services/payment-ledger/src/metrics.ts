@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
  * payment-ledger's own metrics. Created before the service's registry exists (runService makes it after `setup`),
@@ -24,6 +24,12 @@ export function createLedgerMetrics() {
       labelNames: ['kind'] as const,
       registers: [],
     }),
+    postBatches: new Histogram({
+      name: 'payment_ledger_post_batch_size',
+      help: 'Entries (posted or completed) per batch of the ledger writer: one set of round trips serves them all',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [],
+    }),
     chainConflicts: new Counter({
       name: 'payment_ledger_chain_conflicts_total',
       help: 'Appends that lost a sequence number to another writer and retried (replicas racing on one account)',
@@ -37,6 +43,11 @@ export function createLedgerMetrics() {
     streams: new Gauge({
       name: 'payment_ledger_live_streams',
       help: 'Open live payment streams (SSE) on this process',
+      registers: [],
+    }),
+    streamTicks: new Counter({
+      name: 'payment_ledger_live_stream_ticks_total',
+      help: 'Rounds of the live streams’ poller (each renews the writer heartbeat; it queries only if another writes)',
       registers: [],
     }),
     streamPolls: new Counter({

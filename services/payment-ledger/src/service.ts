@@ -44,7 +44,10 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const metrics = createLedgerMetrics();
     const models = registerModels(db);
     const { outbox, relay } = createEventOutbox({ kafka, db, logger, topicPrefix });
-    const ledger = new Ledger(models, outbox, logger, metrics);
+    const ledger = new Ledger(models, outbox, logger, metrics, {
+      maxItems: config.LEDGER_BATCH_MAX_ITEMS,
+      maxWaitMs: config.LEDGER_BATCH_WAIT_MS,
+    });
     const projections = new Projections(models, config.COLLECTION_ACCOUNTS, logger);
     const processor = new InboxProcessor({
       models,
@@ -74,6 +77,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
     const streams = new PaymentStreams(models, logger, metrics, {
       pollMs: config.SSE_POLL_MS,
       heartbeatMs: config.SSE_HEARTBEAT_MS,
+      writers: db.collection('ledger_writers'),
     });
     ledger.onPosted((p) => streams.notify(p));
     const corrections = new CorrectionService(models, ledger, projections, logger);

@@ -398,7 +398,7 @@ describe('live payment stream (SSE)', () => {
     expect(bad.status).toBe(400);
   });
 
-  test('open streams cost nothing while idle: no read of their own, one poll for the whole process', async () => {
+  test('open streams cost nothing while idle: no read of their own, and no poll while no other replica writes', async () => {
     const metric = async (name: string) => {
       const text = await (await fetch(`${h.base}/metrics`)).text();
       const value = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1];
@@ -409,11 +409,14 @@ describe('live payment stream (SSE)', () => {
     await waitFor(() => streams.every((st) => st.events.some((e) => e.event === 'ready')), { what: 'all ready' });
     const reads = await metric('payment_ledger_live_stream_reads_total');
     const polls = await metric('payment_ledger_live_stream_polls_total');
-    // Thirty polls (about six seconds at SSE_POLL_MS 200): long enough for any periodic per-stream read to show.
-    await waitFor(async () => (await metric('payment_ledger_live_stream_polls_total')) >= polls + 30, {
-      what: 'thirty polls with 30 streams open',
+    const ticks = await metric('payment_ledger_live_stream_ticks_total');
+    // Thirty rounds of the poller (about six seconds at SSE_POLL_MS 200): long enough for any periodic per-stream read
+    // to show. This process is the only ledger writing, so none of those rounds queried the postings.
+    await waitFor(async () => (await metric('payment_ledger_live_stream_ticks_total')) >= ticks + 30, {
+      what: 'thirty rounds of the poller with 30 streams open',
     });
     expect(await metric('payment_ledger_live_stream_reads_total')).toBe(reads);
+    expect(await metric('payment_ledger_live_stream_polls_total')).toBe(polls);
     // A payment this process posts reaches every open stream, still without a read per stream.
     await pay({ amount: 18_000, virtualAccount: s6.va, description: s6.stallCode });
     await waitFor(() => streams.every((st) => st.payments().some((e) => e.data.amount === 18_000)), {

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Request, Response } from 'express';
+import type { mongo } from 'mongoose';
 import type { Logger, Resource } from '@marketqr/service-kit';
 import type { LedgerMetrics } from '../metrics';
 import type { Models, Posting } from '../store/models';
+import { latestPosting } from '../ledger/ledger';
 import { vendorLine } from '../statements/statements.http';
 
 /**
@@ -15,26 +19,51 @@ import { vendorLine } from '../statements/statements.http';
  * read per stream.
  *   - What this process appends is handed over as it is written (`notify`): no read at all.
  *   - What other replicas append is found by one query per `pollMs` for the whole process (the payment postings of
- *     the last few seconds), and handed to the streams of those accounts.
+ *     the last few seconds), and handed to the streams of those accounts. That query cannot use an index on FerretDB
+ *     (it scans every posting), so it runs only while another replica is writing: each process keeps a heartbeat in
+ *     `ledger_writers` (one tiny document each), and a process that finds no other live heartbeat has nothing to look
+ *     for. A replica that starts is seen within a poll; the look-back window covers what it wrote before that.
  * A stream reads the database itself only to resume (one read from its token when it opens) and to fill a gap (a
  * posting that did not come through either source, such as a payout or a correction between two payments).
  */
 
 /** How far back the poll looks: replicas' clock skew plus the time from a posting's timestamp to its insert. */
 const TAIL_WINDOW_MS = 3_000;
+/** A writer's heartbeat is renewed this often and counts as live for three times as long. */
+const WRITER_BEAT_MS = 1_000;
 /** A hole in a chain that a read cannot fill for this long is a bug elsewhere: logged, then stepped over. */
 const GAP_PATIENCE_MS = 5_000;
 const READ_BATCH = 200;
 
+/** A ledger process's heartbeat (`ledger_writers`). */
+export interface WriterBeat {
+  _id: string;
+  at: Date;
+}
+
 export class PaymentStreams {
   private readonly byAccount = new Map<string, Set<StallStream>>();
+  private readonly writerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private lastBeat = 0;
 
   constructor(
     private readonly models: Models,
     private readonly logger: Logger,
     private readonly metrics: LedgerMetrics,
-    private readonly opts: { pollMs: number; heartbeatMs: number },
+    private readonly opts: { pollMs: number; heartbeatMs: number; writers: mongo.Collection<WriterBeat> },
   ) {}
+
+  /** Renews this process's heartbeat (at most once per WRITER_BEAT_MS) and says whether another writer is live. */
+  private async othersWriting(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.lastBeat >= WRITER_BEAT_MS) {
+      // One document per process, written only by it: safe on FerretDB.
+      await this.opts.writers.updateOne({ _id: this.writerId }, { $set: { at: new Date(now) } }, { upsert: true });
+      this.lastBeat = now;
+    }
+    const live = await this.opts.writers.find({ at: { $gte: new Date(now - 3 * WRITER_BEAT_MS) } }).toArray();
+    return live.some((w) => w._id !== this.writerId);
+  }
 
   /** This process appended a posting: its account's open streams get it now, without a read. */
   notify(p: Posting): void {
@@ -94,17 +123,15 @@ export class PaymentStreams {
   }
 
   private async headSeq(account: string): Promise<number> {
-    const [last] = await this.models.postings
-      .find({ account }, { projection: { seq: 1 } })
-      .sort({ seq: -1 })
-      .limit(1)
-      .toArray();
-    return (last?.seq as number | undefined) ?? 0;
+    return (await latestPosting(this.models.postings, account))?.seq ?? 0;
   }
 
   /** One query for the whole process: the payment postings of the last few seconds, to the streams that want them. */
   private async tick(): Promise<void> {
-    if (this.byAccount.size === 0) return;
+    // The heartbeat is kept even with no stream open: other replicas' streams need to know this one writes.
+    const others = await this.othersWriting();
+    this.metrics.streamTicks.inc();
+    if (this.byAccount.size === 0 || !others) return;
     this.metrics.streamPolls.inc();
     // Postings carry their writer's clock: look back far enough to cover replicas' skew and slow writes.
     const since = new Date(Date.now() - TAIL_WINDOW_MS);
@@ -124,6 +151,8 @@ export class PaymentStreams {
     return {
       name: 'payment-streams',
       start: async () => {
+        // Announce this writer at once, so other replicas' streams start looking before it appends anything.
+        await this.othersWriting().catch(() => false);
         timer = setInterval(() => {
           if (running) return;
           running = this.tick()
@@ -135,6 +164,7 @@ export class PaymentStreams {
       stop: async () => {
         if (timer) clearInterval(timer);
         await running;
+        await this.opts.writers.deleteOne({ _id: this.writerId }).catch(() => undefined);
         // Phones reconnect (to another replica) with Last-Event-ID; nothing is lost by ending streams here.
         this.byAccount.forEach((set) => set.forEach((s) => s.end()));
         this.byAccount.clear();

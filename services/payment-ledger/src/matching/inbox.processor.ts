@@ -163,7 +163,7 @@ export class InboxProcessor {
     const { models, ledger } = this.deps;
     const entryId = `payment:${item._id}`;
     // The common case here is a late duplicate delivery of a payment long posted: both postings are there.
-    if ((await models.postings.countDocuments({ entryId })) >= 2) {
+    if (await ledger.isPosted(entryId)) {
       await this.finish(item._id, item.notification.amount);
       return true;
     }
@@ -356,7 +356,8 @@ export class InboxProcessor {
 
   private async explainedNow(d: Extract<Decision, { action: 'hold' }>): Promise<boolean> {
     const { projections } = this.deps;
-    if (d.virtualAccount && (await projections.stallByVirtualAccount(d.virtualAccount))) return true;
+    // From the store, not the directory: this is the check for an event applied a moment ago, anywhere.
+    if (d.virtualAccount && (await projections.stallByVirtualAccount(d.virtualAccount, { fresh: true }))) return true;
     if (d.orderCodes.length === 0) return false;
     const known = await projections.qrCandidates(d.orderCodes, null);
     return known.some((q) => q.orderCode && d.orderCodes.includes(q.orderCode.toUpperCase()));

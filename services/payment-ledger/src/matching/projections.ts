@@ -30,8 +30,18 @@ export const toQrRef = (q: QrView): QrRef | null =>
  * events, QRs from qr events, and which collection account belongs to which market. Written only by the event
  * consumer (one partition per stall, so one writer per document) and read by matching.
  */
+/** How old the in-memory stall directory may get before a lookup reloads it (other replicas apply events too). */
+const STALL_DIRECTORY_MS = 1_000;
+
 export class Projections {
   private readonly learned = new Map<string, string>();
+  /**
+   * Every stall by virtual account, in memory: matching looks up a stall for each notification, and on FerretDB a
+   * filter on `virtualAccount.accountNumber` scans the whole collection. Kept exact for what this process applies,
+   * and reloaded (one read of all stalls) when older than STALL_DIRECTORY_MS, for what other replicas applied.
+   */
+  private directory: { byVa: Map<string, StallView[]>; loadedAt: number } | null = null;
+  private loading: Promise<Map<string, StallView[]>> | null = null;
 
   constructor(
     private readonly models: Models,
@@ -54,14 +64,45 @@ export class Projections {
     };
     const col = this.models.stalls;
     const res = await col.updateOne({ _id: d.merchantId, lastEventAt: { $lte: occurredAt } }, { $set: fields });
-    if (res.matchedCount > 0) return 'applied';
+    if (res.matchedCount > 0) return this.remember({ _id: d.merchantId, ...fields } as StallView);
     try {
       await col.insertOne({ _id: d.merchantId, ...fields });
-      return 'applied';
+      return this.remember({ _id: d.merchantId, ...fields } as StallView);
     } catch (e) {
       if (isDuplicateKey(e)) return 'stale';
       throw e;
     }
+  }
+
+  /** What this process just stored is in the directory at once (a held payment is matched again right after). */
+  private remember(stall: StallView): 'applied' {
+    if (!this.directory) return 'applied';
+    for (const [va, list] of this.directory.byVa) {
+      const rest = list.filter((s) => s._id !== stall._id);
+      if (rest.length !== list.length) {
+        if (rest.length) this.directory.byVa.set(va, rest);
+        else this.directory.byVa.delete(va);
+      }
+    }
+    const va = stall.virtualAccount?.accountNumber;
+    if (va) this.directory.byVa.set(va, [...(this.directory.byVa.get(va) ?? []), stall]);
+    return 'applied';
+  }
+
+  private async stallsByVa(): Promise<Map<string, StallView[]>> {
+    if (this.directory && Date.now() - this.directory.loadedAt < STALL_DIRECTORY_MS) return this.directory.byVa;
+    // One reload at a time, shared by every lookup waiting for it.
+    this.loading ??= (async () => {
+      const loadedAt = Date.now();
+      const byVa = new Map<string, StallView[]>();
+      for (const s of (await this.models.stalls.find({}).toArray()) as StallView[]) {
+        const va = s.virtualAccount?.accountNumber;
+        if (va) byVa.set(va, [...(byVa.get(va) ?? []), s]);
+      }
+      this.directory = { byVa, loadedAt };
+      return byVa;
+    })().finally(() => (this.loading = null));
+    return this.loading;
   }
 
   async applyQrIssued(d: QrIssuedV1): Promise<void> {
@@ -121,11 +162,15 @@ export class Projections {
   }
 
   /** The stall whose virtual account this is. A stale mapping (the stall moved to another account) does not count. */
-  async stallByVirtualAccount(accountNumber: string): Promise<StallView | null> {
-    const rows = (await this.models.stalls
-      .find({ 'virtualAccount.accountNumber': accountNumber })
-      .limit(5)
-      .toArray()) as StallView[];
+  async stallByVirtualAccount(accountNumber: string, opts: { fresh?: boolean } = {}): Promise<StallView | null> {
+    const rows = opts.fresh
+      ? ((await this.models.stalls
+          .find({ 'virtualAccount.accountNumber': accountNumber })
+          .limit(5)
+          .toArray()) as StallView[])
+      : [...((await this.stallsByVa()).get(accountNumber) ?? [])];
+    // What the store says now goes into the directory too, so the next lookup (the rematch) sees it.
+    if (opts.fresh) rows.forEach((r) => this.remember(r));
     if (rows.length > 1) this.logger.warn({ accountNumber, stalls: rows.map((r) => r._id) }, 'virtual account shared');
     // If ever two claim it, the most recently changed one (the other's event is older) holds it.
     return rows.sort((a, b) => b.lastEventAt.getTime() - a.lastEventAt.getTime())[0] ?? null;

@@ -339,6 +339,7 @@ export interface Models {
   Entry: Model<JournalEntry>;
   Posting: Model<Posting>;
   Pending: Model<PendingEntry>;
+  Posted: Model<PendingEntry>;
   Stall: Model<StallView>;
   Qr: Model<QrView>;
   QrClaim: Model<QrClaim>;
@@ -350,6 +351,12 @@ export interface Models {
   entries: mongo.Collection<JournalEntry>;
   postings: mongo.Collection<Posting>;
   pending: mongo.Collection<PendingEntry>;
+  /**
+   * Entries whose caller keeps its own record (the inbox's payments) and whose postings are all written: how the
+   * poller tells "done" from "interrupted" with one lookup by `_id` (the postings themselves can only be found by a
+   * scan on FerretDB).
+   */
+  posted: mongo.Collection<PendingEntry>;
   stalls: mongo.Collection<StallView>;
   qrs: mongo.Collection<QrView>;
   qrClaims: mongo.Collection<QrClaim>;
@@ -367,6 +374,7 @@ export function registerModels(db: Connection): Models {
     Entry: model('JournalEntry', entrySchema, 'entries'),
     Posting: model('Posting', postingSchema, 'postings'),
     Pending: model('PendingEntry', pendingSchema, 'pending_entries'),
+    Posted: model('PostedEntry', pendingSchema, 'posted_entries'),
     Stall: model('StallView', stallSchema, 'stalls'),
     Qr: model('QrView', qrSchema, 'qrs'),
     QrClaim: model('QrClaim', claimSchema, 'qr_claims'),
@@ -380,6 +388,7 @@ export function registerModels(db: Connection): Models {
     entries: typed(m.Entry),
     postings: typed(m.Posting),
     pending: typed(m.Pending),
+    posted: typed(m.Posted),
     stalls: typed(m.Stall),
     qrs: typed(m.Qr),
     qrClaims: typed(m.QrClaim),

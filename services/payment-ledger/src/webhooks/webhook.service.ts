@@ -1,8 +1,8 @@
-import type { Logger } from '@marketqr/service-kit';
+import type { Logger, MicroBatchOptions } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import { canonicalJson, sha256Hex } from '../domain/canonical';
 import { modifiedResend } from './errors';
-import { InsertBatcher, type InsertBatcherOptions } from '@marketqr/mongo';
+import { InsertBatcher } from '@marketqr/mongo';
 import type { Notification } from '../domain/notification';
 import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models, WorkItem } from '../store/models';
@@ -43,7 +43,7 @@ export class WebhookService {
     private readonly models: Models,
     private readonly processor: InboxProcessor,
     private readonly logger: Logger,
-    private readonly opts: { graceMs: number; postWaitMs: number; batch: InsertBatcherOptions },
+    private readonly opts: { graceMs: number; postWaitMs: number; batch: MicroBatchOptions },
   ) {
     this.inbox = new InsertBatcher(models.inbox, opts.batch);
   }
