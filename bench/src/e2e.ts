@@ -29,6 +29,17 @@ export interface E2eStep {
   settlementBehind: number;
   /** Share of one core each process used during the step (1 = a whole core). */
   cpu: Record<string, number>;
+  /** Where the services waited on the database during the step: the costliest command/collection pairs. */
+  database: DbTime[];
+}
+
+/** Time spent in one database command on one collection by one service during a step. */
+export interface DbTime {
+  service: string;
+  command: string;
+  collection: string;
+  count: number;
+  seconds: number;
 }
 
 /** A signed notification in the bank simulator's own format, exactly as the simulator sends it. */
@@ -223,6 +234,7 @@ export async function e2eBench(
       const total = rate * seconds;
       const started = performance.now();
       const cpuStart = new Map(services.map((s) => [s.name, cpuSeconds(s.pid) ?? 0]));
+      const dbStart = await databaseTime(services);
       const sampler = setInterval(() => {
         for (const s of services) rss[s.name] = Math.max(rss[s.name] ?? 0, rssMb(s.pid) ?? 0);
       }, 500);
@@ -244,6 +256,7 @@ export async function e2eBench(
       const cpu = Object.fromEntries(
         services.map((s) => [s.name, ((cpuSeconds(s.pid) ?? 0) - cpuStart.get(s.name)!) / elapsed]),
       );
+      const database = databaseDelta(dbStart, await databaseTime(services));
       const records = [...sentAt.values()];
       const acked = records.filter((r) => r.ackAt !== undefined);
       paymentsMeasured += acked.length;
@@ -275,6 +288,7 @@ export async function e2eBench(
         seconds,
         settlementBehind,
         cpu,
+        database,
         sent: total,
         acked: acked.length,
         errors: results.filter((ok) => !ok).length + (acked.length - announced.length),
@@ -307,6 +321,48 @@ export async function e2eBench(
   } finally {
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
   }
+}
+
+/** Each service's database time so far, from its /metrics (`mongo_command_duration_seconds`, per command and collection). */
+async function databaseTime(services: ServiceProcess[]): Promise<DbTime[]> {
+  const out: DbTime[] = [];
+  for (const svc of services) {
+    const text = await fetch(`${svc.url}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    const rows = new Map<string, DbTime>();
+    for (const m of text.matchAll(/^mongo_command_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm)) {
+      const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+      const key = `${labels.command}|${labels.collection}`;
+      const row = rows.get(key) ?? {
+        service: svc.name,
+        command: labels.command ?? '',
+        collection: labels.collection ?? '',
+        count: 0,
+        seconds: 0,
+      };
+      if (m[1] === 'sum') row.seconds += Number(m[3]);
+      else row.count += Number(m[3]);
+      rows.set(key, row);
+    }
+    out.push(...rows.values());
+  }
+  return out;
+}
+
+/** What a step added, the costliest first (the ten that took the most time). */
+function databaseDelta(before: DbTime[], after: DbTime[]): DbTime[] {
+  const key = (d: DbTime) => `${d.service}|${d.command}|${d.collection}`;
+  const start = new Map(before.map((d) => [key(d), d]));
+  return after
+    .map((d) => ({
+      ...d,
+      count: d.count - (start.get(key(d))?.count ?? 0),
+      seconds: d.seconds - (start.get(key(d))?.seconds ?? 0),
+    }))
+    .filter((d) => d.count > 0)
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, 10);
 }
 
 /** Webhook round trip: from when each notification was due to leave to its acknowledgement. */

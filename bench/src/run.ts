@@ -134,6 +134,27 @@ async function main() {
       .map(([k, v]) => `${k} ${v} MB`)
       .join(', ')}. Documents stored per payment (three databases, after the run): ${fmt(e2e.documentsPerPayment, 1)}.`,
     '',
+    // The last step's database time: on FerretDB a lookup or update scans its whole collection, and this says which.
+    ...(e2e.steps.length
+      ? [
+          `Database time in the last step (${e2e.steps.at(-1)!.rate}/s), the costliest command/collection pairs:`,
+          '',
+          mdTable(
+            ['service', 'command', 'collection', 'commands', 'seconds', 'ms each'],
+            e2e.steps
+              .at(-1)!
+              .database.map((d) => [
+                d.service,
+                d.command,
+                d.collection,
+                d.count,
+                fmt(d.seconds, 1),
+                fmt((1000 * d.seconds) / d.count, 1),
+              ]),
+          ),
+          '',
+        ]
+      : []),
     e2e.best
       ? `Highest rate holding p99 (ack → SSE) under 1 s with no errors: **${e2e.best.rate}/s**, ${fmt(e2e.best.confirmedPerSecond, 1)} confirmed payments/s, which is ${fmt((100 * e2e.best.confirmedPerSecond) / Math.min(kafka.endToEndRate, mongo.insertRate), 2)} % of the floor (the slower of Kafka end to end and Mongo inserts).`
       : 'No step held p99 under 1 s without errors.',

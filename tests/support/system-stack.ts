@@ -141,6 +141,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         SETTLEMENT_URL: urls.settlement,
         MARKET_INSIGHTS_URL: urls.insights,
         BANK_SIMULATOR_URL: bank.url,
+        // A starved test machine answers slowly, not wrongly: the proxy's 30 s give-up would turn slowness into a
+        // red test (seen: a genuine check answered after 31 s under `stress-ng --cpu 2`). The browser waits longer.
+        WEB_UPSTREAM_TIMEOUT_MS: '240000',
       });
       processes.push(web);
       current.set('web', web);

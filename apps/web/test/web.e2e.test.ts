@@ -15,8 +15,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor, waitForProgress } from '@marketqr/test-harness';
 import { encodeVietQr } from '@marketqr/vietqr';
 import { formatPercent, formatVnd } from '../src/client/format';
+import { DICTIONARIES } from '../src/client/i18n';
 import { loadDashboard } from '../src/client/pages/manager';
-import { ARTEFACTS, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
+import { ARTEFACTS, holdRequests, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
 import { json, startStack, type Stack } from './support/stack';
 
 // Starting the whole system (seven processes, the demo seed) and a browser is one hook: on a busy 2-core machine it
@@ -136,6 +137,69 @@ test('a fake QR (an account that is none of the market’s stalls) gets the red 
   await ctx.close();
 });
 
+test('a sticker copying A-01 but paying another account: the shopper is told, the board gets one alert with every scan', async () => {
+  const sticker = encodeVietQr({
+    bin: '970436',
+    accountNumber: '0123456789',
+    merchantName: 'NGUYEN THI HOA',
+    purpose: VENDOR.stall,
+  });
+  const ctx = await phone(browser, { width: 360, height: 640 });
+  const page = await ctx.newPage();
+  for (let scan = 0; scan < 5; scan++) {
+    await page.goto(`${stack.urls.web}/shopper`);
+    await page.click('details summary');
+    await page.fill('[data-testid=qr-text]', sticker);
+    await page.click('[data-testid=check-text]');
+    const verdict = page.locator('[data-testid=verdict]');
+    await verdict.waitFor();
+    await expect(verdict.textContent()).resolves.toContain(`nhái sạp ${VENDOR.stall}`);
+    await expect(page.isDisabled('[data-testid=pay]')).resolves.toBe(true);
+  }
+  await shot(page, '21-shopper-sticker');
+  await ctx.close();
+
+  // The board: one urgent alert for A-01 with the account the money would go to and all five scans.
+  const manager = await (await phone(browser, { width: 1366, height: 768 })).newPage();
+  await login(manager, 'manager', 'bql.nenh', 'cho-nenh-2026');
+  const card = manager.locator('[data-testid=alerts] li').filter({ hasText: `Mã QR giả nhái sạp ${VENDOR.stall}` });
+  await waitFor(
+    async () => {
+      await manager.click('button[data-tab=alerts]');
+      await manager.locator('[data-testid=alerts], .muted.card').first().waitFor();
+      return (await card.count()) === 1 && ((await card.textContent()) ?? '').includes('Bị quét 5 lần');
+    },
+    { timeoutMs: 180_000, what: 'one fake-QR alert counting five scans' },
+  );
+  await expect(card.textContent()).resolves.toContain('0123456789 · Vietcombank');
+  await expect(card.locator('.pill').first().textContent()).resolves.toBe('Khẩn');
+  await card.getByText('Xem chi tiết').click();
+  await manager.waitForURL('**/manager/alerts/al_*');
+  await manager.locator('[data-testid=alerts] li.focus').waitFor();
+  await expect(manager.locator('li.focus').textContent()).resolves.toContain(`Mã QR giả nhái sạp ${VENDOR.stall}`);
+  await shot(manager, '22-manager-fake-qr-alert');
+  await manager.context().close();
+});
+
+test('a slow dashboard answer never paints over the tab the manager switched to', async () => {
+  const ctx = await phone(browser, { width: 1366, height: 768 });
+  const page = await ctx.newPage();
+  // Hold every statistics answer until the manager is on another tab.
+  const release = await holdRequests(page, '**/api/insights/markets/*/stats/**');
+  await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+  await page.click('button[data-tab=suspense]');
+  // The suspense tab's own answer is in (its intro line comes with it), while the dashboard's is still held.
+  await page.getByText(DICTIONARIES.vi['suspense.hint']).waitFor();
+  const suspenseHtml = await page.locator('main.page').innerHTML();
+  release();
+  // Every held answer delivered and the page done with them; the tab still shows what it showed.
+  await page.waitForLoadState('networkidle');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  await expect(page.locator('[data-testid=kpis]').count()).resolves.toBe(0);
+  await expect(page.locator('main.page').innerHTML()).resolves.toBe(suspenseHtml);
+  await ctx.close();
+});
+
 test('the manager’s dashboard shows what market-insights answers; the approval queue lists the waiting stalls', async () => {
   const ctx = await phone(browser);
   const page = await ctx.newPage();
@@ -228,8 +292,18 @@ test('a payment to the market’s collection account waits in suspense until the
   await shot(page, '14-manager-suspense');
   const option = await card.locator('select option').filter({ hasText: 'A-03' }).getAttribute('value');
   const paymentId = (await card.getAttribute('data-payment-id'))!;
+  // Nothing typed for the manager: the reason starts empty, and a move asks for confirmation first.
+  await expect(card.locator('input[name=reason]').inputValue()).resolves.toBe('');
   await card.locator('select').selectOption(option!);
+  await card.locator('input[name=reason]').fill('Đã gọi sạp A-03, khách xác nhận chuyển nhầm');
+  const asked = new Promise<string>((resolve) =>
+    page.once('dialog', (d) => {
+      resolve(d.message());
+      void d.accept();
+    }),
+  );
   await card.locator('button[type=submit]').click();
+  await expect(asked).resolves.toContain('35.000\u00a0₫');
   // What matters is the ledger's state, then the page showing it; the toast that says so comes and goes, and a busy
   // machine can hide it before anyone looks.
   await waitFor(
@@ -263,6 +337,115 @@ test('a payment to the market’s collection account waits in suspense until the
     { timeoutMs: 60_000, what: 'the reconciliation summary' },
   );
   await shot(page, '15-manager-settlement');
+  await ctx.close();
+});
+
+test('a vendor on a 360 × 640 phone: loading before the total, a fresh amount for each sale, a wrong amount said first, one live list', async () => {
+  const small = /vendor: +(\S+) \/ PIN (\d+) +\(([^,]+), sạp A-02\)/.exec(stack.logins);
+  expect(small).not.toBeNull();
+  const [, phoneNo, pin] = small!;
+  const ctx = await phone(browser, { width: 360, height: 640 });
+  const page = await ctx.newPage();
+  // Today's total is held back: until the ledger answers, the page says it is loading, never "0 ₫ · live".
+  const release = await holdRequests(page, '**/payments/today');
+  const streamOpen = page.waitForResponse((r) => r.url().includes('/payments/stream'));
+  await login(page, 'vendor', phoneNo!, pin!);
+  await streamOpen;
+  await expect(page.textContent('[data-testid=today-amount]')).resolves.toBe('Đang tải…');
+  await expect(page.textContent('[data-testid=today-status]')).resolves.not.toContain('trực tiếp');
+  await shot(page, '16-vendor-small-loading');
+  release();
+  await waitFor(async () => (await page.textContent('[data-testid=today-status]'))?.includes('trực tiếp') ?? false, {
+    what: 'the total to load and the stream to say live',
+  });
+  await expect(page.textContent('[data-testid=today-amount]')).resolves.toBe('0\u00a0₫');
+
+  // Everything needed to take a payment is on the first screen, above the tab bar, at 360 × 640 and at 320 wide.
+  for (const width of [360, 320]) {
+    await page.setViewportSize({ width, height: 640 });
+    await expectKeypadOnScreen(page);
+  }
+  await page.setViewportSize({ width: 360, height: 640 });
+  await shot(page, '17-vendor-small-keypad');
+
+  // A QR made, then cancelled: the next sale starts from 0, and the amount is shown in words.
+  const key = (k: string) => page.click(`button[data-key="${k}"]`);
+  for (const k of ['3', '0', '000']) await key(k);
+  await expect(page.textContent('[data-testid=amount-words]')).resolves.toBe('Bằng chữ: ba mươi nghìn đồng');
+  await page.click('[data-testid=make-qr]');
+  await page.locator('[data-testid=qr-image]').waitFor();
+  await page.click('.qr-full button:not([data-testid=qr-close])');
+  await expect(page.textContent('[data-testid=amount-display]')).resolves.toBe('0\u00a0₫');
+  for (const k of ['1', '5', '000']) await key(k);
+  await expect(page.textContent('[data-testid=amount-display]')).resolves.toBe('15.000\u00a0₫');
+  await expect(page.textContent('[data-testid=amount-words]')).resolves.toBe('Bằng chữ: mười lăm nghìn đồng');
+  await page.click('button:has-text("Xóa")');
+
+  /** Makes a dynamic QR on the keypad and returns its payload (from the issuing answer the page received). */
+  const makeQr = async (digits: string[]) => {
+    for (const k of digits) await key(k);
+    const issued = page.waitForResponse((r) => r.url().endsWith('/qr/dynamic') && r.request().method() === 'POST');
+    await page.click('[data-testid=make-qr]');
+    const qr = (await (await issued).json()).qr as { payload: string; amount: number };
+    await page.locator('[data-testid=qr-image]').waitFor();
+    return qr;
+  };
+  const shopperPays = (payload: string, amount?: number) =>
+    json('POST', `${stack.urls.bank}/shopper/pay`, {
+      payload,
+      ...(amount === undefined ? {} : { amount, allowAmountOverride: true }),
+    });
+  const heard = async (prefix: string) => {
+    await waitFor(async () => (await spoken(page)).some((u) => u.text.startsWith(prefix)), {
+      what: `the phone to say "${prefix}…"`,
+    });
+    return (await spoken(page)).filter((u) => u.text.startsWith(prefix));
+  };
+
+  // 200 đồng paid on a 200.000 đồng QR: said as an underpayment first, shown in red.
+  const bill = await makeQr(['2', '0', '0', '000']);
+  await shopperPays(bill.payload, 200);
+  const [under] = await heard('Khách trả thiếu');
+  expect(under!.text).toBe(
+    'Khách trả thiếu: đã nhận hai trăm đồng, còn thiếu một trăm chín mươi chín nghìn tám trăm đồng',
+  );
+  const wrong = page.locator('[data-testid=qr-paid-wrong]');
+  await wrong.waitFor();
+  await expect(wrong.textContent()).resolves.toContain('Khách trả thiếu 199.800\u00a0₫');
+  expect(await wrong.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(185, 28, 28)');
+  await shot(page, '18-vendor-small-underpaid');
+  await page.click('[data-testid=qr-close]');
+  await expect(page.textContent('[data-testid=amount-display]')).resolves.toBe('0\u00a0₫');
+
+  // A QR paid, then paid again with the same code: the second is said as a possible double payment.
+  const twice = await makeQr(['3', '0', '000']);
+  await shopperPays(twice.payload);
+  await heard('Đã nhận ba mươi nghìn đồng');
+  await page.locator('.qr-paid').waitFor();
+  await page.click('[data-testid=qr-close]');
+  await shopperPays(twice.payload);
+  await heard('Khách có thể đã trả hai lần');
+  const recent = page.locator('[data-testid=recent] li');
+  await waitFor(async () => (await recent.count()) === 3, { what: 'three payments in the live list' });
+  // Newest on top, each once; no toast piled over the total.
+  await expect(recent.nth(0).textContent()).resolves.toContain('Khách có thể đã trả 2 lần');
+  await expect(recent.nth(1).textContent()).resolves.toContain('30.000\u00a0₫');
+  await expect(recent.nth(2).textContent()).resolves.toContain('Khách trả thiếu 199.800\u00a0₫');
+  await expect(page.locator('.toast').count()).resolves.toBe(0);
+  await expect(page.textContent('[data-testid=today-amount]')).resolves.toBe('60.200\u00a0₫');
+  await shot(page, '19-vendor-small-live-list');
+  // With the live list showing, the next sale's keypad and button are still above the tab bar.
+  await expectKeypadOnScreen(page);
+
+  // Offline: a red banner at once; back online: gone, and live again.
+  await ctx.setOffline(true);
+  await page.locator('[data-testid=offline-banner]').waitFor({ state: 'visible' });
+  await shot(page, '20-vendor-small-offline');
+  await ctx.setOffline(false);
+  await page.locator('[data-testid=offline-banner]').waitFor({ state: 'hidden' });
+  await waitFor(async () => (await page.textContent('[data-testid=today-status]'))?.includes('trực tiếp') ?? false, {
+    what: 'the stream to be live again',
+  });
   await ctx.close();
 });
 
@@ -307,6 +490,17 @@ test('the language switch changes every string and is remembered', async () => {
   await expect(vendor.textContent('[data-testid=make-qr]')).resolves.toBe('Tạo mã QR');
   await vendorCtx.close();
 });
+
+/** The keypad's keys and "Tạo mã QR" on the first screen, above the vendor page's tab bar, without sideways scroll. */
+async function expectKeypadOnScreen(page: Page) {
+  expect(await horizontalOverflow(page)).toBe(0);
+  const tabsTop = (await page.locator('.tabs.bottom').first().boundingBox())!.y;
+  for (const sel of ['[data-testid=make-qr]', 'button[data-key="0"]', 'button[data-key="⌫"]']) {
+    const box = (await page.locator(sel).boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(tabsTop);
+    expect(box.height).toBeGreaterThanOrEqual(44);
+  }
+}
 
 /** Runs browser code that calls `/api/insights/…` in node, against the service, with the token. */
 async function withFetchToken<T>(token: string, insightsUrl: string, fn: () => Promise<T>): Promise<T> {

@@ -182,6 +182,37 @@ describe('consumer runner against the real broker', () => {
     await waitFor(() => caughtUp(consumer.groupId), { what: 'offsets committed past the poison' });
   });
 
+  it('hands runs of one type to the batch handler in order; a failing run is handled again one by one', async () => {
+    const runs: string[][] = [];
+    const single: string[] = [];
+    // Sent while no consumer runs, so that the first fetch holds them all as one batch of one partition.
+    const descriptions = ['a1', 'a2', 'poison', 'a4', 'a5'];
+    for (const d of descriptions) await send('stall-9', JSON.stringify(payment('stall-9', d)));
+    const consumer = await start({
+      handlers: {
+        'payment.confirmed': (e) => {
+          if (e.data.description === 'poison') throw new NonRetryableError('cannot ever apply', 'PAYMENT.CORRUPT');
+          single.push(e.data.description);
+        },
+      },
+      batchHandlers: {
+        'payment.confirmed': async (es) => {
+          runs.push(es.map((e) => e.data.description));
+          if (es.some((e) => e.data.description === 'poison')) throw new Error('one of them is bad');
+        },
+      },
+    });
+    const dlq = await reader(consumer.deadLetterTopic);
+    await waitFor(() => caughtUp(consumer.groupId), { what: 'every message handled and committed' });
+    // However kafkajs split the fetches, every event went through a run, in offset order, and the run with the poison
+    // was redone event by event: the good ones applied by their single handler, the poison dead-lettered alone.
+    expect(runs.flat()).toEqual(descriptions);
+    const withPoison = runs.find((r) => r.includes('poison'))!;
+    expect(single).toEqual(withPoison.filter((d) => d !== 'poison'));
+    await waitFor(() => dlq.length === 1, { what: 'the poison dead-lettered' });
+    expect(header(dlq[0]!, DLQ_HEADERS.errorCode)).toBe('PAYMENT.CORRUPT');
+  });
+
   it('retries operational errors with backoff, dead-letters domain errors at once', async () => {
     const attempts = new Map<string, number>();
     const handled: string[] = [];

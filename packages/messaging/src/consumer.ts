@@ -11,7 +11,7 @@ import {
   type KnownEvent,
   type TopicSpec,
 } from '@marketqr/contracts';
-import type { Resource } from '@marketqr/service-kit';
+import { MicroBatcher, type MicroBatchOptions, type Resource } from '@marketqr/service-kit';
 import { errorCode, isRetryable } from './errors';
 import { createIdempotentProducer, ensureTopics } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
@@ -34,6 +34,34 @@ export type EventHandler<E extends KnownEvent = KnownEvent> = (event: E, ctx: Ha
 
 /** One handler per event type (every version of it: narrow on `event.version`). Types without a handler are skipped. */
 export type EventHandlers = { [T in EventType]?: EventHandler<EventOfType<T>> };
+
+/**
+ * The effect of a run of consecutive events of one type of one partition, in offset order, applied together: one set
+ * of database round trips for all of them (100 payments of 50 stalls are 50 counter updates, not 100). Must be
+ * idempotent like a single handler. When it throws, the run is handled again event by event by the type's
+ * `EventHandlers` entry (which must exist), with that path's retries and dead-lettering: a batch never hides which
+ * event failed.
+ */
+export type BatchHandler<E extends KnownEvent = KnownEvent> = (events: E[], ctx: { log: Logger }) => Promise<void>;
+export type BatchHandlers = { [T in EventType]?: BatchHandler<EventOfType<T>> };
+
+/**
+ * A batch handler whose runs, handed in at the same time by the partitions the consumer handles at once, are applied
+ * together: at a steady rate spread over a topic's partitions a run is one or two events, and it is the round trip
+ * that costs, not the event. Only for effects keyed by the events' partition key (a stall's counters): the
+ * partitions' keys are distinct, so merging changes no order. If `apply` throws, every run of the merge is handled
+ * again event by event, as for any failed run.
+ */
+export function mergedAcrossPartitions<E extends KnownEvent>(
+  apply: (events: E[]) => Promise<void>,
+  opts: MicroBatchOptions = { maxItems: 64, maxWaitMs: 5 },
+): (events: E[]) => Promise<void> {
+  const runs = new MicroBatcher<E[], void>(opts, async (batch) => {
+    await apply(batch.flat());
+    return batch.map(() => ({ ok: true as const, value: undefined }));
+  });
+  return (events) => runs.submit(events);
+}
 
 export interface RetryPolicy {
   /** Retries after the first attempt for operational errors; then the message is dead-lettered. */
@@ -60,6 +88,8 @@ export interface EventConsumerOptions {
   /** The service's own database: processed-event records live in its `processed_events` collection. */
   db: Connection;
   handlers: EventHandlers;
+  /** Optional handlers of runs of one type (see BatchHandler); each type here also needs its `handlers` entry. */
+  batchHandlers?: BatchHandlers;
   logger: Logger;
   retry?: Partial<RetryPolicy>;
   /** An event type this build of the contracts does not know: dead-letter it (default) or skip it. */
@@ -186,9 +216,9 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     message: KafkaMessage,
     seen: Set<string>,
     marks: Parameters<ProcessedEventsStore['markMany']>[0],
+    parsed: ReturnType<typeof parseEvent> = parseEvent(message.value),
   ): Promise<void> {
     const { topic, partition } = payload.batch;
-    const parsed = parseEvent(message.value);
     if (!parsed.ok) {
       const e = parsed.error;
       if (e.code === 'EVENT.UNKNOWN_TYPE' && opts.onUnknownType === 'skip') {
@@ -235,19 +265,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
           { consumer: name, type: event.type },
           (performance.now() - started) / 1000,
         );
-        // The record comes after the effect (with the batch's others, before the commit): a crash in between
-        // redelivers, and the effect is idempotent.
-        marks.push({
-          consumer: name,
-          eventId: event.eventId,
-          type: event.type,
-          topic,
-          partition,
-          offset: message.offset,
-        });
-        seen.add(event.eventId);
-        rememberHandled(event.eventId);
-        count(topic, 'handled');
+        recordHandled(topic, partition, message, event, seen, marks);
         return;
       } catch (err) {
         const retryable = isRetryable(err);
@@ -268,6 +286,46 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
         await waitBeating(delay, payload);
       }
     }
+  }
+
+  /**
+   * The record comes after the effect (with the batch's others, before the commit): a crash in between redelivers,
+   * and the effect is idempotent.
+   */
+  function recordHandled(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: KnownEvent,
+    seen: Set<string>,
+    marks: Parameters<ProcessedEventsStore['markMany']>[0],
+  ) {
+    marks.push({ consumer: name, eventId: event.eventId, type: event.type, topic, partition, offset: message.offset });
+    seen.add(event.eventId);
+    rememberHandled(event.eventId);
+    count(topic, 'handled');
+  }
+
+  /**
+   * From `start`, the longest run of consecutive messages that parse to new events of one type with a batch handler
+   * (at most MAX_RUN); null when the message at `start` does not begin one. Every message looked at is parsed once.
+   */
+  const MAX_RUN = 500;
+  function runAt(messages: KafkaMessage[], parsed: ReturnType<typeof parseEvent>[], start: number, seen: Set<string>) {
+    const first = parsed[start]!;
+    if (!first.ok || seen.has(first.event.eventId)) return null;
+    const type = first.event.type;
+    const handler = opts.batchHandlers?.[type] as BatchHandler | undefined;
+    if (!handler || !opts.handlers[type]) return null;
+    const events: KnownEvent[] = [];
+    const ids = new Set<string>();
+    for (let i = start; i < messages.length && events.length < MAX_RUN; i++) {
+      const p = (parsed[i] ??= parseEvent(messages[i]!.value));
+      if (!p.ok || p.event.type !== type || seen.has(p.event.eventId) || ids.has(p.event.eventId)) break;
+      events.push(p.event);
+      ids.add(p.event.eventId);
+    }
+    return { type, handler, events };
   }
 
   /** Backoff that keeps the membership alive and gives way at once to a stop or a lost partition. */
@@ -326,14 +384,46 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
       });
       sinceCommit = 0;
     };
+    const done = async (message: KafkaMessage) => {
+      payload.resolveOffset(message.offset);
+      resolved = message.offset;
+      handledThrough.set(`${batch.topic}:${batch.partition}`, message.offset);
+      if (++sinceCommit >= commitEvery) await commit();
+    };
+    const messages = batch.messages;
+    const parsed: ReturnType<typeof parseEvent>[] = [];
     try {
-      for (const message of batch.messages) {
+      for (let i = 0; i < messages.length;) {
         if (stopping || !payload.isRunning() || payload.isStale()) break;
-        await handleMessage(payload, message, seen, marks);
-        payload.resolveOffset(message.offset);
-        resolved = message.offset;
-        handledThrough.set(`${batch.topic}:${batch.partition}`, message.offset);
-        if (++sinceCommit >= commitEvery) await commit();
+        parsed[i] ??= parseEvent(messages[i]!.value);
+        const run = opts.batchHandlers ? runAt(messages, parsed, i, seen) : null;
+        if (run) {
+          const runMessages = messages.slice(i, i + run.events.length);
+          const started = performance.now();
+          const ok = await run.handler(run.events, { log }).then(
+            () => true,
+            (err: Error) => {
+              log.warn({ err: err.message, type: run.type, events: run.events.length }, 'batch failed; one by one');
+              return false;
+            },
+          );
+          if (ok) {
+            metrics.metrics.consumerHandleSeconds.observe(
+              { consumer: name, type: run.type },
+              (performance.now() - started) / 1000 / run.events.length,
+            );
+          }
+          for (const [k, message] of runMessages.entries()) {
+            if (ok) recordHandled(batch.topic, batch.partition, message, run.events[k]!, seen, marks);
+            else await handleMessage(payload, message, seen, marks, parsed[i + k]);
+            await done(message);
+          }
+          i += run.events.length;
+        } else {
+          await handleMessage(payload, messages[i]!, seen, marks, parsed[i]);
+          await done(messages[i]!);
+          i++;
+        }
         await payload.heartbeat();
       }
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { insertManyReporting } from '@marketqr/mongo';
+import { insertManyOnce } from '@marketqr/mongo';
+import { MicroBatcher } from '@marketqr/service-kit';
 
 /**
  * Which events a consumer has finished, so a redelivered event (Kafka is at least once: a rebalance, a crash before
@@ -50,6 +51,19 @@ export function processedEventsStore(connection: Connection): ProcessedEventsSto
   // Several consumers of one service share the model (registering it twice would throw).
   const model = (connection.models[MODEL] as Model<ProcessedEvent> | undefined) ?? connection.model(MODEL, schema);
   const col = model.collection as unknown as mongo.Collection<ProcessedEvent>;
+  // The partitions a consumer handles at once each commit their own small batches; their records travel together,
+  // one insertMany for all (each caller still returns only once its own records are stored).
+  const marks = new MicroBatcher<Omit<ProcessedEvent, 'processedAt' | '_id'>[], void>(
+    { maxItems: 64, maxWaitMs: 2 },
+    async (lists) => {
+      const at = new Date();
+      await insertManyOnce(
+        col,
+        lists.flat().map((r) => ({ _id: idOf(r.consumer, r.eventId), ...r, processedAt: at })),
+      );
+      return lists.map(() => ({ ok: true as const, value: undefined }));
+    },
+  );
   return {
     async seen(consumer, eventIds) {
       if (eventIds.length === 0) return new Set();
@@ -61,13 +75,7 @@ export function processedEventsStore(connection: Connection): ProcessedEventsSto
       return new Set(rows.map((r) => r.eventId));
     },
     async markMany(records) {
-      const at = new Date();
-      const results = await insertManyReporting(
-        model.collection,
-        records.map((r) => ({ _id: idOf(r.consumer, r.eventId), ...r, processedAt: at })),
-        { ordered: false },
-      );
-      for (const r of results) if (r.status === 'failed') throw r.error;
+      if (records.length) await marks.submit(records);
     },
     async prune(before) {
       const res = await model.collection.deleteMany({ processedAt: { $lt: before } });

@@ -37,6 +37,18 @@ export async function insertManyReporting<T extends mongo.Document>(
   }
 }
 
+/**
+ * Inserts documents that may be stored already (a redelivered event's effects) in one round trip: a document a
+ * unique index refuses is skipped, as `insertOne` with a duplicate-key catch would; any other failure is thrown.
+ */
+export async function insertManyOnce<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  docs: T[],
+): Promise<void> {
+  const failed = (await insertManyReporting(collection, docs, { ordered: false })).find((r) => r.status === 'failed');
+  if (failed?.status === 'failed') throw failed.error;
+}
+
 export type InsertOutcome = 'inserted' | 'duplicate';
 
 /**
@@ -69,6 +81,31 @@ export class InsertBatcher<T extends mongo.Document> {
   }
 
   /** Sends what is waiting now (shutdown, tests). */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+}
+
+/**
+ * Group commit for deletes by `_id`: concurrent callers each delete one document, and the ids travel together, one
+ * `deleteMany({_id: {$in: ids}})` per batch. On FerretDB 1.24 a delete scans its collection whatever the filter, so
+ * one delete of fifty ids costs about what one delete of one id does. A caller resolves once its delete was applied
+ * (deleting what is already gone is no error, as with `deleteOne`).
+ */
+export class DeleteBatcher<T extends { _id: string }> {
+  private readonly batcher: MicroBatcher<string, void>;
+
+  constructor(collection: mongo.Collection<T>, opts: MicroBatchOptions) {
+    this.batcher = new MicroBatcher(opts, async (ids) => {
+      await collection.deleteMany({ _id: { $in: [...new Set(ids)] } } as mongo.Filter<T>);
+      return ids.map(() => ({ ok: true as const, value: undefined }));
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.batcher.submit(id);
+  }
+
   flush(): Promise<void> {
     return this.batcher.flush();
   }

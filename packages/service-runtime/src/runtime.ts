@@ -112,7 +112,10 @@ export async function runService<S extends z.ZodRawShape>(
     logger,
     resources: [mongo, kafkaRes, ...(parts.resources ?? [])],
     routes: parts.routes,
-    mount: parts.mount,
+    mount: (app, metrics) => {
+      mongo.registerMetrics(metrics.registry);
+      parts.mount?.(app, metrics);
+    },
     bodyReaders: parts.bodyReaders,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     handleSignals: opts.handleSignals,

@@ -6,7 +6,12 @@ import { AlertEvaluator } from './alerts/alert-evaluator';
 import { alertRoutes, alertsRouter } from './alerts/alerts.http';
 import { AlertService } from './alerts/alerts.service';
 import { configShape, DEVELOPMENT_PAYER_SALT } from './config';
-import { createInsightsConsumer, createProjections, handlersFor } from './projections/insights.consumer';
+import {
+  batchHandlersFor,
+  createInsightsConsumer,
+  createProjections,
+  handlersFor,
+} from './projections/insights.consumer';
 import { statsRouter, statsRoutes } from './stats/stats.http';
 import { StatsService } from './stats/stats.service';
 import { registerStore } from './store/models';
@@ -57,6 +62,7 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
         logger,
         topicPrefix,
         handlers: handlersFor(projections),
+        batchHandlers: batchHandlersFor(projections),
         concurrency: config.INSIGHTS_CONSUMER_CONCURRENCY,
       });
       const evaluator = new AlertEvaluator({

@@ -24,6 +24,7 @@ import { createProjections } from '../src/projections/insights.consumer';
 import { createDefinition } from '../src/service';
 import { registerStore } from '../src/store/models';
 import {
+  addDays,
   adoptionExpected,
   at,
   buildScript,
@@ -219,6 +220,16 @@ describe('statistics equal the scripted market', () => {
     expect(row).toMatchObject({ registered: 10, active: 8, withPrintedQr: 7 });
     expect(row.activeWithPayment30d).toBe(7);
     expect(row.adoptionRate).toBe(0.875);
+  });
+
+  test('adoption day by day in one request: each row is that day’s adoption table', async () => {
+    const from = addDays(TODAY, -13);
+    const series = (await get(`/markets/${NENH.id}/stats/adoption-days?from=${from}&to=${TODAY}`)).body.rows;
+    expect(series.map((r: Json) => r.day)).toEqual(Array.from({ length: 14 }, (_, i) => addDays(from, i)));
+    for (const { day, ...row } of series) {
+      const [one] = (await get(`/markets/${NENH.id}/stats/adoption?period=day&date=${day}`)).body.rows;
+      expect(row).toEqual(one);
+    }
   });
 
   test('payments per day, with totals; dynamic share and average ticket', async () => {
@@ -494,16 +505,61 @@ describe('alerts', () => {
       severity: 'high',
       status: 'open',
       marketId: NENH.id,
-      link: '/manager/genuine-checks/chk_fake_1',
-      details: { verdict: 'UNKNOWN_ACCOUNT', account: '970422/0999888777' },
+      details: { verdict: 'UNKNOWN_ACCOUNT', account: '970422/0999888777', bank: 'MBBank' },
     });
+    // The alert's own page (the manager's alerts tab, focused on it), not the overview.
+    expect(alert.link).toBe(`/manager/alerts/${alert.id}`);
     expect(alert.title).toContain('Mã QR lạ');
     const ids = reports.map((r) => r.eventId);
     await waitFor(
       async () => (await db.collection('processed_events').countDocuments({ eventId: { $in: ids } })) === 2,
       { what: 'both reports handled' },
     );
-    expect(await alertsOf('kind=unknown_poster')).toHaveLength(1);
+    const [grouped, ...others] = await alertsOf('kind=unknown_poster');
+    expect(others).toHaveLength(0);
+    expect(grouped!.occurrences).toBe(2);
+    expect(grouped!.occurredAt).toHaveLength(2);
+  });
+
+  test('a sticker copying a stall’s poster but paying another account: one urgent fake-QR alert for that stall, scans counted', async () => {
+    const stall = STALLS.find((s) => s.market === NENH)!;
+    const scan = (checkId: string, minute: number) =>
+      createEvent(qrCheckFlaggedV1, {
+        aggregateId: stall.id,
+        producer: 'qr-generation',
+        data: {
+          checkId,
+          verdict: 'UNKNOWN_ACCOUNT',
+          // qr-generation names the stall the code imitates (its poster serial, or its code and vendor name).
+          merchantId: stall.id,
+          marketId: NENH.id,
+          reportedMarketId: null,
+          stallCode: stall.code,
+          qrId: null,
+          bin: '970436',
+          accountNumber: '0123456789',
+          payloadHash: 'f'.repeat(64),
+          input: 'image',
+          checkedAt: new Date(Date.UTC(2026, 2, 1, 1, minute)).toISOString(),
+        },
+      }) as KnownEvent;
+    const scans = [scan('chk_sticker_1', 0), scan('chk_sticker_2', 5), scan('chk_sticker_3', 9)];
+    await produce(scans);
+    const alert = await waitFor(async () => (await alertsOf('kind=fake_qr')).find((a) => a.occurrences === 3), {
+      what: 'one fake-QR alert with three scans',
+    });
+    expect(alert).toMatchObject({
+      kind: 'fake_qr',
+      severity: 'high',
+      merchantId: stall.id,
+      stallCode: stall.code,
+      details: { accountNumber: '0123456789', bank: 'Vietcombank' },
+    });
+    expect(alert.title).toBe(
+      `Mã QR giả nhái sạp ${stall.code}: tiền chuyển vào tài khoản 0123456789 (Vietcombank), không phải của sạp`,
+    );
+    expect(alert.occurredAt).toEqual(scans.map((e) => (e.data as { checkedAt: string }).checkedAt));
+    expect(await alertsOf('kind=fake_qr')).toHaveLength(1);
   });
 
   test('another stall’s order code on a stall’s account: counted for that stall, and a high alert for the manager', async () => {
@@ -707,6 +763,17 @@ describe('redelivery straight into the projections', () => {
     const victim = script.phase2.find((e) => e.type === 'payment.confirmed' && e.data.paymentId === 'pay-0003')!;
     await db.collection('payment_facts').deleteOne({ _id: 'pay-0003' as never });
     if (victim.type === 'payment.confirmed') await p.payments.confirmed(victim);
+    expect(await snapshot()).toEqual(before);
+
+    // The same as runs (what the consumer hands the batch path): every confirmed payment again in one run changes
+    // nothing, and neither does a run in which some payments lost their fact in the crash window while others of the
+    // same stall-day did not.
+    const confirmed = replay.flatMap((e) => (e.type === 'payment.confirmed' ? [e] : []));
+    await p.payments.confirmedMany(confirmed);
+    expect(await snapshot()).toEqual(before);
+    const lost = confirmed.slice(0, 3).map((e) => e.data.paymentId);
+    await db.collection('payment_facts').deleteMany({ _id: { $in: lost as never[] } });
+    await p.payments.confirmedMany([...confirmed].reverse());
     expect(await snapshot()).toEqual(before);
   });
 });

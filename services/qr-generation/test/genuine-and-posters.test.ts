@@ -6,7 +6,7 @@
 import jpeg from 'jpeg-js';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { encodeEmvco, encodeVietQr, renderPng, withCrc } from '@marketqr/vietqr';
+import { decodeQr, encodeEmvco, encodeVietQr, renderPng, withCrc } from '@marketqr/vietqr';
 import { activated, pdfText, startQrService, stall, token, type Harness, type Snapshot } from './support';
 
 let h: Harness;
@@ -109,14 +109,21 @@ describe('genuine check', () => {
   });
 
   test('a fake QR for an unknown account (payload and image): UNKNOWN_ACCOUNT, flagged and stored', async () => {
+    // The stall's code in the purpose, but nobody's name of ours: an A-01 exists in every market, so no stall is named.
     const fake = encodeVietQr({
       bin: '970422',
       accountNumber: '0987654321',
       purpose: s.stallCode,
-      merchantName: 'Dang Thi Ngoc Anh',
+      merchantName: 'Tran Van Khach La',
     });
     for (const r of [await verify(fake), await upload(renderPng(fake), 'image/png')]) {
-      expect(r.body).toMatchObject({ verdict: 'UNKNOWN_ACCOUNT', flagged: true, stall: null, qr: null });
+      expect(r.body).toMatchObject({
+        verdict: 'UNKNOWN_ACCOUNT',
+        flagged: true,
+        stall: null,
+        qr: null,
+        imitates: null,
+      });
       const stored = await h.db.collection('genuine_checks').findOne({ _id: r.body.checkId });
       expect(stored).toMatchObject({
         verdict: 'UNKNOWN_ACCOUNT',
@@ -141,6 +148,48 @@ describe('genuine check', () => {
       accountNumber: '0987654321',
       input: 'payload',
     });
+  });
+
+  test('a sticker copying a stall’s poster but paying another account names the stall it imitates, for its market', async () => {
+    const real = decodeQr(poster.payload);
+    const copies = {
+      // Everything of the poster (name, stall code, serial) but the account.
+      wholePoster: encodeVietQr({
+        bin: '970436',
+        accountNumber: '0123456789',
+        merchantName: real.merchantName,
+        storeLabel: real.storeLabel,
+        terminalLabel: real.terminalLabel,
+        purpose: real.purpose,
+      }),
+      // No serial: the stall's code with its vendor's name (folded, as bank apps show it) is enough.
+      codeAndName: encodeVietQr({
+        bin: '970436',
+        accountNumber: '0123456789',
+        purpose: s.stallCode,
+        merchantName: 'DANG THI NGOC ANH',
+      }),
+    };
+    expect(real.terminalLabel).toBe(poster.posterSerial);
+    for (const payload of Object.values(copies)) {
+      const r = await verify(payload);
+      expect(r.body).toMatchObject({
+        verdict: 'UNKNOWN_ACCOUNT',
+        flagged: true,
+        stall: null,
+        imitates: { merchantId: s.merchantId, stallCode: s.stallCode, marketId: s.marketId },
+      });
+      expect(r.body.message).toMatch(/^Mã QR GIẢ: mã này nhái sạp /);
+      const event = await h.waitForQrEvent('qr.check-flagged', (e) => e.data.checkId === r.body.checkId);
+      expect(event.data).toMatchObject({
+        verdict: 'UNKNOWN_ACCOUNT',
+        merchantId: s.merchantId,
+        marketId: s.marketId,
+        stallCode: s.stallCode,
+        bin: '970436',
+        accountNumber: '0123456789',
+      });
+    }
   });
 
   test('a replaced poster: REVOKED, naming the stall', async () => {

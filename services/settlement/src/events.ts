@@ -15,6 +15,7 @@ import {
   createOutboxWithRelay,
   type EventConsumer,
   type EventConsumerOptions,
+  type BatchHandlers,
   type EventHandlers,
   type Outbox,
   type OutboxRelay,
@@ -45,7 +46,7 @@ export function createEventOutbox(opts: MessagingOptions): { outbox: Outbox; rel
  * of the stall's projection.
  */
 export function createSettlementConsumer(
-  opts: MessagingOptions & { handlers: EventHandlers; maxWaitTimeMs?: number },
+  opts: MessagingOptions & { handlers: EventHandlers; batchHandlers?: BatchHandlers; maxWaitTimeMs?: number },
 ): EventConsumer {
   return createEventConsumer({
     kafka: opts.kafka,
@@ -54,6 +55,7 @@ export function createSettlementConsumer(
     topicPrefix: opts.topicPrefix,
     db: opts.db,
     handlers: opts.handlers,
+    batchHandlers: opts.batchHandlers,
     logger: opts.logger,
     maxWaitTimeMs: opts.maxWaitTimeMs,
     // A dead-lettered payment is money missing from a vendor's line: ride out a database outage of a few minutes

@@ -18,7 +18,7 @@ import { feeRoutes, feesRouter } from './fees/fees.http';
 import { lineRoutes, linesRouter } from './lines/lines.http';
 import { merchantEventHandlers } from './merchants/merchant-events.consumer';
 import { SettlementMetrics } from './metrics';
-import { paymentEventHandlers } from './payments/payment-events.consumer';
+import { paymentEventBatchHandlers, paymentEventHandlers } from './payments/payment-events.consumer';
 import { PayoutService } from './payouts/payout.service';
 import { payoutWorker } from './payouts/payout.worker';
 import { reconciliationRouter, reconciliationRoutes } from './reconciliation/reconciliation.http';
@@ -63,6 +63,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       logger,
       topicPrefix,
       handlers: { ...paymentEventHandlers(models), ...merchantEventHandlers(models) },
+      batchHandlers: paymentEventBatchHandlers(models),
     });
     const gateway = createBankGateway({
       baseUrl: config.BANK_BASE_URL,

@@ -36,9 +36,13 @@ class FakeEventSource {
 }
 
 const g = globalThis as unknown as Record<string, unknown>;
+const windowListeners = new Map<string, () => void>();
 beforeAll(() => {
   g.EventSource = FakeEventSource;
-  g.window = { addEventListener: () => undefined, removeEventListener: () => undefined };
+  g.window = {
+    addEventListener: (name: string, fn: () => void) => windowListeners.set(name, fn),
+    removeEventListener: (name: string) => windowListeners.delete(name),
+  };
 });
 afterAll(() => {
   delete g.EventSource;
@@ -117,5 +121,31 @@ test('backs off while the server stays down, and resets once connected', () => {
   FakeEventSource.all[2]!.fail();
   jest.advanceTimersByTime(1_000);
   expect(FakeEventSource.all).toHaveLength(4);
+  feed.stop();
+});
+
+test('going offline says so at once and closes the stream; coming back reopens it from the last event', () => {
+  const statuses: string[] = [];
+  const feed = new PaymentFeed({
+    url: (last) => `/s?since=${last ?? ''}`,
+    onPayment: () => undefined,
+    onStatus: (s) => statuses.push(s),
+  });
+  feed.start();
+  const first = FakeEventSource.all[0]!;
+  first.open();
+  first.emit('payment', '7', pay('p1', 10_000));
+  windowListeners.get('offline')!();
+  expect(statuses.at(-1)).toBe('reconnecting');
+  expect(first.readyState).toBe(FakeEventSource.CLOSED);
+  // No retry while the phone is offline: the backoff timer is not what brings it back.
+  jest.advanceTimersByTime(60_000);
+  expect(FakeEventSource.all).toHaveLength(1);
+  windowListeners.get('online')!();
+  jest.advanceTimersByTime(0);
+  expect(FakeEventSource.all).toHaveLength(2);
+  expect(FakeEventSource.all[1]!.url).toBe('/s?since=7');
+  FakeEventSource.all[1]!.open();
+  expect(statuses.at(-1)).toBe('live');
   feed.stop();
 });

@@ -5,7 +5,8 @@
  *   ledger replays what was missed (no gaps);
  * - when the EventSource gives up (an HTTP error, the proxy restarting) a new one is opened with backoff, carrying the
  *   last id in the URL (a new EventSource cannot send the header; the ledger takes `?since=` too);
- * - the phone coming back online reconnects at once instead of waiting for the backoff;
+ * - the phone going offline says so at once (a dead connection can look open for minutes) and closes the stream;
+ *   coming back online reconnects at once instead of waiting for the backoff;
  * - every payment is shown and announced once, whatever is replayed (deduplicated by payment id).
  */
 export interface FeedPayment {
@@ -21,6 +22,8 @@ export interface FeedPayment {
   description: string | null;
   orderCode: string | null;
   qrId: string | null;
+  /** The dynamic QR's amount when the payment was matched to one (to say "underpaid by …"). */
+  expectedAmount: number | null;
   raw: Record<string, unknown>;
 }
 
@@ -57,6 +60,7 @@ export function paymentFromEvent(type: string, eventId: string, data: unknown): 
     description: str(inner.description),
     orderCode: str(inner.orderCode),
     qrId: str(inner.qrId),
+    expectedAmount: Number.isSafeInteger(inner.expectedAmount) ? (inner.expectedAmount as number) : null,
     raw: inner,
   };
 }
@@ -80,11 +84,13 @@ export class PaymentFeed {
     this.stopped = false;
     this.open();
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
   }
 
   stop(): void {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     clearTimeout(this.retryTimer);
     this.source?.close();
     this.source = null;
@@ -93,6 +99,14 @@ export class PaymentFeed {
   private readonly onOnline = () => {
     if (this.stopped) return;
     this.reopen(0);
+  };
+
+  private readonly onOffline = () => {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.source?.close();
+    this.source = null;
+    this.opts.onStatus?.('reconnecting');
   };
 
   private open(): void {

@@ -88,13 +88,23 @@ export function errorMessage(e: unknown): string {
   return t('common.error', { message: (e as Error).message });
 }
 
-/** Renders into `el` what `load` produces; a loading line first, an error with a retry button on failure. */
+/** The latest `section` call per container: an answer to an earlier one is dropped. */
+const latestLoad = new WeakMap<HTMLElement, object>();
+
+/**
+ * Renders into `el` what `load` produces; a loading line first, an error with a retry button on failure. Only the
+ * latest call for `el` paints: a slow answer for a tab the user has already left never covers the tab now shown.
+ */
 export async function section(el: HTMLElement, load: () => Promise<Node | Node[]>): Promise<void> {
+  const ticket = {};
+  latestLoad.set(el, ticket);
+  const current = () => latestLoad.get(el) === ticket;
   fill(el, h('p', { class: 'muted' }, t('common.loading')));
   try {
     const out = await load();
-    fill(el, ...(Array.isArray(out) ? out : [out]));
+    if (current()) fill(el, ...(Array.isArray(out) ? out : [out]));
   } catch (e) {
+    if (!current()) return;
     fill(
       el,
       h('div', { class: 'notice error', role: 'alert' }, errorMessage(e)),

@@ -1,4 +1,4 @@
-import { numberToVietnamese, paymentAnnouncement, vndToWords } from './words';
+import { announcementFor, discrepancyOf, numberToVietnamese, paymentAnnouncement, vndToWords } from './words';
 
 describe('vndToWords', () => {
   test.each([
@@ -79,5 +79,34 @@ describe('vndToWords', () => {
 
   test('announcement', () => {
     expect(paymentAnnouncement(50_000)).toBe('Đã nhận năm mươi nghìn đồng');
+  });
+});
+
+describe('announcementFor', () => {
+  test('an ordinary payment is announced as before', () => {
+    expect(announcementFor({ amount: 45_000, outcome: 'paid', expectedAmount: 45_000 })).toBe(
+      'Đã nhận bốn mươi lăm nghìn đồng',
+    );
+  });
+  test('an underpayment says so before the amount (200 đồng on a 200.000 đồng bill)', () => {
+    const said = announcementFor({ amount: 200, outcome: 'underpaid', expectedAmount: 200_000 });
+    expect(said).toBe('Khách trả thiếu: đã nhận hai trăm đồng, còn thiếu một trăm chín mươi chín nghìn tám trăm đồng');
+    expect(said.startsWith('Khách trả thiếu')).toBe(true);
+  });
+  test('an overpayment, and a second payment of the same code', () => {
+    expect(announcementFor({ amount: 60_000, outcome: 'overpaid', expectedAmount: 50_000 })).toBe(
+      'Khách trả dư: đã nhận sáu mươi nghìn đồng, dư mười nghìn đồng',
+    );
+    expect(announcementFor({ amount: 50_000, outcome: 'overpaid', expectedAmount: 50_000 })).toMatch(
+      /^Khách có thể đã trả hai lần: đã nhận năm mươi nghìn đồng/,
+    );
+  });
+  test('late, another stall’s code and unknown outcomes lead with their reason', () => {
+    expect(announcementFor({ amount: 1_000, outcome: 'late', expectedAmount: 1_000 })).toMatch(/^Khách trả sau khi/);
+    expect(announcementFor({ amount: 1_000, outcome: 'order_code_of_other_stall', expectedAmount: null })).toMatch(
+      /^Khách dùng mã của sạp khác/,
+    );
+    expect(announcementFor({ amount: 1_000, outcome: 'something_new', expectedAmount: null })).toMatch(/^Cần kiểm tra/);
+    expect(discrepancyOf({ amount: 1_000, outcome: 'underpaid', expectedAmount: null })).toEqual({ kind: 'check' });
   });
 });

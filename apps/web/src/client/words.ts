@@ -80,3 +80,61 @@ export function vndToWords(amount: number): string {
 export function paymentAnnouncement(amount: number): string {
   return `Đã nhận ${vndToWords(amount)}`;
 }
+
+/** What a payment carries that decides how it is announced (the ledger's matching outcome and the QR's amount). */
+export interface AnnouncedPayment {
+  amount: number;
+  outcome: string;
+  /** The dynamic QR's amount when the payment was matched to one. */
+  expectedAmount: number | null;
+}
+
+/**
+ * How a payment differs from what the vendor asked for, or null for an ordinary one. `difference` is in đồng (what is
+ * missing, or what is extra). A second payment of a QR already paid comes as `overpaid` for the QR's full amount.
+ */
+export type Discrepancy =
+  { kind: 'underpaid' | 'overpaid'; difference: number } | { kind: 'twice' | 'late' | 'other_stall' | 'check' };
+
+export function discrepancyOf(p: AnnouncedPayment): Discrepancy | null {
+  const expected = p.expectedAmount;
+  switch (p.outcome) {
+    case 'paid':
+      return null;
+    case 'underpaid':
+      return expected !== null ? { kind: 'underpaid', difference: expected - p.amount } : { kind: 'check' };
+    case 'overpaid':
+      if (expected === null) return { kind: 'check' };
+      return p.amount === expected ? { kind: 'twice' } : { kind: 'overpaid', difference: p.amount - expected };
+    case 'late':
+      return { kind: 'late' };
+    case 'order_code_of_other_stall':
+      return { kind: 'other_stall' };
+    default:
+      return { kind: 'check' };
+  }
+}
+
+/**
+ * What the vendor's phone says for a payment. A payment that is not what was asked says so FIRST: a shopper paying
+ * 200 đồng on a 200.000 đồng bill must not be heard as "hai trăm…" and waved through.
+ */
+export function announcementFor(p: AnnouncedPayment): string {
+  const d = discrepancyOf(p);
+  const received = `đã nhận ${vndToWords(p.amount)}`;
+  if (!d) return paymentAnnouncement(p.amount);
+  switch (d.kind) {
+    case 'underpaid':
+      return `Khách trả thiếu: ${received}, còn thiếu ${vndToWords(d.difference)}`;
+    case 'overpaid':
+      return `Khách trả dư: ${received}, dư ${vndToWords(d.difference)}`;
+    case 'twice':
+      return `Khách có thể đã trả hai lần: ${received} nữa cho cùng một mã`;
+    case 'late':
+      return `Khách trả sau khi mã hết hạn: ${received}`;
+    case 'other_stall':
+      return `Khách dùng mã của sạp khác: ${received}`;
+    case 'check':
+      return `Cần kiểm tra: ${received}`;
+  }
+}

@@ -25,10 +25,13 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A phone: 390 × 844 CSS pixels, touch, Vietnamese locale and time zone. */
-export async function phone(browser: Browser): Promise<BrowserContext> {
+/** A phone: 390 × 844 CSS pixels unless told (a small one is 360 × 640), touch, Vietnamese locale and time zone. */
+export async function phone(
+  browser: Browser,
+  viewport: { width: number; height: number } = { width: 390, height: 844 },
+): Promise<BrowserContext> {
   const ctx = await browser.newContext({
-    viewport: { width: 390, height: 844 },
+    viewport,
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
@@ -36,9 +39,10 @@ export async function phone(browser: Browser): Promise<BrowserContext> {
     timezoneId: 'Asia/Ho_Chi_Minh',
   });
   // Playwright's 30 s default is sized for a quiet machine; waits end as soon as the page is there, so a longer limit
-  // only matters to a test that is failing anyway.
-  ctx.setDefaultTimeout(60_000);
-  ctx.setDefaultNavigationTimeout(60_000);
+  // only matters to a test that is failing anyway. Above the test stack's proxy limit (240 s): an answer that comes
+  // late still comes, on a machine whose two cores are busy with something else.
+  ctx.setDefaultTimeout(300_000);
+  ctx.setDefaultNavigationTimeout(300_000);
   // Speech synthesis is recorded, not spoken: the test reads what would have been said.
   await ctx.addInitScript(() => {
     const w = window as unknown as { __spoken: { text: string; lang: string }[] };
@@ -63,4 +67,15 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 
 export async function spoken(page: Page): Promise<{ text: string; lang: string }[]> {
   return page.evaluate(() => (window as unknown as { __spoken: { text: string; lang: string }[] }).__spoken);
+}
+
+/** Holds the page's requests matching `url` until `release()` (a slow server, deterministically): they then go on. */
+export async function holdRequests(page: Page, url: string): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
 }

@@ -11,6 +11,7 @@ const KINDS = [
   'payment_in_suspense',
   'settlement_failed',
   'unknown_poster',
+  'fake_qr',
   'order_code_of_other_stall',
   'login_attack',
 ] as const satisfies AlertKind[];
@@ -41,6 +42,8 @@ export const ALERT_COLUMNS: Column[] = [
   s('resolvedAt', true),
   s('resolution', true, 'payments_resumed | stall_not_active | reallocated | reversed | confirmed | line_paid'),
   s('details', false, 'JSON object: what the alert is about (kind-specific)'),
+  { name: 'occurrences', type: 'integer', nullable: false, description: 'sightings (e.g. scans of one fake QR)' },
+  s('occurredAt', false, 'when each sighting happened (JSON array of instants)'),
 ];
 
 const listQuery = z.object({
@@ -70,7 +73,11 @@ const listDoc = (path: string, summary: string): RouteDoc => ({
                 type: 'array',
                 items: {
                   ...rowSchema(ALERT_COLUMNS),
-                  properties: { ...(rowSchema(ALERT_COLUMNS).properties as object), details: { type: 'object' } },
+                  properties: {
+                    ...(rowSchema(ALERT_COLUMNS).properties as object),
+                    details: { type: 'object' },
+                    occurredAt: { type: 'array', items: { type: 'string', format: 'date-time' } },
+                  },
                 },
               },
               page: { type: 'integer' },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { applyOnce } from '@marketqr/messaging';
 import { AppError, KeyedMutex, notFound } from '@marketqr/service-kit';
 import { insertOnce, type AlertDoc, type AlertKind, type AlertStatus, type Store } from '../store/models';
 
@@ -45,6 +46,8 @@ export interface PublicAlert {
   resolvedAt: string | null;
   resolution: string | null;
   details: Record<string, unknown>;
+  occurrences: number;
+  occurredAt: string[];
 }
 
 export const publicAlert = (a: AlertDoc): PublicAlert => ({
@@ -64,6 +67,9 @@ export const publicAlert = (a: AlertDoc): PublicAlert => ({
   resolvedAt: a.resolvedAt?.toISOString() ?? null,
   resolution: a.resolution,
   details: a.details,
+  // Sightings of the condition (a fake QR scanned again): at least the one that raised it.
+  occurrences: a.occurrences ?? 1,
+  occurredAt: (a.occurredAt ?? [a.raisedAt]).map((d) => d.toISOString()),
 });
 
 const UNRESOLVED: AlertStatus[] = ['open', 'acknowledged'];
@@ -98,6 +104,23 @@ export class AlertService {
       resolution: null,
     };
     return (await insertOnce(this.store.alerts, doc)) ? 'raised' : 'exists';
+  }
+
+  /**
+   * One more sighting of the condition behind an alert (raised first): counted once per event, so many shoppers
+   * scanning one fake QR make one alert with its count and times, not a pile.
+   */
+  async recordOccurrence(key: string, at: Date, eventId: string): Promise<void> {
+    const id = alertIdOf(key);
+    // Through the same per-alert lock as acknowledge/resolve: FerretDB can lose one of two concurrent updates.
+    await this.mutex.run(id, () =>
+      applyOnce(this.store.alerts, {
+        filter: { _id: id },
+        update: { $inc: { occurrences: 1 }, $push: { occurredAt: at } },
+        eventId,
+        keep: 1_000,
+      }),
+    );
   }
 
   /** Resolves the condition's alert if it is open or acknowledged; true when this call resolved it. */
@@ -176,6 +199,7 @@ export const formatVnd = (amount: number): string => `${vnd.format(amount)} đ`;
 
 /** Relative URLs of the manager web pages an alert sends a person to. */
 export const links = {
+  alert: (alertId: string) => `/manager/alerts/${encodeURIComponent(alertId)}`,
   stall: (merchantId: string) => `/manager/stalls/${encodeURIComponent(merchantId)}`,
   suspense: (paymentId: string) => `/manager/suspense/${encodeURIComponent(paymentId)}`,
   settlementLine: (lineId: string) => `/manager/settlement-lines/${encodeURIComponent(lineId)}`,

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { TOPICS, topicsConsumedBy } from '@marketqr/contracts';
-import { createEventConsumer, type EventConsumer, type EventHandlers } from '@marketqr/messaging';
+import { createEventConsumer, type BatchHandlers, type EventConsumer, type EventHandlers } from '@marketqr/messaging';
 import type { Logger } from '@marketqr/service-kit';
 import type { AlertService } from '../alerts/alerts.service';
 import type { Store } from '../store/models';
@@ -68,6 +68,17 @@ export function handlersFor(p: Projections): EventHandlers {
 }
 
 /**
+ * What the busy path applies a run at a time: payments and ledger entries come one per payment, so their projections
+ * share round trips across a Kafka batch. Every type here keeps its single-event handler above for retries.
+ */
+export function batchHandlersFor(p: Projections): BatchHandlers {
+  return {
+    'payment.confirmed': (es) => p.payments.confirmedMany(es),
+    'ledger.entry-posted': (es) => p.ledger.entryPostedMany(es),
+  };
+}
+
+/**
  * One consumer group (`marketqr.market-insights`) over every topic, from the beginning (a new read model must see the
  * history). Events of a (type, version) this build does not know are dead-lettered rather than skipped: a read model
  * that silently misses facts gives wrong numbers, and dead letters can be replayed after an upgrade.
@@ -78,6 +89,7 @@ export function createInsightsConsumer(opts: {
   logger: Logger;
   topicPrefix: string;
   handlers: EventHandlers;
+  batchHandlers?: BatchHandlers;
   concurrency: number;
 }): EventConsumer {
   const topics = topicsConsumedBy(SERVICE);
@@ -92,6 +104,7 @@ export function createInsightsConsumer(opts: {
     db: opts.db,
     logger: opts.logger,
     handlers: opts.handlers,
+    batchHandlers: opts.batchHandlers,
     partitionsConsumedConcurrently: opts.concurrency,
   });
 }

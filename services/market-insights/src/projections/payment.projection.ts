@@ -1,5 +1,7 @@
 import type { EventOfType } from '@marketqr/contracts';
-import { applyOnce } from '@marketqr/messaging';
+import { applyOnce, mergedAcrossPartitions } from '@marketqr/messaging';
+import { insertManyOnce } from '@marketqr/mongo';
+import { isDuplicateKey } from '@marketqr/service-kit';
 import { formatVnd, links, type AlertService } from '../alerts/alerts.service';
 import { payerHash } from '../domain/payer';
 import type { PaymentKind } from '../domain/stats';
@@ -129,19 +131,107 @@ export class PaymentProjection {
         day: p.day,
       });
     }
-    const fact: PaymentFactDoc = {
-      _id: p.paymentId,
-      merchantId: p.merchantId,
-      marketId: p.marketId,
-      amount: p.amount,
-      day: p.day,
-      hour: p.hour,
-      kind: p.kind,
-      payerHash: p.payerHash,
-      countedAt: new Date(),
-    };
-    await insertOnce(this.store.paymentFacts, fact);
+    await insertOnce(this.store.paymentFacts, factOf(p, new Date()));
     return true;
+  }
+
+  /**
+   * A run of confirmed payments (the runs of the partitions handled at once, merged: see mergedAcrossPartitions),
+   * counted with a handful of round trips whatever its length: one read of the facts already counted (on FerretDB every read of that growing collection is a scan, so one per run rather
+   * than one per payment), one counter update per stall-day (the run's payments summed in memory), one insert of
+   * the payer-days and one of the facts, one read of the suspense records they may resolve.
+   *
+   * Same guarantees as `count`: the update is guarded by every payment's key (`pay:<id>`) and pushes them all, so it
+   * applies only if none of them was applied before; if one was (a redelivery after a crash between counter and
+   * fact), that stall-day's payments go through `count` one by one, which skips exactly the applied ones.
+   */
+  readonly confirmedMany = mergedAcrossPartitions<EventOfType<'payment.confirmed'>>((es) => this.countConfirmed(es));
+
+  private async countConfirmed(events: EventOfType<'payment.confirmed'>[]): Promise<void> {
+    const unique = new Map(events.map((e) => [e.data.paymentId, e]));
+    const ids = [...unique.keys()];
+    const [counted, suspended, kinds] = await Promise.all([
+      this.store.paymentFacts.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
+      this.store.suspense.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
+      this.kindsOf(events.map((e) => e.data)),
+    ]);
+    const done = new Set(counted.map((f) => f._id));
+    const fresh = [...unique.values()]
+      .filter((e) => !done.has(e.data.paymentId))
+      .map((e) => this.countableNow(e.data, kinds));
+    const byStallDay = new Map<string, Countable[]>();
+    for (const p of fresh) {
+      const id = stallDayId(p.merchantId, p.day);
+      byStallDay.set(id, [...(byStallDay.get(id) ?? []), p]);
+    }
+    const oneByOne: Countable[] = [];
+    for (const [id, ps] of byStallDay) {
+      const inc: Record<string, number> = {};
+      for (const p of ps) for (const [k, v] of Object.entries(increments(p, 1))) inc[k] = (inc[k] ?? 0) + v;
+      const keys = ps.map((p) => `pay:${p.paymentId}`);
+      const applied = await this.store.stallDays
+        .updateOne(
+          { _id: id, appliedEventIds: { $nin: keys } },
+          {
+            $setOnInsert: { merchantId: ps[0]!.merchantId, marketId: ps[0]!.marketId, day: ps[0]!.day },
+            $inc: inc,
+            $push: { appliedEventIds: { $each: keys } },
+          } as never,
+          { upsert: true },
+        )
+        .then(
+          (r) => r.matchedCount + r.upsertedCount > 0,
+          (err: unknown) => {
+            if (isDuplicateKey(err)) return false; // the document exists and holds one of the keys
+            throw err;
+          },
+        );
+      if (!applied) oneByOne.push(...ps);
+    }
+    for (const p of oneByOne) await this.count(p);
+    const now = new Date();
+    const countedNow = fresh.filter((p) => !oneByOne.includes(p));
+    await insertManyOnce(
+      this.store.payerDays,
+      countedNow
+        .filter((p) => p.payerHash)
+        .map((p) => ({
+          _id: `${p.marketId}|${p.payerHash}|${p.day}`,
+          marketId: p.marketId,
+          payerHash: p.payerHash!,
+          day: p.day,
+        })),
+    );
+    await insertManyOnce(
+      this.store.paymentFacts,
+      countedNow.map((p) => factOf(p, now)),
+    );
+    for (const { _id } of suspended) {
+      const e = unique.get(_id)!;
+      await this.recordResolution(_id, 'confirmed', e.data.merchantId, new Date(e.occurredAt));
+    }
+  }
+
+  /** The QR kind of every payment of a run that needs a lookup (a QR id and no order code), in one read. */
+  private async kindsOf(ds: { orderCode: string | null; qrId: string | null }[]): Promise<Map<string, PaymentKind>> {
+    const ids = [...new Set(ds.filter((d) => !d.orderCode && d.qrId).map((d) => d.qrId!))];
+    if (!ids.length) return new Map();
+    const rows = await this.store.qrKinds.find({ _id: { $in: ids } }, { projection: { kind: 1 } }).toArray();
+    return new Map(rows.map((r) => [r._id, r.kind === 'dynamic' ? 'dynamic' : 'static']));
+  }
+
+  /** `countable` with the QR kinds already read. */
+  private countableNow(d: Parameters<PaymentProjection['countable']>[0], kinds: Map<string, PaymentKind>): Countable {
+    return {
+      paymentId: d.paymentId,
+      merchantId: d.merchantId,
+      marketId: d.marketId,
+      amount: d.amount,
+      day: d.businessDay,
+      hour: localTime(d.paidAt).hour,
+      kind: d.orderCode ? 'dynamic' : d.qrId ? (kinds.get(d.qrId) ?? 'static') : 'static',
+      payerHash: payerHash(this.deps.payerSalt, d),
+    };
   }
 
   async confirmed(e: EventOfType<'payment.confirmed'>): Promise<void> {
@@ -293,6 +383,21 @@ export class PaymentProjection {
     await insertOnce(this.store.resolutions, { _id: paymentId, how, merchantId, at });
     await this.deps.alerts.resolve(`suspense:${paymentId}`, how, at);
   }
+}
+
+/** The record that a payment was counted (written after its counter). */
+function factOf(p: Countable, countedAt: Date): PaymentFactDoc {
+  return {
+    _id: p.paymentId,
+    merchantId: p.merchantId,
+    marketId: p.marketId,
+    amount: p.amount,
+    day: p.day,
+    hour: p.hour,
+    kind: p.kind,
+    payerHash: p.payerHash,
+    countedAt,
+  };
 }
 
 /** What an alert about a flagged payment shows a manager. */

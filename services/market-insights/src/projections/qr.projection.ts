@@ -1,7 +1,8 @@
 import type { EventOfType } from '@marketqr/contracts';
 import { applyOnce } from '@marketqr/messaging';
+import { findBank } from '@marketqr/vietqr';
 import { localTime } from '../domain/time';
-import type { AlertService } from '../alerts/alerts.service';
+import { alertIdOf, links, type AlertService } from '../alerts/alerts.service';
 import { insertOnce, type Store } from '../store/models';
 
 /** Verdicts of the genuine-QR check that mean a poster may not be ours, with how urgent each is. */
@@ -11,6 +12,14 @@ const POSTER_VERDICTS: Record<string, 'high' | 'medium'> = {
   UNREGISTERED_PAYLOAD: 'high',
   REVOKED: 'medium',
   STALL_NOT_ACTIVE: 'medium',
+};
+
+/** Plain Vietnamese for the other poster verdicts (a manager does not read verdict codes). */
+const VERDICT_TITLES: Record<string, string> = {
+  TAMPERED: 'Mã QR bị sửa nội dung',
+  UNREGISTERED_PAYLOAD: 'Mã QR không do hệ thống cấp nhưng chuyển vào tài khoản của sạp',
+  REVOKED: 'Khách quét một mã QR đã thu hồi',
+  STALL_NOT_ACTIVE: 'Khách quét mã QR của sạp đang tạm ngừng',
 };
 
 /**
@@ -24,9 +33,10 @@ export class QrProjection {
   ) {}
 
   /**
-   * A genuine check that did not answer "genuine": an "unknown poster" alert for the market, one per payload (many
-   * shoppers checking the same fake QR raise one alert, not many). Expired dynamic QRs and unreadable images are not
-   * a poster problem and raise nothing.
+   * A genuine check that did not answer "genuine": an alert for the market, one per payload (many shoppers checking
+   * the same code raise one alert, counted and timed on it). A code that copies one of the stall's posters but pays
+   * another account (UNKNOWN_ACCOUNT with the stall it imitates) is a fake sticker: its own kind, with the account the
+   * money would go to. Expired dynamic QRs and unreadable images are not a poster problem and raise nothing.
    */
   async checkFlagged(e: EventOfType<'qr.check-flagged'>): Promise<void> {
     const d = e.data;
@@ -34,27 +44,36 @@ export class QrProjection {
     const marketId = d.marketId ?? d.reportedMarketId;
     if (!severity || !marketId) return;
     const account = d.bin && d.accountNumber ? `${d.bin}/${d.accountNumber}` : null;
+    const bank = d.bin ? (findBank(d.bin)?.shortName ?? null) : null;
+    const fake = d.verdict === 'UNKNOWN_ACCOUNT' && d.merchantId !== null;
+    const key = `${fake ? 'fake-qr' : 'unknown-poster'}:${marketId}:${d.payloadHash ?? d.checkId}`;
+    const at = new Date(d.checkedAt);
     await this.alerts.raise({
-      key: `unknown-poster:${marketId}:${d.payloadHash ?? d.checkId}`,
-      kind: 'unknown_poster',
+      key,
+      kind: fake ? 'fake_qr' : 'unknown_poster',
       severity,
       marketId,
       merchantId: d.merchantId,
-      title:
-        d.verdict === 'UNKNOWN_ACCOUNT'
+      title: fake
+        ? `Mã QR giả nhái sạp ${d.stallCode ?? ''}: tiền chuyển vào tài khoản ${d.accountNumber ?? '?'}${bank ? ` (${bank})` : ''}, không phải của sạp`
+        : d.verdict === 'UNKNOWN_ACCOUNT'
           ? `Mã QR lạ (tài khoản ${account ?? 'không rõ'}) được báo tại chợ: có thể dán đè lên mã của sạp`
-          : `Mã QR không hợp lệ (${d.verdict}) được báo${d.stallCode ? ` tại sạp ${d.stallCode}` : ''}`,
+          : `${VERDICT_TITLES[d.verdict] ?? 'Mã QR không hợp lệ'}${d.stallCode ? ` tại sạp ${d.stallCode}` : ''}`,
       details: {
         checkId: d.checkId,
         verdict: d.verdict,
         stallCode: d.stallCode,
         account,
+        bin: d.bin,
+        accountNumber: d.accountNumber,
+        bank,
         qrId: d.qrId,
         input: d.input,
       },
-      link: `/manager/genuine-checks/${d.checkId}`,
-      at: new Date(d.checkedAt),
+      link: links.alert(alertIdOf(key)),
+      at,
     });
+    await this.alerts.recordOccurrence(key, at, e.eventId);
   }
 
   async issued(e: EventOfType<'qr.issued'>): Promise<void> {

@@ -90,6 +90,13 @@ const TABLES: Table[] = [
     build: (s, scope, p) => s.adoption(scope, p),
   },
   {
+    name: 'adoption-days',
+    summary:
+      'Adoption as of each day of the period, one row per day (the adoption table for a one-day period, day by day)',
+    columns: [text('day'), ...ADOPTION_COLUMNS],
+    build: (s, scope, p) => s.adoptionDays(scope, p),
+  },
+  {
     name: 'payments',
     summary: 'Cashless payments per day of the period (count, value, average ticket, dynamic vs static)',
     columns: [text('day'), ...PAYMENT_COLUMNS],

@@ -167,6 +167,8 @@ export type AlertKind =
   | 'payment_in_suspense'
   | 'settlement_failed'
   | 'unknown_poster'
+  /** A code copying one of the stall's posters (serial, or code and name) that pays another account. */
+  | 'fake_qr'
   /** A stall's account received money with another stall's order code: the shape of a fake QR. */
   | 'order_code_of_other_stall'
   /** Failed logins on one of the market's accounts past the attack threshold (merchant.login-attack). */
@@ -192,6 +194,9 @@ export interface AlertDoc {
   acknowledgedBy: string | null;
   resolvedAt: Date | null;
   resolution: string | null;
+  /** Alerts raised by repeated sightings (a fake QR scanned again): how many, and when (absent on older alerts). */
+  occurrences?: number;
+  occurredAt?: Date[];
 }
 
 export interface Store {

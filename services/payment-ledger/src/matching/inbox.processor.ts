@@ -1,3 +1,4 @@
+import { DeleteBatcher } from '@marketqr/mongo';
 import { periodicResource, type Clock, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
@@ -58,6 +59,8 @@ export class InboxProcessor {
   private readonly finished = new Map<string, number>();
   private polls = 0;
   private active = 0;
+  /** Work items of posted payments, deleted many at a time (under load every payment has one: see the webhook). */
+  private readonly workDone: DeleteBatcher<WorkItem>;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -71,7 +74,9 @@ export class InboxProcessor {
       /** Decides when a hold is over and what is due (tests move it instead of waiting out MATCH_HOLD_MS). */
       clock: Clock;
     },
-  ) {}
+  ) {
+    this.workDone = new DeleteBatcher(deps.models.work, { maxItems: 200, maxWaitMs: 2 });
+  }
 
   /**
    * Work on this item soon (bounded concurrency); resolves with the outcome. Repeated submits of an item in hand get
@@ -108,7 +113,7 @@ export class InboxProcessor {
   private async finish(paymentId: string, amount: number) {
     this.finished.set(paymentId, amount);
     if (this.finished.size > 100_000) this.finished.delete(this.finished.keys().next().value!);
-    if (this.stored.delete(paymentId)) await this.deps.models.work.deleteOne({ _id: paymentId });
+    if (this.stored.delete(paymentId)) await this.workDone.delete(paymentId);
   }
 
   private drain() {

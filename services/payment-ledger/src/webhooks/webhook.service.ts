@@ -38,6 +38,7 @@ export class WebhookService {
    * unique index still decides duplicates, document by document.
    */
   private readonly inbox: InsertBatcher<InboxRecord>;
+  private readonly workItems: InsertBatcher<WorkItem>;
 
   constructor(
     private readonly models: Models,
@@ -46,6 +47,8 @@ export class WebhookService {
     private readonly opts: { graceMs: number; postWaitMs: number; batch: MicroBatchOptions },
   ) {
     this.inbox = new InsertBatcher(models.inbox, opts.batch);
+    // Under load every payment not posted within postWaitMs gets one: they go in together too.
+    this.workItems = new InsertBatcher(models.work, opts.batch);
   }
 
   async store(n: Notification, rawBody: Buffer, signature: Record<string, string>): Promise<StoreResult> {
@@ -89,10 +92,9 @@ export class WebhookService {
     return { paymentId, duplicate: false, ignored };
   }
 
+  /** Stores a work item (a duplicate is one stored already); together with the other requests' (group commit). */
   private async queue(work: WorkItem): Promise<void> {
-    await this.models.work.insertOne(work).catch((e: unknown) => {
-      if (!isDuplicateKey(e)) throw e;
-    });
+    await this.workItems.insert(work);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { decodeQr, type DecodedQr } from '@marketqr/vietqr';
+import { decodeQr, foldToAscii, type DecodedQr } from '@marketqr/vietqr';
 import { accountKeyOf, effectiveStatus, type Merchant, type QrRecord } from './model';
 import { payloadHash } from './payload';
 
@@ -38,6 +38,10 @@ export interface DecodedSummary {
   amount: string | null;
   purpose: string | null;
   merchantName: string | null;
+  /** 62/03: our posters carry the stall code here. */
+  storeLabel: string | null;
+  /** 62/07: our posters carry the poster's serial here. */
+  terminalLabel: string | null;
   errors: { code: string; path: string }[];
 }
 
@@ -56,6 +60,8 @@ function summarise(d: DecodedQr): DecodedSummary {
     amount: d.amount ?? null,
     purpose: d.purpose ?? null,
     merchantName: d.alternateLanguage?.name ?? d.merchantName ?? null,
+    storeLabel: d.storeLabel ?? null,
+    terminalLabel: d.terminalLabel ?? null,
     errors: d.errors.filter((e) => e.severity === 'error').map((e) => ({ code: e.code, path: e.path })),
   };
 }
@@ -104,14 +110,24 @@ export interface LookupResult {
   anyQrForAccount: QrRecord | null;
   /** The stalls of the registered QRs. */
   merchantsById: Map<string, Merchant>;
+  /**
+   * For a payload that pays none of our accounts: the stall it passes itself off as (one of our posters' serial, or
+   * a stall's code with its vendor's name), found by `imitatedStall`.
+   */
+  imitated?: Merchant | null;
 }
 
 export interface Decision {
   verdict: Verdict;
   qr: QrRecord | null;
   merchant: Merchant | null;
-  /** The stall the account points to when the QR itself is not registered (UNREGISTERED_PAYLOAD, TAMPERED). */
+  /**
+   * The stall the account points to when the QR itself is not registered (UNREGISTERED_PAYLOAD, TAMPERED), or the
+   * stall an UNKNOWN_ACCOUNT code imitates.
+   */
   stallId: string | null;
+  /** UNKNOWN_ACCOUNT only: the stall whose poster this code copies while paying another account. */
+  imitates?: Merchant | null;
 }
 
 /** Second step: the verdict from what the lookups found. */
@@ -132,7 +148,39 @@ export function decide(c: Extract<Classification, { kind: 'lookup' }>, r: Lookup
   if (stallOfAccount) {
     return { verdict: 'UNREGISTERED_PAYLOAD', qr: null, merchant: r.merchantByAccount, stallId: stallOfAccount };
   }
-  return { verdict: 'UNKNOWN_ACCOUNT', qr: null, merchant: null, stallId: null };
+  const imitates = r.imitated ?? null;
+  return { verdict: 'UNKNOWN_ACCOUNT', qr: null, merchant: null, stallId: imitates?._id ?? null, imitates };
+}
+
+/**
+ * Which of our stalls a code that pays a foreign account imitates: a sticker copied from a real poster keeps the
+ * poster's serial (62/07), or at least the stall's code (62/03 or the purpose) and its vendor's name (59, folded, or
+ * 64). The stall code alone is not enough: every market has an A-01.
+ *
+ * `bySerial` finds the stall of one of our posters by serial; `byStallCode` the stalls with that code.
+ */
+export async function imitatedStall(
+  d: DecodedSummary,
+  find: { bySerial(serial: string): Promise<Merchant | null>; byStallCode(code: string): Promise<Merchant[]> },
+): Promise<Merchant | null> {
+  if (d.terminalLabel) {
+    const m = await find.bySerial(d.terminalLabel.trim());
+    if (m) return m;
+  }
+  const name = d.merchantName ? squashName(d.merchantName) : '';
+  if (!name) return null;
+  for (const code of new Set([d.storeLabel, d.purpose].filter((c): c is string => !!c).map((c) => c.trim()))) {
+    const named = (await find.byStallCode(code)).filter((m) => squashName(m.vendorName) === name);
+    if (named.length === 1) return named[0]!;
+  }
+  return null;
+}
+
+/** A name compared the way a bank app shows it: without diacritics, case or spacing ("NGUYEN THI HOA"). */
+function squashName(name: string): string {
+  return foldToAscii(name)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 /** Active first, then expired, then revoked: the most honest answer when one payload was issued more than once. */

@@ -6,6 +6,7 @@ import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
 import {
   classifyPayload,
   decide,
+  imitatedStall,
   VERDICT_MESSAGES,
   type Decision,
   type DecodedSummary,
@@ -42,6 +43,8 @@ export interface CheckAnswer {
     revokedAt: string | null;
     revokedReasonCode: string | null;
   } | null;
+  /** UNKNOWN_ACCOUNT: the stall whose poster this code copies while paying someone else (a fake sticker). */
+  imitates: CheckAnswer['stall'];
   decoded: DecodedSummary;
   /** The id of the stored record, for flagged answers. */
   checkId: string | null;
@@ -91,22 +94,43 @@ export class GenuineCheckService {
             .lean<Merchant[]>()
             .exec()
         : [];
+      // Only for a code that pays none of our accounts: which stall's poster it copies (extra reads on a rare path).
+      const imitated =
+        registered.length || merchantByAccount || anyQrForAccount
+          ? null
+          : await imitatedStall(c.decoded, {
+              bySerial: async (serial) => {
+                const poster = await models.Qr.findOne({ posterSerial: serial }, { merchantId: 1 })
+                  .lean<Pick<QrRecord, 'merchantId'>>()
+                  .exec();
+                return poster ? merchants.get(poster.merchantId) : null;
+              },
+              byStallCode: (code) => models.Merchant.find({ stallCode: code }).lean<Merchant[]>().exec(),
+            });
       decision = decide(
         c,
-        { registered, merchantByAccount, anyQrForAccount, merchantsById: new Map(found.map((m) => [m._id, m])) },
+        {
+          registered,
+          merchantByAccount,
+          anyQrForAccount,
+          merchantsById: new Map(found.map((m) => [m._id, m])),
+          imitated,
+        },
         now,
       );
       stallFallback = decision.qr ?? anyQrForAccount;
     }
 
     const flagged = decision.verdict !== 'GENUINE';
+    const imitates = decision.imitates ?? null;
     const answer: CheckAnswer = {
       verdict: decision.verdict,
       flagged,
-      message: VERDICT_MESSAGES[decision.verdict].vi,
-      messageEn: VERDICT_MESSAGES[decision.verdict].en,
+      message: imitates ? imitationMessage(imitates).vi : VERDICT_MESSAGES[decision.verdict].vi,
+      messageEn: imitates ? imitationMessage(imitates).en : VERDICT_MESSAGES[decision.verdict].en,
       stall: stallOf(decision.merchant, stallFallback),
       qr: decision.qr ? qrOf(decision.qr, now) : null,
+      imitates: imitates ? stallOf(imitates, null) : null,
       decoded: c.decoded,
       checkId: null,
     };
@@ -134,9 +158,9 @@ export class GenuineCheckService {
       bin: a.decoded.bin,
       accountNumber: a.decoded.accountNumber,
       merchantId: a.stall?.merchantId ?? d.stallId,
-      marketId: a.stall?.marketId ?? null,
+      marketId: a.stall?.marketId ?? a.imitates?.marketId ?? null,
       reportedMarketId,
-      stallCode: a.stall?.stallCode ?? null,
+      stallCode: a.stall?.stallCode ?? a.imitates?.stallCode ?? null,
       qrId: d.qr?._id ?? null,
       problems: a.decoded.errors.map((e) => e.code),
     };
@@ -147,6 +171,14 @@ export class GenuineCheckService {
     );
     return rec._id;
   }
+}
+
+/** What a shopper reads when a code copies a stall's poster but pays someone else. */
+function imitationMessage(m: Merchant): { vi: string; en: string } {
+  return {
+    vi: `Mã QR GIẢ: mã này nhái sạp ${m.stallCode} (${m.vendorName}) nhưng chuyển tiền vào tài khoản của người khác. Đừng thanh toán, hãy báo ban quản lý chợ.`,
+    en: `FAKE QR: it copies stall ${m.stallCode} (${m.vendorName}) but pays someone else's account.`,
+  };
 }
 
 function stallOf(m: Merchant | null, qr: QrRecord | null): CheckAnswer['stall'] {

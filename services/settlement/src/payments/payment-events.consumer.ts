@@ -1,5 +1,6 @@
 import type { EventOfType } from '@marketqr/contracts';
-import type { EventHandlers } from '@marketqr/messaging';
+import type { BatchHandlers, EventHandlers } from '@marketqr/messaging';
+import { insertManyOnce } from '@marketqr/mongo';
 import { businessDayOf } from '../domain/business-day';
 import { type ContributionDoc, type CreditDoc, type Models } from '../store/models';
 import { isDuplicateKey } from '@marketqr/service-kit';
@@ -16,6 +17,61 @@ type Reallocated = EventOfType<'payment.reallocated'>;
  * flag changes nothing. Inserting also means a reallocation can debit the giving stall from the receiving stall's
  * partition without ever racing that stall's own writer (FerretDB keeps concurrent inserts exact).
  */
+/** The bank credit of a payment, and its contribution to the stall's money when a stall was credited. */
+function creditedDocs(e: Confirmed | Flagged, creditedTo: 'stall' | 'suspense') {
+  const d = e.data;
+  const credit: Omit<CreditDoc, 'bankDay'> = {
+    _id: d.bankTransactionId,
+    marketId: d.marketId,
+    merchantId: d.merchantId ?? null,
+    paymentId: d.paymentId,
+    amount: d.amount,
+    businessDay: d.businessDay,
+    paidAt: new Date(d.paidAt),
+    creditedTo,
+  };
+  const contribution: Omit<ContributionDoc, 'recordedAt' | 'batchId'> | null =
+    creditedTo === 'stall' && d.merchantId
+      ? {
+          _id: `pay:${d.paymentId}`,
+          merchantId: d.merchantId,
+          marketId: d.marketId,
+          businessDay: d.businessDay,
+          kind: 'payment',
+          amount: d.amount,
+          count: 1,
+          paymentId: d.paymentId,
+          bankTransactionId: d.bankTransactionId,
+          eventId: e.eventId,
+        }
+      : null;
+  return { credit, contribution };
+}
+
+/**
+ * Confirmed payments a run at a time: the same inserts as one by one, in two `insertMany`s for the whole run (credits,
+ * then contributions), duplicates skipped the same way.
+ */
+export function paymentEventBatchHandlers(models: Models): BatchHandlers {
+  return {
+    'payment.confirmed': async (es) => {
+      const docs = es.map((e) => creditedDocs(e, 'stall'));
+      const recordedAt = new Date();
+      // Through the models, so the documents are cast and defaulted as `create` would store them.
+      await insertManyOnce(
+        models.Credit.collection,
+        docs.map(({ credit: c }) => new models.Credit({ ...c, bankDay: businessDayOf(c.paidAt) }).toObject()),
+      );
+      await insertManyOnce(
+        models.Contribution.collection,
+        docs.flatMap(({ contribution: k }) =>
+          k ? [new models.Contribution({ ...k, recordedAt, batchId: null }).toObject()] : [],
+        ),
+      );
+    },
+  };
+}
+
 export function paymentEventHandlers(models: Models): EventHandlers {
   const insert = async <T>(model: { create(doc: T): Promise<unknown> }, doc: T) => {
     try {
@@ -29,30 +85,9 @@ export function paymentEventHandlers(models: Models): EventHandlers {
   const credit = (c: Omit<CreditDoc, 'bankDay'>) => insert(models.Credit, { ...c, bankDay: businessDayOf(c.paidAt) });
 
   const credited = async (e: Confirmed | Flagged, creditedTo: 'stall' | 'suspense') => {
-    const d = e.data;
-    await credit({
-      _id: d.bankTransactionId,
-      marketId: d.marketId,
-      merchantId: d.merchantId ?? null,
-      paymentId: d.paymentId,
-      amount: d.amount,
-      businessDay: d.businessDay,
-      paidAt: new Date(d.paidAt),
-      creditedTo,
-    });
-    if (creditedTo !== 'stall' || !d.merchantId) return;
-    await contribution({
-      _id: `pay:${d.paymentId}`,
-      merchantId: d.merchantId,
-      marketId: d.marketId,
-      businessDay: d.businessDay,
-      kind: 'payment',
-      amount: d.amount,
-      count: 1,
-      paymentId: d.paymentId,
-      bankTransactionId: d.bankTransactionId,
-      eventId: e.eventId,
-    });
+    const { credit: c, contribution: k } = creditedDocs(e, creditedTo);
+    await credit(c);
+    if (k) await contribution(k);
   };
 
   return {

@@ -15,6 +15,7 @@ import { errorMessage, header, section, tabs, toast } from '../layout';
 import { loadSession } from '../session';
 import { statusPill } from './vendor';
 import { categoryName, labelOf } from '../labels';
+import { suggestStall } from '../stall-hint';
 
 type Tab = 'dashboard' | 'approvals' | 'alerts' | 'suspense' | 'settlement';
 
@@ -151,16 +152,16 @@ export async function loadDashboard(marketId: string): Promise<DashboardData> {
   const days = Array.from({ length: 14 }, (_, i) => addDays(today, i - 13));
   const range = `from=${days[0]}&to=${today}`;
   const rows = (data: Json) => itemsOf(data, 'rows');
-  const [adoptionToday, payments, zones, categories, hours, ...adoptionByDay] = await Promise.all([
-    get(paths.stats(marketId, 'adoption', `date=${today}`)),
+  const [adoptionDays, payments, zones, categories, hours] = await Promise.all([
+    // Adoption as of each day of the chart (each looks back 30 days), today's last: one request for the series.
+    get(paths.stats(marketId, 'adoption-days', range)),
     get(paths.stats(marketId, 'payments', range)),
     get(paths.stats(marketId, 'zones', range)),
     get(paths.stats(marketId, 'categories', range)),
     get(paths.stats(marketId, 'hours', range)),
-    // The adoption rate looks back 30 days from a day: one answer per day of the chart.
-    ...days.slice(0, -1).map((d) => get(paths.stats(marketId, 'adoption', `date=${d}`))),
   ]);
-  const now = (rows(adoptionToday)[0] ?? {}) as Json;
+  const byDay = new Map(rows(adoptionDays).map((r) => [String(r.day), r]));
+  const now = (byDay.get(today) ?? {}) as Json;
   const group = (data: Json, key: string) =>
     rows(data).map((r) => ({ label: labelOf(key, String(r[key])), value: num(r.paymentCount) ?? 0 }));
   return {
@@ -169,8 +170,8 @@ export async function loadDashboard(marketId: string): Promise<DashboardData> {
     adoptionRate: num(now.adoptionRate),
     paymentsToday: num(now.paymentCount),
     amountToday: num(now.paymentValue),
-    adoption: [...adoptionByDay, adoptionToday]
-      .map((a, i) => ({ day: days[i]!, rate: num((rows(a)[0] ?? {}).adoptionRate) }))
+    adoption: days
+      .map((day) => ({ day, rate: num((byDay.get(day) ?? {}).adoptionRate) }))
       .filter((p) => p.rate !== null)
       .map((p) => ({ label: formatDayShort(p.day), value: p.rate! })),
     daily: rows(payments).map((d) => ({ label: formatDayShort(String(d.day)), value: num(d.paymentCount) ?? 0 })),
@@ -452,11 +453,15 @@ async function alerts(marketId: string, focus: string | null, rerender: () => vo
                 `${t('common.stall', { code: String(a.stallCode) })}${a.zone ? ` · ${labelOf('zone', String(a.zone))}` : ''}`,
               )
             : null,
+          alertFacts(a),
           a.status === 'acknowledged' ? h('div', { class: 'muted' }, t('alerts.acknowledged')) : null,
           h(
             'div',
             { class: 'row wrap' },
-            a.link ? h('a', { class: 'btn primary', href: String(a.link) }, actionLabel(String(a.kind))) : null,
+            // An alert that links to itself is already open here when focused.
+            a.link && !(focus === a.id && String(a.link).startsWith('/manager/alerts/'))
+              ? h('a', { class: 'btn primary', href: String(a.link) }, actionLabel(String(a.kind)))
+              : null,
             a.status === 'open'
               ? h(
                   'button',
@@ -475,7 +480,34 @@ async function alerts(marketId: string, focus: string | null, rerender: () => vo
 function actionLabel(kind: string): string {
   if (kind === 'payment_in_suspense') return t('manager.tab.suspense');
   if (kind === 'settlement_failed') return t('manager.tab.settlement');
+  if (kind === 'fake_qr' || kind === 'unknown_poster') return t('alerts.details');
   return t('manager.tab.approvals');
+}
+
+/**
+ * What a manager needs to act on a QR alert without opening anything else: where the money would go (account and
+ * bank) and every time the code was scanned, repeats on one alert.
+ */
+function alertFacts(a: Json): HTMLElement | null {
+  const d = (a.details ?? {}) as Json;
+  const times = Array.isArray(a.occurredAt) ? (a.occurredAt as string[]) : [];
+  if (!d.accountNumber && times.length <= 1) return null;
+  return h(
+    'dl',
+    { class: 'facts', 'data-testid': 'alert-facts' },
+    d.accountNumber
+      ? [
+          h('dt', {}, t('alerts.account')),
+          h('dd', {}, `${String(d.accountNumber)}${d.bank ? ` · ${String(d.bank)}` : ''}`),
+        ]
+      : [],
+    times.length
+      ? [
+          h('dt', {}, t('alerts.scans', { n: Number(a.occurrences ?? times.length) })),
+          h('dd', {}, times.slice(-10).map(formatDateTime).join(', ')),
+        ]
+      : [],
+  );
 }
 
 // ---------------------------------------------------------------- suspense and reallocation
@@ -484,7 +516,9 @@ function actionLabel(kind: string): string {
 async function heldPayments(marketId: string): Promise<Json[]> {
   // In suspense: payments that matched no stall, and those held for review (an amount or time the bank would not send).
   const lists = await Promise.all(['unmatched', 'held_for_review'].map((o) => get(paths.marketPayments(marketId, o))));
-  const entries = lists.flatMap((l) => itemsOf(l));
+  // Newest first, whichever list a payment came from.
+  const paidAt = (e: Json) => Date.parse(String((e.meta as Json | undefined)?.paidAt ?? e.postedAt ?? '')) || 0;
+  const entries = lists.flatMap((l) => itemsOf(l)).sort((a, b) => paidAt(b) - paidAt(a));
   const views = await Promise.all(entries.map((e) => get(paths.payment(String(e.paymentId))).catch(() => null)));
   return entries.flatMap((e, i) => {
     const v = views[i];
@@ -519,6 +553,10 @@ async function suspense(marketId: string, focus: string | null, rerender: () => 
       { class: 'cards', 'data-testid': 'suspense' },
       items.map((p) => {
         const id = String(p.paymentId ?? p.id);
+        const suggested = suggestStall(
+          String(p.description ?? ''),
+          stalls.map((s) => String(s.stallCode)),
+        );
         const form = h(
           'form',
           { class: 'form' },
@@ -528,14 +566,22 @@ async function suspense(marketId: string, focus: string | null, rerender: () => 
             { id: `to-${id}`, name: 'to', required: true },
             h('option', { value: '' }, '—'),
             stalls.map((s) =>
-              h('option', { value: String(s.id) }, `${s.stallCode} · ${(s.vendor as Json)?.fullName ?? ''}`),
+              h(
+                'option',
+                { value: String(s.id), selected: s.stallCode === suggested },
+                `${s.stallCode} · ${(s.vendor as Json)?.fullName ?? ''}`,
+              ),
             ),
           ),
+          suggested
+            ? h('div', { class: 'muted', 'data-testid': 'suggested' }, t('suspense.suggested', { code: suggested }))
+            : null,
           h('label', { for: `reason-${id}` }, t('suspense.reason')),
+          // Empty: the audit log must record the check the manager actually made, not a sentence nobody typed.
           h('input', {
             id: `reason-${id}`,
             name: 'reason',
-            value: t('suspense.reason.default'),
+            placeholder: t('suspense.reason.placeholder'),
             minlength: 3,
             required: true,
           }),
@@ -547,6 +593,12 @@ async function suspense(marketId: string, focus: string | null, rerender: () => 
           const to = String(data.get('to') ?? '');
           if (!to) return;
           const stall = stalls.find((s) => s.id === to);
+          // Money moves for good: say what and where before doing it.
+          const question = t('suspense.confirm', {
+            amount: formatVnd(Number(p.amount)),
+            code: String(stall?.stallCode ?? to),
+          });
+          if (!window.confirm(question)) return;
           post(paths.reallocate(id), { toMerchantId: to, reason: String(data.get('reason') ?? '') })
             .then(() => {
               toast(t('suspense.done', { amount: formatVnd(Number(p.amount)), code: String(stall?.stallCode ?? to) }));

@@ -5,8 +5,8 @@ import { businessDay, formatCountdown, formatDate, formatDateTime, formatTime, f
 import { t, type MessageKey } from '../i18n';
 import { errorMessage, header, section, tabs, toast } from '../layout';
 import { loadSession } from '../session';
-import { announcePayment, say, setSpeechEnabled, speechAvailable, speechEnabled } from '../speech';
-import { paymentAnnouncement } from '../words';
+import { say, setSpeechEnabled, speechAvailable, speechEnabled } from '../speech';
+import { announcementFor, discrepancyOf, paymentAnnouncement, vndToWords } from '../words';
 
 type Tab = 'sell' | 'feed' | 'poster' | 'settle';
 
@@ -39,11 +39,20 @@ export function vendorPage(root: HTMLElement): void {
   let openQr: OpenQr | null = null;
   let countdown: ReturnType<typeof setInterval> | undefined;
   const payments: FeedPayment[] = [];
+  /** Payments that arrived live while the page is open, newest first: one list instead of a pile of toasts. */
+  const recent: FeedPayment[] = [];
   let todayTotal = 0;
   let todayCount = 0;
+  // Until the ledger has answered, the total is unknown: "0 ₫ · live" before it would be a lie for a second or two.
+  let loaded = false;
 
   // Stable containers: re-rendering a tab does not disturb the others or the feed.
   const totalBox = h('section', { class: 'today card', 'aria-live': 'polite', 'data-testid': 'today-total' });
+  const offlineBanner = h(
+    'div',
+    { class: 'notice error offline', role: 'alert', 'data-testid': 'offline-banner', hidden: true },
+    '',
+  );
   const body = h('div', { class: 'tab-body' });
   const overlay = h('div', {
     class: 'overlay',
@@ -82,7 +91,7 @@ export function vendorPage(root: HTMLElement): void {
     fill(
       root,
       header(title, render),
-      h('main', { class: 'page vendor' }, unlockBox, totalBox, body),
+      h('main', { class: 'page vendor' }, offlineBanner, unlockBox, totalBox, body),
       tabs<Tab>(
         [
           { id: 'sell', label: t('vendor.tab.sell') },
@@ -107,6 +116,10 @@ export function vendorPage(root: HTMLElement): void {
   document.addEventListener('pointerdown', () => setTimeout(renderUnlock, 0), { once: true });
 
   const renderTotal = () => {
+    const live = status === 'live' && loaded;
+    // The banner is for a stream that was live and dropped; the first connection shows "loading" instead.
+    offlineBanner.hidden = status !== 'reconnecting';
+    offlineBanner.textContent = t('vendor.offline');
     fill(
       totalBox,
       h('div', { class: 'today-who' }, session.user.fullName),
@@ -115,20 +128,60 @@ export function vendorPage(root: HTMLElement): void {
         { class: 'today-label' },
         t('vendor.today'),
         ' ',
-        h('span', { class: `dot ${status}`, title: statusText() }),
+        h('span', { class: `dot ${live ? 'live' : status === 'reconnecting' ? 'reconnecting' : 'connecting'}` }),
       ),
-      h('div', { class: 'today-amount', 'data-testid': 'today-amount' }, formatVnd(todayTotal)),
-      h('div', { class: 'muted' }, t('vendor.today.count', { n: todayCount }), ' · ', statusText()),
+      loaded
+        ? h('div', { class: 'today-amount', 'data-testid': 'today-amount' }, formatVnd(todayTotal))
+        : h(
+            'div',
+            { class: 'today-amount loading', 'data-testid': 'today-amount', 'aria-busy': 'true' },
+            t('vendor.today.loading'),
+          ),
+      h(
+        'div',
+        { class: 'muted', 'data-testid': 'today-status' },
+        loaded ? `${t('vendor.today.count', { n: todayCount })} · ` : '',
+        statusText(),
+      ),
+      recent.length
+        ? h(
+            'ul',
+            { class: 'recent', 'data-testid': 'recent', 'aria-label': t('vendor.recent') },
+            recent.slice(0, 5).map((p) => recentRow(p)),
+          )
+        : null,
     );
+  };
+
+  /** One line of the live list: the amount, the time, and in red what differs from what was asked. */
+  const recentRow = (p: FeedPayment) => {
+    const warning = discrepancyText(p);
+    return h(
+      'li',
+      { class: warning ? 'warn' : '', 'data-payment-id': p.id },
+      h('strong', {}, formatVnd(p.amount)),
+      ' ',
+      h('time', { datetime: p.paidAt }, formatTime(p.paidAt)),
+      warning ? h('span', { class: 'diff' }, warning) : null,
+    );
+  };
+
+  /** "Khách trả thiếu 199.800 ₫", "Khách có thể đã trả 2 lần"…; null for an ordinary payment. */
+  const discrepancyText = (p: FeedPayment): string | null => {
+    const d = discrepancyOf(p);
+    if (!d) return null;
+    return 'difference' in d
+      ? t(`vendor.diff.${d.kind}`, { diff: formatVnd(d.difference) })
+      : t(`vendor.diff.${d.kind}`);
   };
 
   const statusText = () =>
     t(
-      status === 'live'
+      status === 'live' && loaded
         ? 'vendor.feed.live'
-        : status === 'connecting'
-          ? 'vendor.feed.connecting'
-          : 'vendor.feed.reconnecting',
+        : status === 'reconnecting'
+          ? 'vendor.feed.reconnecting'
+          : 'vendor.feed.connecting',
     );
 
   const renderTab = () => {
@@ -152,10 +205,26 @@ export function vendorPage(root: HTMLElement): void {
       const next = Number(`${amount}${key}`);
       if (next <= MAX_AMOUNT) amount = next;
     }
+    showAmount();
+  };
+
+  const showAmount = () => {
     const display = body.querySelector('[data-testid="amount-display"]');
     if (display) display.textContent = formatVnd(amount);
+    const words = body.querySelector('[data-testid="amount-words"]');
+    if (words) words.textContent = amountWords();
     const make = body.querySelector<HTMLButtonElement>('[data-testid="make-qr"]');
     if (make) make.disabled = amount <= 0;
+  };
+
+  // The amount in words, so a slip of the thumb (30.000 → 300.000) is seen before the shopper pays.
+  const amountWords = () =>
+    amount > 0 ? t('vendor.amount.words', { words: vndToWords(amount) }) : t('vendor.amount.hint');
+
+  /** A fresh amount after a QR is made, closed, cancelled or paid: the next sale never starts from the last one. */
+  const resetAmount = () => {
+    amount = 0;
+    showAmount();
   };
 
   const renderKeypad = () => {
@@ -165,12 +234,12 @@ export function vendorPage(root: HTMLElement): void {
       h(
         'section',
         { class: 'keypad-card card' },
-        h('div', { class: 'muted' }, t('vendor.amount.hint')),
         h(
           'output',
           { class: 'amount-display', 'data-testid': 'amount-display', 'aria-live': 'polite' },
           formatVnd(amount),
         ),
+        h('div', { class: 'amount-words muted', 'data-testid': 'amount-words', lang: 'vi' }, amountWords()),
         h(
           'div',
           { class: 'keypad' },
@@ -223,6 +292,7 @@ export function vendorPage(root: HTMLElement): void {
         ),
         paid: null,
       };
+      resetAmount();
       clearInterval(countdown);
       countdown = setInterval(renderCountdown, 1_000);
       renderOverlay();
@@ -234,6 +304,7 @@ export function vendorPage(root: HTMLElement): void {
   const closeQr = () => {
     clearInterval(countdown);
     openQr = null;
+    resetAmount();
     renderOverlay();
   };
 
@@ -280,12 +351,7 @@ export function vendorPage(root: HTMLElement): void {
         ),
         h('div', { class: 'qr-amount', 'data-testid': 'qr-amount' }, formatVnd(qr.amount)),
         qr.paid
-          ? h(
-              'div',
-              { class: 'qr-paid', role: 'status' },
-              '✓ ',
-              t('vendor.qr.paid', { amount: formatVnd(qr.paid.amount) }),
-            )
+          ? paidNotice(qr.paid)
           : expired
             ? h('div', { class: 'qr-expired', role: 'status' }, t('vendor.qr.expired'))
             : h('img', {
@@ -318,6 +384,26 @@ export function vendorPage(root: HTMLElement): void {
     );
   };
 
+  /** Green "✓ Đã nhận 45.000 ₫" when the QR was paid as asked; red, with what differs first, when it was not. */
+  const paidNotice = (p: FeedPayment) => {
+    const warning = discrepancyText(p);
+    if (!warning) {
+      return h('div', { class: 'qr-paid', role: 'status' }, '✓ ', t('vendor.qr.paid', { amount: formatVnd(p.amount) }));
+    }
+    return h(
+      'div',
+      { class: 'qr-paid wrong', role: 'alert', 'data-testid': 'qr-paid-wrong' },
+      h('div', { class: 'diff' }, '⚠ ', warning),
+      h(
+        'div',
+        {},
+        p.expectedAmount !== null
+          ? t('vendor.qr.paidWrong', { amount: formatVnd(p.amount), expected: formatVnd(p.expectedAmount) })
+          : t('vendor.qr.paid', { amount: formatVnd(p.amount) }),
+      ),
+    );
+  };
+
   // ---- live feed ----
   const paymentRow = (p: FeedPayment) =>
     h(
@@ -329,7 +415,7 @@ export function vendorPage(root: HTMLElement): void {
         { class: 'payment-meta' },
         h('time', { datetime: p.paidAt }, formatTime(p.paidAt)),
         p.payerName ? h('span', {}, t('vendor.feed.from', { name: p.payerName })) : null,
-        p.outcome !== 'paid' ? h('span', { class: 'pill warn' }, t('vendor.feed.flagged')) : null,
+        p.outcome !== 'paid' ? h('span', { class: 'pill warn' }, discrepancyText(p) ?? t('vendor.diff.check')) : null,
       ),
     );
 
@@ -380,11 +466,11 @@ export function vendorPage(root: HTMLElement): void {
       todayTotal += p.amount;
       todayCount += 1;
     }
+    if (live) recent.unshift(p);
     renderTotal();
     if (tab === 'feed') renderFeed();
     if (!live) return;
-    announcePayment(p.amount);
-    toast(t('vendor.toast', { amount: formatVnd(p.amount) }));
+    say(announcementFor(p));
     if (
       openQr &&
       !openQr.paid &&
@@ -433,6 +519,7 @@ export function vendorPage(root: HTMLElement): void {
       todayTotal = todays.reduce((sum, p) => sum + p.amount, 0);
       todayCount = todays.length;
     }
+    if (statement || total) loaded = true;
     renderTotal();
     if (tab === 'feed') renderFeed();
   };
