@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { infra, testInfra, waitFor } from '@marketqr/test-harness';
+import { freePortRun, infra, testInfra, waitFor } from '@marketqr/test-harness';
 import type { ServiceProcess } from '../support/service-process';
 import { startStack, type Stack } from '../support/system-stack';
 import { context, conservation, http, ok, report, stream, type Ctx } from './support/faults';
@@ -178,21 +178,28 @@ describe('2. two replicas of ledger and settlement, one of each SIGKILLed', () =
 // ---------------------------------------------------------------------------------------------------------------------
 
 describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () => {
-  // Private ports far from the shared 9092/27017, and a state folder of this run's own.
-  const base = 20_000 + Math.floor(Math.random() * 20_000);
+  // Private ports far from the shared 9092/27017 (found free in beforeAll), and a state folder of this run's own.
   const env = {
     MARKETQR_STATE: mkdtempSync(join(tmpdir(), 'marketqr-fault-infra-')),
-    MONGO_PORT: String(base),
-    KAFKA_PORT: String(base + 1),
-    KAFKA_CONTROLLER_PORT: String(base + 2),
+    MONGO_PORT: '',
+    KAFKA_PORT: '',
+    KAFKA_CONTROLLER_PORT: '',
     KAFKA_HEAP: '384m',
   };
-  const kafkaBrokers = [`127.0.0.1:${env.KAFKA_PORT}`];
-  const mongoUrl = `mongodb://127.0.0.1:${env.MONGO_PORT}`;
+  let kafkaBrokers: string[];
+  let mongoUrl: string;
   let stack: Stack;
   let ctx: Ctx;
 
   beforeAll(async () => {
+    const base = await freePortRun(3);
+    Object.assign(env, {
+      MONGO_PORT: String(base),
+      KAFKA_PORT: String(base + 1),
+      KAFKA_CONTROLLER_PORT: String(base + 2),
+    });
+    kafkaBrokers = [`127.0.0.1:${env.KAFKA_PORT}`];
+    mongoUrl = `mongodb://127.0.0.1:${env.MONGO_PORT}`;
     for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT]) {
       if (['9092', '9093', '27017'].includes(p)) throw new Error(`refusing to use the shared port ${p}`);
     }

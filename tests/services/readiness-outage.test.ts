@@ -6,15 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { infra, uniqueName, waitFor } from '@marketqr/test-harness';
+import { freePortRun, infra, uniqueName, waitFor } from '@marketqr/test-harness';
 import { getJson, startServiceProcess, type ServiceProcess } from '../support/service-process';
 
-const base = 20_000 + Math.floor(Math.random() * 20_000);
+// Its own ports (found free in beforeAll) and state folder: the shared infrastructure is untouched.
 const env = {
   MARKETQR_STATE: mkdtempSync(join(tmpdir(), 'marketqr-outage-')),
-  MONGO_PORT: String(base),
-  KAFKA_PORT: String(base + 1),
-  KAFKA_CONTROLLER_PORT: String(base + 2),
+  MONGO_PORT: '',
+  KAFKA_PORT: '',
+  KAFKA_CONTROLLER_PORT: '',
   KAFKA_HEAP: '384m',
 };
 let svc: ServiceProcess;
@@ -37,6 +37,12 @@ const waitReady = async (want: boolean, what: string) => {
 };
 
 beforeAll(async () => {
+  const base = await freePortRun(3);
+  Object.assign(env, {
+    MONGO_PORT: String(base),
+    KAFKA_PORT: String(base + 1),
+    KAFKA_CONTROLLER_PORT: String(base + 2),
+  });
   await infra(['start'], env);
   svc = await startServiceProcess('payment-ledger', {
     KAFKA_BROKERS: `127.0.0.1:${env.KAFKA_PORT}`,
