@@ -55,6 +55,14 @@ function app(opts: { ready?: boolean; started?: boolean } = {}) {
   a.get('/db-down', () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoServerSelectionError' });
   });
+  a.get('/bulk-interrupted', () => {
+    // The driver's MongoBulkWriteError keeps the network error that interrupted an insertMany as `errorResponse`.
+    throw Object.assign(new Error('Connection to 127.0.0.1:27017 interrupted due to server monitor timeout'), {
+      name: 'MongoBulkWriteError',
+      writeErrors: [],
+      errorResponse: new PoolClearedOnNetworkError(),
+    });
+  });
   a.get('/pool-cleared', () => {
     // The real driver classes: a pool cleared because its monitor timed out (a starved machine) is a network error.
     throw new PoolClearedOnNetworkError();
@@ -101,6 +109,12 @@ test('a database or broker that is down answers 503 SERVICE.UNAVAILABLE with Ret
 test('a subclass of the driver’s network error (the pool cleared under load) is a 503 too, not a 500', async () => {
   const r = await request(app()).get('/pool-cleared');
   expect([r.status, r.body.error.code, r.headers['retry-after']]).toEqual([503, 'SERVICE.UNAVAILABLE', '5']);
+});
+
+test('a bulk write interrupted by a network error is a 503 too; one refused for its data stays a 500', async () => {
+  const r = await request(app()).get('/bulk-interrupted');
+  expect([r.status, r.body.error.code, r.headers['retry-after']]).toEqual([503, 'SERVICE.UNAVAILABLE', '5']);
+  expect((await request(app()).get('/boom')).status).toBe(500);
 });
 
 test('/readyz reports each check, 503 when one fails or while starting', async () => {

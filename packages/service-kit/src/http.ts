@@ -129,8 +129,16 @@ function fromHttpLayer(err: { type?: string; status?: number; message?: string }
 const DEPENDENCY_DOWN =
   /^(MongoServerSelectionError|MongooseServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound)$/;
 
-function fromDependency(err: { name?: string }): AppError | undefined {
-  if (!err || typeof err !== 'object') return undefined;
+function fromDependency(err: { name?: string }, depth = 0): AppError | undefined {
+  if (!err || typeof err !== 'object' || depth > 3) return undefined;
+  // A bulk write (insertMany) that lost its connection throws MongoBulkWriteError with the network error inside, as
+  // `errorResponse` (seen under `stress-ng`: a demo-seed approval answered 500 instead of 503); causes are looked at too.
+  const inner =
+    (err as { errorResponse?: unknown; cause?: unknown }).errorResponse ?? (err as { cause?: unknown }).cause;
+  if (inner instanceof Error && inner !== err) {
+    const wrapped = fromDependency(inner, depth + 1);
+    if (wrapped) return wrapped;
+  }
   // By name, and by the classes it descends from: the driver has subclasses of MongoNetworkError (a pool cleared
   // because its monitor timed out on a starved machine: PoolClearedOnNetworkError) whose own names differ.
   let down = !!err.name && DEPENDENCY_DOWN.test(err.name);
