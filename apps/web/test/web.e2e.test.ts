@@ -116,6 +116,16 @@ test('a shopper pays the vendor’s dynamic QR; the vendor’s feed shows it and
   await shot(vendor, '07-vendor-feed');
   // Said once, even though the list loaded with the page and the stream both know the payment.
   expect((await spoken(vendor)).filter((u) => u.text.startsWith('Đã nhận')).length).toBe(1);
+
+  // The same code scanned again (a second shopper, or the first one unsure it went through): it says when it was
+  // paid and offers no way to pay it again.
+  await shopper.click('[data-testid=again]');
+  await shopper.setInputFiles('[data-testid=qr-file]', png);
+  const already = shopper.locator('[data-testid=already-paid]');
+  await already.waitFor();
+  await expect(already.textContent()).resolves.toMatch(/Mã này đã được thanh toán lúc \d\d:\d\d/);
+  await expect(shopper.locator('[data-testid=pay], [data-testid=pay-anyway]').count()).resolves.toBe(0);
+  await shot(shopper, '05b-shopper-already-paid');
   await shopperCtx.close();
 });
 
@@ -157,6 +167,13 @@ test('a sticker copying A-01 but paying another account: the shopper is told, th
     await expect(page.isDisabled('[data-testid=pay]')).resolves.toBe(true);
   }
   await shot(page, '21-shopper-sticker');
+  // The last shopper also reports it from the warning: once, however often the button is pressed.
+  await page.click('[data-testid=report]');
+  await expect(page.locator('[data-testid=reported]').textContent()).resolves.toBe(
+    'Đã báo ban quản lý chợ. Cảm ơn bạn!',
+  );
+  await expect(page.locator('[data-testid=report]').count()).resolves.toBe(0);
+  await shot(page, '21b-shopper-reported');
   await ctx.close();
 
   // The board: one urgent alert for A-01 with the account the money would go to and all five scans.
@@ -178,7 +195,49 @@ test('a sticker copying A-01 but paying another account: the shopper is told, th
   await manager.locator('[data-testid=alerts] li.focus').waitFor();
   await expect(manager.locator('li.focus').textContent()).resolves.toContain(`Mã QR giả nhái sạp ${VENDOR.stall}`);
   await shot(manager, '22-manager-fake-qr-alert');
+  // The shopper's report is an urgent alert of its own, with the account and the time of the report.
+  await manager.goto(`${stack.urls.web}/manager`);
+  const reportCard = manager
+    .locator('[data-testid=alerts] li')
+    .filter({ hasText: `Khách báo mã QR giả tại sạp ${VENDOR.stall}` });
+  await waitFor(
+    async () => {
+      await manager.click('button[data-tab=alerts]');
+      await manager.locator('[data-testid=alerts], .muted.card').first().waitFor();
+      return (await reportCard.count()) === 1;
+    },
+    { timeoutMs: 180_000, what: 'the shopper’s report on the board' },
+  );
+  await expect(reportCard.textContent()).resolves.toContain('Khách báo 1 lần');
+  await expect(reportCard.textContent()).resolves.toContain('0123456789 · Vietcombank');
+  await expect(reportCard.locator('.pill').first().textContent()).resolves.toBe('Khẩn');
+  await shot(manager, '22b-manager-reported-qr');
   await manager.context().close();
+});
+
+test('a QR that is not a bank payment (a web link) is refused plainly in Vietnamese, never offered for payment', async () => {
+  for (const viewport of [
+    { width: 360, height: 640 },
+    { width: 1366, height: 768 },
+  ]) {
+    const ctx = await phone(browser, viewport);
+    const page = await ctx.newPage();
+    await page.goto(`${stack.urls.web}/shopper`);
+    await page.click('details summary');
+    await page.fill('[data-testid=qr-text]', 'https://khuyen-mai-cho.example/nhan-qua?ref=A-01');
+    await page.click('[data-testid=check-text]');
+    const refused = page.locator('[data-testid=not-bank]');
+    await refused.waitFor();
+    const text = (await refused.textContent()) ?? '';
+    expect(text).toContain('Đây không phải mã thanh toán ngân hàng');
+    expect(text).toContain('khuyen-mai-cho.example');
+    // Nothing to pay with, nothing in English.
+    await expect(page.locator('[data-testid=pay], [data-testid=pay-anyway], #amount').count()).resolves.toBe(0);
+    expect(await page.locator('main').textContent()).not.toMatch(/\b(error|not|payment|invalid)\b/i);
+    expect(await horizontalOverflow(page)).toBe(0);
+    await shot(page, `23-shopper-web-link-${viewport.width}`);
+    await ctx.close();
+  }
 });
 
 test('a slow dashboard answer never paints over the tab the manager switched to', async () => {
@@ -489,6 +548,50 @@ test('the language switch changes every string and is remembered', async () => {
   await expect(vendor.getAttribute('html', 'lang')).resolves.toBe('vi');
   await expect(vendor.textContent('[data-testid=make-qr]')).resolves.toBe('Tạo mã QR');
   await vendorCtx.close();
+});
+
+test('every page and tab at a phone’s 360 × 640 and a laptop’s 1366 × 768: no sideways scroll, a screenshot of each', async () => {
+  const loading = DICTIONARIES.vi['common.loading'];
+  for (const viewport of [
+    { width: 360, height: 640 },
+    { width: 1366, height: 768 },
+  ]) {
+    const size = `${viewport.width}x${viewport.height}`;
+    const ctx = await phone(browser, viewport);
+    const page = await ctx.newPage();
+    // Each view once its answers are in (no "Đang tải…" left; the live stream keeps the network busy, so not
+    // "network idle"), then checked and kept as test-results/web/page-<view>-<size>.png.
+    const capture = async (view: string) => {
+      await waitFor(async () => (await page.getByText(loading, { exact: true }).count()) === 0, {
+        timeoutMs: 240_000,
+        what: `${view} at ${size} to finish loading`,
+      });
+      expect(await horizontalOverflow(page)).toBe(0);
+      await shot(page, `page-${view}-${size}`);
+    };
+    const everyTab = async (role: string) => {
+      const ids = await page
+        .locator('nav[role=tablist] button[data-tab]')
+        .evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.tab!));
+      expect(ids.length).toBeGreaterThan(1);
+      for (const id of ids) {
+        await page.click(`nav[role=tablist] button[data-tab="${id}"]`);
+        await capture(`${role}-${id}`);
+      }
+    };
+    await page.goto(`${stack.urls.web}/`);
+    await capture('home');
+    await page.goto(`${stack.urls.web}/shopper`);
+    await capture('shopper');
+    await page.goto(`${stack.urls.web}/login?role=vendor`);
+    await capture('login');
+    await login(page, 'vendor', VENDOR.phone, VENDOR.pin);
+    await everyTab('vendor');
+    await page.evaluate(() => localStorage.clear());
+    await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+    await everyTab('manager');
+    await ctx.close();
+  }
 });
 
 /** The keypad's keys and "Tạo mã QR" on the first screen, above the vendor page's tab bar, without sideways scroll. */

@@ -20,7 +20,7 @@ export const TOPICS = {
     consumers: ['qr-generation', 'payment-ledger', 'settlement', 'market-insights'],
     partitions: 6,
   },
-  /** qr.issued, qr.revoked, qr.expired, qr.check-flagged */
+  /** qr.issued, qr.revoked, qr.expired, qr.check-flagged, qr.reported */
   qrEvents: {
     name: 'marketqr.qr.events.v1',
     producer: 'qr-generation',

@@ -12,6 +12,7 @@ import {
   merchantLoginAttackV1,
   paymentFlaggedV1,
   qrCheckFlaggedV1,
+  qrReportedV1,
   topicFor,
   type KnownEvent,
 } from '@marketqr/contracts';
@@ -560,6 +561,46 @@ describe('alerts', () => {
     );
     expect(alert.occurredAt).toEqual(scans.map((e) => (e.data as { checkedAt: string }).checkedAt));
     expect(await alertsOf('kind=fake_qr')).toHaveLength(1);
+  });
+
+  test('shoppers report a fake sticker from the warning: one urgent alert of its own, every report counted', async () => {
+    const stall = STALLS.find((s) => s.market === NENH)!;
+    const report = (checkId: string, minute: number) =>
+      createEvent(qrReportedV1, {
+        aggregateId: stall.id,
+        producer: 'qr-generation',
+        data: {
+          checkId,
+          verdict: 'UNKNOWN_ACCOUNT',
+          merchantId: stall.id,
+          marketId: NENH.id,
+          reportedMarketId: null,
+          stallCode: stall.code,
+          imitates: true,
+          bin: '970436',
+          accountNumber: '0123456789',
+          payloadHash: 'e'.repeat(64),
+          checkedAt: new Date(Date.UTC(2026, 2, 1, 2, minute)).toISOString(),
+          reportedAt: new Date(Date.UTC(2026, 2, 1, 2, minute + 1)).toISOString(),
+        },
+      }) as KnownEvent;
+    const reports = [report('chk_report_1', 0), report('chk_report_2', 10)];
+    await produce(reports);
+    const alert = await waitFor(async () => (await alertsOf('kind=qr_reported')).find((a) => a.occurrences === 2), {
+      what: 'one reported-QR alert with two reports',
+    });
+    expect(alert).toMatchObject({
+      kind: 'qr_reported',
+      severity: 'high',
+      merchantId: stall.id,
+      stallCode: stall.code,
+      details: { accountNumber: '0123456789', bank: 'Vietcombank', verdict: 'UNKNOWN_ACCOUNT' },
+    });
+    expect(alert.title).toBe(
+      `Khách báo mã QR giả tại sạp ${stall.code}: tiền chuyển vào tài khoản 0123456789 (Vietcombank), không phải của sạp`,
+    );
+    expect(alert.occurredAt).toEqual(reports.map((e) => (e.data as { reportedAt: string }).reportedAt));
+    expect(alert.link).toBe(`/manager/alerts/${alert.id}`);
   });
 
   test('another stall’s order code on a stall’s account: counted for that stall, and a high alert for the manager', async () => {

@@ -13,6 +13,7 @@ import { ledgerEventHandlers } from './matching/events.consumer';
 import { InboxProcessor } from './matching/inbox.processor';
 import { Projections } from './matching/projections';
 import { bindLedgerMetrics, createLedgerMetrics } from './metrics';
+import { qrPaymentRoutes, qrPaymentRouter } from './statements/qr-payment.http';
 import { statementRoutes, statementsRouter } from './statements/statements.http';
 import { registerModels } from './store/models';
 import { rawBodyReader } from './webhooks/raw-body';
@@ -92,7 +93,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
 
     return {
       bodyReaders: [{ path: WEBHOOK_PATH, handler: rawBodyReader(config.WEBHOOK_MAX_BODY_BYTES) }],
-      routes: [...webhookRoutes, ...streamRoutes, ...statementRoutes, ...correctionRoutes],
+      routes: [...webhookRoutes, ...streamRoutes, ...statementRoutes, ...qrPaymentRoutes, ...correctionRoutes],
       mount: (app, registry) => {
         bindLedgerMetrics(metrics, registry.registry);
         relay.bindMetrics(registry.registry);
@@ -102,6 +103,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         );
         app.use(paymentStreamRouter({ streams, access }));
         app.use(statementsRouter({ models, ledger, access }));
+        app.use(qrPaymentRouter({ models }));
         app.use(correctionsRouter({ corrections, models, access }));
       },
       // The relay first (events are published as they are stored), then what writes: the consumer, the processor

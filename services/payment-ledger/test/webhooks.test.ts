@@ -225,6 +225,20 @@ describe('bank simulator format', () => {
       outcome: 'overpaid',
       notes: ['qr_already_paid'],
     });
+
+    // The shopper page asks before offering to pay a dynamic QR (public, like the genuine check): paid, and when.
+    const paidQr = await fetch(`${h.base}/qr/qr_${codes.paid.toLowerCase()}/payment`);
+    expect(paidQr.status).toBe(200);
+    expect(await paidQr.json()).toEqual({
+      qrId: `qr_${codes.paid.toLowerCase()}`,
+      paid: true,
+      paidAt: (await paymentEntry(h, ids[0]!)).meta.paidAt,
+    });
+    const unpaid = await fetch(`${h.base}/qr/qr_${orderCode().toLowerCase()}/payment`);
+    expect(await unpaid.json()).toMatchObject({ paid: false, paidAt: null });
+    const bad = await fetch(`${h.base}/qr/${encodeURIComponent('qr 1')}/payment`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Json).error.code).toBe('LEDGER.INVALID_QR_ID');
   });
 
   test('stall 1’s account with stall 2’s live order code (a fake QR’s shape): stall 1 keeps it, flagged, the QR unpaid', async () => {

@@ -10,6 +10,7 @@ import {
   createEvent,
   nameBasedEventId,
   qrCheckFlaggedV1,
+  qrReportedV1,
   qrExpiredV1,
   qrIssuedV1,
   qrRevokedV1,
@@ -199,13 +200,59 @@ export function qrCheckFlaggedEvent(check: {
       reportedMarketId: check.reportedMarketId,
       stallCode: check.stallCode,
       qrId: check.qrId,
-      // Only well-formed values travel: a tampered payload may carry anything in these fields.
-      bin: check.bin && /^\d{6}$/.test(check.bin) ? check.bin : null,
-      accountNumber:
-        check.accountNumber && /^[0-9A-Za-z]{1,19}$/.test(check.accountNumber) ? check.accountNumber : null,
+      ...wellFormedAccount(check),
       payloadHash: check.payloadHash,
       input: check.input,
       checkedAt: check.at.toISOString(),
     },
   });
+}
+
+/**
+ * qr.reported: the shopper a flagged check warned reported the code to the market's management. One per check (the
+ * event id is derived from the check id, so a second report that races the first is refused by the outbox).
+ */
+export function qrReportedEvent(
+  check: {
+    _id: string;
+    at: Date;
+    verdict: string;
+    merchantId: string | null;
+    marketId: string | null;
+    reportedMarketId: string | null;
+    stallCode: string | null;
+    bin: string | null;
+    accountNumber: string | null;
+    payloadHash: string | null;
+  },
+  reportedAt: Date,
+): Envelope {
+  return createEvent(qrReportedV1, {
+    eventId: stableEventId(check._id, qrReportedV1.type),
+    aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',
+    producer: SERVICE,
+    occurredAt: reportedAt,
+    data: {
+      checkId: check._id,
+      verdict: check.verdict,
+      merchantId: check.merchantId,
+      marketId: check.marketId,
+      reportedMarketId: check.reportedMarketId,
+      stallCode: check.stallCode,
+      // A foreign account with one of our stalls named: the stall is the one the sticker imitates.
+      imitates: check.verdict === 'UNKNOWN_ACCOUNT' && check.merchantId !== null,
+      ...wellFormedAccount(check),
+      payloadHash: check.payloadHash,
+      checkedAt: check.at.toISOString(),
+      reportedAt: reportedAt.toISOString(),
+    },
+  });
+}
+
+/** Only well-formed values travel: a tampered payload may carry anything in these fields. */
+function wellFormedAccount(check: { bin: string | null; accountNumber: string | null }) {
+  return {
+    bin: check.bin && /^\d{6}$/.test(check.bin) ? check.bin : null,
+    accountNumber: check.accountNumber && /^[0-9A-Za-z]{1,19}$/.test(check.accountNumber) ? check.accountNumber : null,
+  };
 }

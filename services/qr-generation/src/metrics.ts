@@ -22,6 +22,12 @@ function create(registry: Registry) {
       labelNames: ['verdict', 'input'] as const,
       registers,
     }),
+    reports: new Counter({
+      name: 'qr_reports_total',
+      help: "Flagged checks a shopper reported to the market's management, by verdict",
+      labelNames: ['verdict'] as const,
+      registers,
+    }),
     renders: new Histogram({
       name: 'qr_render_seconds',
       help: 'Time to render an image or a poster, by format',

@@ -192,6 +192,45 @@ describe('genuine check', () => {
     }
   });
 
+  test('the shopper reports a fake sticker once: qr.reported with the stall it imitates and the account it pays', async () => {
+    const sticker = encodeVietQr({
+      bin: '970436',
+      accountNumber: '0123456789',
+      purpose: s.stallCode,
+      merchantName: 'DANG THI NGOC ANH',
+    });
+    const checked = await verify(sticker);
+    expect(checked.body.verdict).toBe('UNKNOWN_ACCOUNT');
+    const first = await h.http('POST', `/qr/checks/${checked.body.checkId}/report`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ checkId: checked.body.checkId, alreadyReported: false });
+    const event = await h.waitForQrEvent('qr.reported', (e) => e.data.checkId === checked.body.checkId);
+    expect(event.aggregateId).toBe(s.merchantId);
+    expect(event.data).toMatchObject({
+      verdict: 'UNKNOWN_ACCOUNT',
+      imitates: true,
+      merchantId: s.merchantId,
+      marketId: s.marketId,
+      stallCode: s.stallCode,
+      bin: '970436',
+      accountNumber: '0123456789',
+      reportedAt: first.body.reportedAt,
+    });
+    // A double tap answers the first report and raises nothing new.
+    const again = await h.http('POST', `/qr/checks/${checked.body.checkId}/report`);
+    expect(again.body).toEqual({ ...first.body, alreadyReported: true });
+    expect(await h.db.collection('genuine_checks').findOne({ _id: checked.body.checkId })).toMatchObject({
+      reportedAt: new Date(first.body.reportedAt),
+    });
+
+    // Only a check that was made can be reported.
+    const unknown = await h.http('POST', '/qr/checks/chk_000000000000000000000000/report');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('QR.CHECK_NOT_FOUND');
+    const bad = await h.http('POST', '/qr/checks/not%20an%20id/report');
+    expect(bad.status).toBe(404);
+  });
+
   test('a replaced poster: REVOKED, naming the stall', async () => {
     const other = stall({ marketId: 'market-binh-dien' });
     await h.publish(activated(other));

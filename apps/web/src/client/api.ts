@@ -102,7 +102,12 @@ export const paths = {
   cancelQr: (qrId: string) => `${API.qr}/qr/${enc(qrId)}/cancel`,
   /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
   qrLink: (link: string) => (link.startsWith('/') ? `${API.qr}${link}` : link),
-  verify: `${API.qr}/qr/verify`,
+  /** The genuine check; `market`, when the page knows it, is where a code paying none of our stalls is reported. */
+  verify: (market: string | null = null) => `${API.qr}/qr/verify${market ? `?marketId=${enc(market)}` : ''}`,
+  /** The shopper reports a flagged check to the market's management. */
+  reportCheck: (checkId: string) => `${API.qr}/qr/checks/${enc(checkId)}/report`,
+  /** Whether (and when) a dynamic QR was paid: the ledger knows. */
+  qrPayment: (qrId: string) => `${API.ledger}/qr/${enc(qrId)}/payment`,
 
   paymentsStream: (id: string) => `${API.ledger}/stalls/${enc(id)}/payments/stream`,
   statement: (id: string, query = '') => `${API.ledger}/stalls/${enc(id)}/statement${query ? `?${query}` : ''}`,

@@ -15,7 +15,8 @@ const vi = {
   'common.cancel': 'Hủy',
   'common.save': 'Lưu',
   'common.none': 'Chưa có gì.',
-  'common.error': 'Có lỗi: {message}',
+  'common.error.code': 'Không thực hiện được (mã lỗi {code}). Hãy thử lại.',
+  'common.error.generic': 'Có lỗi xảy ra. Hãy thử lại.',
   'common.offline': 'Không kết nối được. Kiểm tra mạng rồi thử lại.',
   'common.unavailable': 'Chức năng này chưa sẵn sàng ({service}).',
   'common.refresh': 'Làm mới',
@@ -150,6 +151,7 @@ const vi = {
   'alerts.details': 'Xem chi tiết',
   'alerts.account': 'Tiền chuyển vào tài khoản',
   'alerts.scans': 'Bị quét {n} lần, lúc',
+  'alerts.reports': 'Khách báo {n} lần, lúc',
   'alerts.acknowledged': 'Đang có người xử lý',
   'settle.retry': 'Chuyển lại',
   'recon.matched': 'Khớp',
@@ -212,6 +214,17 @@ const vi = {
   'shopper.ref': 'Mã giao dịch: {id}',
   'shopper.again': 'Quét mã khác',
   'shopper.amount.invalid': 'Nhập số tiền lớn hơn 0.',
+  'shopper.notbank.title': 'Đây không phải mã thanh toán ngân hàng',
+  'shopper.notbank.link':
+    'Mã này mở một trang web ({host}), không phải mã chuyển khoản. Đừng nhập mật khẩu, mã OTP hay số thẻ vào trang lạ.',
+  'shopper.notbank.other':
+    'Mã này không phải mã VietQR chuyển khoản nên không trả tiền bằng mã này được. Hãy hỏi người bán mã QR của sạp.',
+  'shopper.alreadyPaid': 'Mã này đã được thanh toán lúc {time}',
+  'shopper.alreadyPaid.day': '{time} ngày {date}',
+  'shopper.alreadyPaid.hint': 'Đừng trả lại. Nếu bạn chưa trả, hãy nhờ người bán tạo mã mới.',
+  'shopper.report': 'Báo mã giả cho ban quản lý',
+  'shopper.report.sending': 'Đang gửi…',
+  'shopper.report.done': 'Đã báo ban quản lý chợ. Cảm ơn bạn!',
   'error.QR.INVALID_AMOUNT': 'Số tiền không hợp lệ.',
   'error.QR.AMOUNT_TOO_LARGE': 'Số tiền vượt hạn mức chuyển nhanh 24/7 (dưới 500 triệu).',
   'error.QR.STALL_NOT_ACTIVE': 'Quầy chưa được duyệt hoặc đang tạm ngừng.',
@@ -237,7 +250,8 @@ const en: Record<MessageKey, string> = {
   'common.cancel': 'Cancel',
   'common.save': 'Save',
   'common.none': 'Nothing yet.',
-  'common.error': 'Error: {message}',
+  'common.error.code': 'Could not do that ({code}): {message}',
+  'common.error.generic': 'Error: {message}',
   'common.offline': 'No connection. Check the network and try again.',
   'common.unavailable': 'Not available yet ({service}).',
   'common.refresh': 'Refresh',
@@ -372,6 +386,7 @@ const en: Record<MessageKey, string> = {
   'alerts.details': 'Details',
   'alerts.account': 'The money goes to account',
   'alerts.scans': 'Scanned {n} times, at',
+  'alerts.reports': 'Reported by shoppers {n} times, at',
   'alerts.acknowledged': 'Someone is on it',
   'settle.retry': 'Pay again',
   'recon.matched': 'Matched',
@@ -434,6 +449,17 @@ const en: Record<MessageKey, string> = {
   'shopper.ref': 'Transaction: {id}',
   'shopper.again': 'Scan another code',
   'shopper.amount.invalid': 'Type an amount above 0.',
+  'shopper.notbank.title': 'Not a bank payment code',
+  'shopper.notbank.link':
+    'This code opens a web page ({host}); it is not a transfer code. Never type passwords, OTPs or card numbers into an unknown page.',
+  'shopper.notbank.other':
+    "This is not a VietQR transfer code, so it cannot be paid. Ask the vendor for the stall's QR.",
+  'shopper.alreadyPaid': 'This code was already paid at {time}',
+  'shopper.alreadyPaid.day': '{time} on {date}',
+  'shopper.alreadyPaid.hint': 'Do not pay again. If you have not paid, ask the vendor for a new code.',
+  'shopper.report': 'Report this fake code to the market management',
+  'shopper.report.sending': 'Sending…',
+  'shopper.report.done': 'The market management has been told. Thank you!',
   'error.QR.INVALID_AMOUNT': 'Invalid amount.',
   'error.QR.AMOUNT_TOO_LARGE': 'Above the 24/7 transfer limit (under 500 million).',
   'error.QR.STALL_NOT_ACTIVE': 'The stall is not approved or is suspended.',
@@ -480,5 +506,6 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
 export function errorText(code: string, message: string): string {
   const key = `error.${code}` as MessageKey;
   if (key in DICTIONARIES.vi) return t(key);
-  return t('common.error', { message });
+  // A service's own message is English: a Vietnamese page shows the code with plain words instead.
+  return t('common.error.code', { code, message });
 }

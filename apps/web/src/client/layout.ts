@@ -85,7 +85,8 @@ export function errorMessage(e: unknown): string {
     if (e.code === 'WEB.OFFLINE') return t('common.offline');
     return errorText(e.code, e.message);
   }
-  return t('common.error', { message: (e as Error).message });
+  // A script's own error text is English and means nothing to a shopper: the Vietnamese page says it plainly.
+  return t('common.error.generic', { message: (e as Error).message });
 }
 
 /** The latest `section` call per container: an answer to an earlier one is dropped. */

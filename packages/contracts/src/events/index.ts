@@ -8,6 +8,7 @@ export * from './merchant-login-attack.v1';
 export * from './qr-issued.v1';
 export * from './qr-revoked.v1';
 export * from './qr-check-flagged.v1';
+export * from './qr-reported.v1';
 export * from './qr-expired.v1';
 export * from './payment-confirmed.v1';
 export * from './payment-flagged.v1';

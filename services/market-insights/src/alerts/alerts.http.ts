@@ -12,6 +12,7 @@ const KINDS = [
   'settlement_failed',
   'unknown_poster',
   'fake_qr',
+  'qr_reported',
   'order_code_of_other_stall',
   'login_attack',
 ] as const satisfies AlertKind[];

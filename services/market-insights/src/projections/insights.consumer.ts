@@ -56,6 +56,7 @@ export function handlersFor(p: Projections): EventHandlers {
     'qr.issued': (e) => p.qrs.issued(e),
     'qr.revoked': (e) => p.qrs.revoked(e),
     'qr.check-flagged': (e) => p.qrs.checkFlagged(e),
+    'qr.reported': (e) => p.qrs.reported(e),
     'payment.confirmed': (e) => p.payments.confirmed(e),
     'payment.flagged': (e) => p.payments.flagged(e),
     'payment.reversed': (e) => p.payments.reversed(e),

@@ -16,6 +16,7 @@ const POSTER_VERDICTS: Record<string, 'high' | 'medium'> = {
 
 /** Plain Vietnamese for the other poster verdicts (a manager does not read verdict codes). */
 const VERDICT_TITLES: Record<string, string> = {
+  UNKNOWN_ACCOUNT: 'Mã QR chuyển tiền vào tài khoản không thuộc sạp nào của chợ',
   TAMPERED: 'Mã QR bị sửa nội dung',
   UNREGISTERED_PAYLOAD: 'Mã QR không do hệ thống cấp nhưng chuyển vào tài khoản của sạp',
   REVOKED: 'Khách quét một mã QR đã thu hồi',
@@ -76,6 +77,44 @@ export class QrProjection {
     await this.alerts.recordOccurrence(key, at, e.eventId);
   }
 
+  /**
+   * A shopper pressed "Báo mã giả cho ban quản lý" on a warning: always urgent (a person at the stall saw something
+   * wrong), one alert per code, each report counted and timed on it. Apart from the scan alerts, so a report is
+   * seen even when the manager already acknowledged the scans.
+   */
+  async reported(e: EventOfType<'qr.reported'>): Promise<void> {
+    const d = e.data;
+    const marketId = d.marketId ?? d.reportedMarketId;
+    if (!marketId) return;
+    const account = d.bin && d.accountNumber ? `${d.bin}/${d.accountNumber}` : null;
+    const bank = d.bin ? (findBank(d.bin)?.shortName ?? null) : null;
+    const key = `qr-reported:${marketId}:${d.payloadHash ?? d.checkId}`;
+    const at = new Date(d.reportedAt);
+    const where = d.stallCode ? ` tại sạp ${d.stallCode}` : ' tại chợ';
+    await this.alerts.raise({
+      key,
+      kind: 'qr_reported',
+      severity: 'high',
+      marketId,
+      merchantId: d.merchantId,
+      title: d.imitates
+        ? `Khách báo mã QR giả${where}: tiền chuyển vào tài khoản ${d.accountNumber ?? '?'}${bank ? ` (${bank})` : ''}, không phải của sạp`
+        : `Khách báo mã QR đáng ngờ${where} (${lowerFirst(VERDICT_TITLES[d.verdict] ?? 'mã không an toàn')})`,
+      details: {
+        checkId: d.checkId,
+        verdict: d.verdict,
+        stallCode: d.stallCode,
+        account,
+        bin: d.bin,
+        accountNumber: d.accountNumber,
+        bank,
+      },
+      link: links.alert(alertIdOf(key)),
+      at,
+    });
+    await this.alerts.recordOccurrence(key, at, e.eventId);
+  }
+
   async issued(e: EventOfType<'qr.issued'>): Promise<void> {
     const d = e.data;
     await insertOnce(this.store.qrKinds, { _id: d.qrId, kind: d.kind, merchantId: d.merchantId, marketId: d.marketId });
@@ -107,3 +146,5 @@ export class QrProjection {
     });
   }
 }
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

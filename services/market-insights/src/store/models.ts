@@ -169,6 +169,8 @@ export type AlertKind =
   | 'unknown_poster'
   /** A code copying one of the stall's posters (serial, or code and name) that pays another account. */
   | 'fake_qr'
+  /** A shopper the genuine check warned reported the code to the management (qr.reported). */
+  | 'qr_reported'
   /** A stall's account received money with another stall's order code: the shape of a fake QR. */
   | 'order_code_of_other_stall'
   /** Failed logins on one of the market's accounts past the attack threshold (merchant.login-attack). */

@@ -41,6 +41,17 @@ export const genuineCheckRoutes: RouteDoc[] = [
     },
   },
   {
+    method: 'post',
+    path: '/qr/checks/{checkId}/report',
+    summary:
+      "Public: the shopper a flagged check warned reports the code to the market's management (qr.reported, once per check; a repeat answers the first report)",
+    tags: ['genuine check'],
+    responses: {
+      '200': { description: '{checkId, reportedAt, alreadyReported}', ...json({ type: 'object' }) },
+      '404': { description: 'QR.CHECK_NOT_FOUND' },
+    },
+  },
+  {
     method: 'get',
     path: '/genuine-checks',
     summary: 'Flagged checks, newest first (?marketId=&verdict=&page=&pageSize=): admins, or managers of that market',
@@ -107,6 +118,13 @@ export function genuineCheckRouter(deps: {
         ? req.query.marketId
         : null;
     res.set('Cache-Control', 'no-store').json(await deps.checks.check(text, input, deps.clock.now(), market));
+  });
+
+  r.post('/qr/checks/:checkId/report', async (req, res) => {
+    const checkId = String(req.params.checkId);
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(checkId))
+      throw new AppError('QR.CHECK_NOT_FOUND', 'no flagged check with this id', 404);
+    res.set('Cache-Control', 'no-store').json(await deps.checks.report(checkId, deps.clock.now()));
   });
 
   r.get('/genuine-checks', deps.access.authenticate, async (req, res) => {

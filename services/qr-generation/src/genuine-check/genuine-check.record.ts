@@ -23,4 +23,6 @@ export interface GenuineCheckRecord {
   qrId: string | null;
   /** Decoder error codes, e.g. QR.CRC_MISMATCH. */
   problems: string[];
+  /** When the shopper who saw the warning reported the code to the market's management (once per check). */
+  reportedAt?: Date | null;
 }

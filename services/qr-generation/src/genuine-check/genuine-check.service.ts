@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Outbox } from '@marketqr/messaging';
-import { qrCheckFlaggedEvent } from '../events';
+import { AppError } from '@marketqr/service-kit';
+import { qrCheckFlaggedEvent, qrReportedEvent } from '../events';
 import { newCheckId } from '../domain/codes';
 import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
 import {
@@ -137,6 +138,36 @@ export class GenuineCheckService {
     this.deps.metrics.m.checks.inc({ verdict: decision.verdict, input });
     if (flagged) answer.checkId = await this.record(answer, c.hash, text, input, decision, reportedMarketId);
     return answer;
+  }
+
+  /**
+   * The shopper whom a flagged check warned reports the code to the market's management ("Báo mã giả cho ban quản
+   * lý"): the check is marked and qr.reported published with it, once. Reporting again answers the first report, so a
+   * double tap or a retry raises nothing new. A genuine code has no check id, so it cannot be reported.
+   */
+  async report(checkId: string, now: Date): Promise<{ checkId: string; reportedAt: string; alreadyReported: boolean }> {
+    const { models, outbox } = this.deps;
+    const check = await models.GenuineCheck.findById(checkId, { outboxWriteIds: 0 }).lean<GenuineCheckRecord>().exec();
+    if (!check) throw new AppError('QR.CHECK_NOT_FOUND', 'no flagged check with this id', 404);
+    if (check.reportedAt) {
+      return { checkId, reportedAt: check.reportedAt.toISOString(), alreadyReported: true };
+    }
+    const w = await outbox.update(models.GenuineCheck, {
+      filter: { _id: checkId, reportedAt: null },
+      update: { $set: { reportedAt: now } },
+      events: [qrReportedEvent(check, now)],
+    });
+    if (!w.written) {
+      // A concurrent report won: answer with its time.
+      const again = await models.GenuineCheck.findById(checkId, { reportedAt: 1 }).lean<GenuineCheckRecord>().exec();
+      return { checkId, reportedAt: (again?.reportedAt ?? now).toISOString(), alreadyReported: true };
+    }
+    this.deps.metrics.m.reports.inc({ verdict: check.verdict });
+    this.deps.logger.info(
+      { checkId, verdict: check.verdict, marketId: check.marketId },
+      'shopper reported a flagged QR',
+    );
+    return { checkId, reportedAt: now.toISOString(), alreadyReported: false };
   }
 
   /** Flagged checks are kept and published (qr.check-flagged); genuine ones are only counted. */

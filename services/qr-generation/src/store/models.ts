@@ -103,6 +103,7 @@ const checkSchema = new Schema<GenuineCheckRecord>(
     stallCode: { type: String, default: null },
     qrId: { type: String, default: null },
     problems: { type: [String], default: [] },
+    reportedAt: { type: Date, default: null },
   },
   { collection: 'genuine_checks', versionKey: false },
 );

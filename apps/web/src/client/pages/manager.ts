@@ -480,7 +480,7 @@ async function alerts(marketId: string, focus: string | null, rerender: () => vo
 function actionLabel(kind: string): string {
   if (kind === 'payment_in_suspense') return t('manager.tab.suspense');
   if (kind === 'settlement_failed') return t('manager.tab.settlement');
-  if (kind === 'fake_qr' || kind === 'unknown_poster') return t('alerts.details');
+  if (kind === 'fake_qr' || kind === 'unknown_poster' || kind === 'qr_reported') return t('alerts.details');
   return t('manager.tab.approvals');
 }
 
@@ -503,7 +503,13 @@ function alertFacts(a: Json): HTMLElement | null {
       : [],
     times.length
       ? [
-          h('dt', {}, t('alerts.scans', { n: Number(a.occurrences ?? times.length) })),
+          h(
+            'dt',
+            {},
+            t(a.kind === 'qr_reported' ? 'alerts.reports' : 'alerts.scans', {
+              n: Number(a.occurrences ?? times.length),
+            }),
+          ),
           h('dd', {}, times.slice(-10).map(formatDateTime).join(', ')),
         ]
       : [],

@@ -1,6 +1,6 @@
 import { get, post, paths, type Json } from '../api';
 import { fill, h } from '../dom';
-import { formatVnd } from '../format';
+import { businessDay, formatDate, formatTime, formatVnd } from '../format';
 import { lang, t } from '../i18n';
 import { icon } from '../icons';
 import { errorMessage, header } from '../layout';
@@ -10,8 +10,20 @@ import { zoneName } from '../labels';
 type Step =
   | { kind: 'scan'; message?: string }
   | { kind: 'checking'; payload: string }
-  | { kind: 'confirm'; payload: string; check: Json; bank: Json | null; message?: string; anyway?: boolean }
-  | { kind: 'paying'; payload: string; check: Json; bank: Json | null }
+  | {
+      kind: 'confirm';
+      payload: string;
+      check: Json;
+      bank: Json | null;
+      /** A dynamic QR the ledger says was already paid: when (never offered for payment again). */
+      paidAt: string | null;
+      message?: string;
+      anyway?: boolean;
+      report?: 'sending' | 'done';
+    }
+  /** Not a bank payment at all (a web link, a code of another scheme): said plainly, never offered for payment. */
+  | { kind: 'notbank'; payload: string; check: Json }
+  | { kind: 'paying'; payload: string; check: Json; bank: Json | null; paidAt: null }
   | { kind: 'paid'; receipt: Json; name: string };
 
 /**
@@ -41,17 +53,34 @@ export function shopperPage(root: HTMLElement): void {
     renderStep();
   };
 
+  // A poster's link can name the market (`/shopper?market=…`): a code paying none of its stalls is then reported there.
+  const market = new URLSearchParams(location.search).get('market');
+
   const check = async (payload: string) => {
     stopCamera();
     go({ kind: 'checking', payload });
     try {
-      const [verdict, bank] = await Promise.all([
-        post(paths.verify, { payload }),
+      const verdict = await post(paths.verify(market), { payload });
+      if (NOT_BANK.has(String(verdict.verdict))) return go({ kind: 'notbank', payload, check: verdict });
+      const qr = verdict.qr as Json | null;
+      const [bank, paid] = await Promise.all([
         get(paths.shopperDecode(payload)).catch(() => null),
+        // Only a dynamic QR is paid once; a poster takes any number of payments.
+        qr?.kind === 'dynamic' ? get(paths.qrPayment(String(qr.id))).catch(() => null) : null,
       ]);
-      go({ kind: 'confirm', payload, check: verdict, bank });
+      go({ kind: 'confirm', payload, check: verdict, bank, paidAt: paid?.paid ? String(paid.paidAt) : null });
     } catch (e) {
       go({ kind: 'scan', message: errorMessage(e) });
+    }
+  };
+
+  const report = async (s: Extract<Step, { kind: 'confirm' }>) => {
+    go({ ...s, report: 'sending', message: undefined });
+    try {
+      await post(paths.reportCheck(String(s.check.checkId)));
+      go({ ...s, report: 'done', message: undefined });
+    } catch (e) {
+      go({ ...s, report: undefined, message: errorMessage(e) });
     }
   };
 
@@ -82,7 +111,7 @@ export function shopperPage(root: HTMLElement): void {
   };
 
   const pay = async (s: Extract<Step, { kind: 'confirm' }>, amount: number | undefined) => {
-    go({ kind: 'paying', payload: s.payload, check: s.check, bank: s.bank });
+    go({ kind: 'paying', payload: s.payload, check: s.check, bank: s.bank, paidAt: null });
     try {
       const receipt = await post(paths.shopperPay, { payload: s.payload, ...(amount === undefined ? {} : { amount }) });
       go({ kind: 'paid', receipt, name: payeeName(s.check, s.bank) });
@@ -107,6 +136,8 @@ export function shopperPage(root: HTMLElement): void {
         );
       case 'confirm':
         return fill(body, confirmView(step));
+      case 'notbank':
+        return fill(body, notBankView(step.payload));
       case 'paid':
         return fill(body, paidView(step.receipt, step.name));
     }
@@ -186,7 +217,59 @@ export function shopperPage(root: HTMLElement): void {
     ];
   };
 
+  const againButton = () =>
+    h(
+      'button',
+      { type: 'button', class: 'btn link block', 'data-testid': 'again', onclick: () => go({ kind: 'scan' }) },
+      t('shopper.again'),
+    );
+
+  const notBankView = (payload: string) => {
+    const host = linkHost(payload);
+    return [
+      h(
+        'section',
+        { class: 'card verdict bad', role: 'alert', 'data-testid': 'not-bank' },
+        h('div', { class: 'verdict-title' }, '⚠ ', t('shopper.notbank.title')),
+        h('p', {}, host ? t('shopper.notbank.link', { host }) : t('shopper.notbank.other')),
+      ),
+      againButton(),
+    ];
+  };
+
+  /** A dynamic QR already paid: when, and what to do; no way to pay it again from here. */
+  const alreadyPaidView = (paidAt: string) => [
+    h(
+      'section',
+      { class: 'card verdict bad', role: 'alert', 'data-testid': 'already-paid' },
+      h('div', { class: 'verdict-title' }, '⚠ ', t('shopper.alreadyPaid', { time: paidTime(paidAt) })),
+      h('p', {}, t('shopper.alreadyPaid.hint')),
+    ),
+    againButton(),
+  ];
+
+  /** On the red warning: tell the market's management, once. */
+  const reportBlock = (s: Extract<Step, { kind: 'confirm' }>) => {
+    if (!s.check.checkId || !REPORTABLE.has(String(s.check.verdict))) return null;
+    if (s.report === 'done') {
+      return h('p', { class: 'notice ok', role: 'status', 'data-testid': 'reported' }, t('shopper.report.done'));
+    }
+    return h(
+      'button',
+      {
+        type: 'button',
+        // A white button on the red card: the one thing to do here besides not paying.
+        class: 'btn block',
+        'data-testid': 'report',
+        disabled: s.report === 'sending',
+        onclick: () => void report(s),
+      },
+      t(s.report === 'sending' ? 'shopper.report.sending' : 'shopper.report'),
+    );
+  };
+
   const confirmView = (s: Extract<Step, { kind: 'confirm' }>) => {
+    if (s.paidAt) return alreadyPaidView(s.paidAt);
     const c = s.check;
     const genuine = c.verdict === 'GENUINE';
     const stall = (c.stall ?? null) as Json | null;
@@ -240,6 +323,7 @@ export function shopperPage(root: HTMLElement): void {
         },
         h('div', { class: 'verdict-title' }, genuine ? '✓ ' : '⚠ ', t(genuine ? 'shopper.genuine' : 'shopper.fake')),
         h('p', {}, String(lang() === 'vi' ? c.message : (c.messageEn ?? c.message))),
+        reportBlock(s),
       ),
       h(
         'section',
@@ -291,11 +375,7 @@ export function shopperPage(root: HTMLElement): void {
             )
           : null,
         payBtn,
-        h(
-          'button',
-          { type: 'button', class: 'btn link block', onclick: () => go({ kind: 'scan' }) },
-          t('shopper.again'),
-        ),
+        againButton(),
       ),
     ];
   };
@@ -315,6 +395,30 @@ export function shopperPage(root: HTMLElement): void {
   ];
 
   render();
+}
+
+/** Verdicts that are not a bank transfer at all: nothing to pay, nothing to check with a bank. */
+const NOT_BANK = new Set(['MALFORMED', 'NOT_VIETQR']);
+/** Verdicts a shopper can report as a fake or suspicious poster (an expired code is not a fake). */
+const REPORTABLE = new Set(['UNKNOWN_ACCOUNT', 'TAMPERED', 'UNREGISTERED_PAYLOAD', 'REVOKED', 'STALL_NOT_ACTIVE']);
+
+/** The site a web-link QR opens, to name it in the warning; null when the text is not a link. */
+function linkHost(payload: string): string | null {
+  const text = payload.trim();
+  if (!/^(https?:\/\/|www\.)/i.test(text)) return null;
+  try {
+    return new URL(/^www\./i.test(text) ? `http://${text}` : text).host || null;
+  } catch {
+    return null;
+  }
+}
+
+/** "08:55" for today, "08:55 ngày 06/12/2026" before (Vietnam time). */
+function paidTime(at: string): string {
+  const day = businessDay(new Date(at));
+  return day === businessDay()
+    ? formatTime(at)
+    : t('shopper.alreadyPaid.day', { time: formatTime(at), date: formatDate(day) });
 }
 
 function qrAmount(check: Json, bank: Json | null): number | null {

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import type { Models } from '../store/models';
+
+export const qrPaymentRoutes: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/qr/:qrId/payment',
+    summary:
+      'Public: whether a dynamic QR has been paid, and when ({qrId, paid, paidAt}); the shopper page asks before offering to pay it',
+    tags: ['qr'],
+  },
+];
+
+/**
+ * "Mã này đã được thanh toán lúc 08:55": a shopper holding a dynamic QR that was already paid must not pay it again.
+ * The ledger is where that is known (the first payment naming the QR claims it). Public like the genuine check: whoever
+ * holds the code may learn whether and when it was paid, nothing else (not who paid, not how much).
+ */
+export function qrPaymentRouter(deps: { models: Models }): Router {
+  const r = Router();
+  r.get('/qr/:qrId/payment', async (req, res) => {
+    const qrId = String(req.params.qrId);
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(qrId)) throw new AppError('LEDGER.INVALID_QR_ID', 'not a QR id', 400);
+    const claim = await deps.models.qrClaims.findOne({ _id: qrId });
+    // A claim is written just before its entry: until the entry is there the payment is not booked yet.
+    const entry = claim
+      ? await deps.models.entries.findOne(
+          { _id: `payment:${claim.paymentId}` },
+          { projection: { 'meta.paidAt': 1, postedAt: 1 } },
+        )
+      : null;
+    const paidAt = entry ? String((entry.meta as { paidAt?: string }).paidAt ?? entry.postedAt.toISOString()) : null;
+    res.set('Cache-Control', 'no-store').json({ qrId, paid: paidAt !== null, paidAt });
+  });
+  return r;
+}
