@@ -251,6 +251,8 @@ export function shopperPage(root: HTMLElement): void {
   /** On the red warning: tell the market's management, once. */
   const reportBlock = (s: Extract<Step, { kind: 'confirm' }>) => {
     if (!s.check.checkId || !REPORTABLE.has(String(s.check.verdict))) return null;
+    // A sale's QR the vendor cancelled is not a fake poster: nothing for the management to look at.
+    if ((s.check.qr as Json | null)?.kind === 'dynamic') return null;
     if (s.report === 'done') {
       return h('p', { class: 'notice ok', role: 'status', 'data-testid': 'reported' }, t('shopper.report.done'));
     }
