@@ -174,7 +174,8 @@ export function reportPdf(r: MonthlyReport): Promise<Buffer> {
   const w = new Writer(doc);
 
   // Heading: who reports, what, for when.
-  w.paragraph(`BAN QUẢN LÝ ${(r.market.name ?? r.market.id).toLocaleUpperCase('vi')}`, 700, 10, MUTED, 2);
+  // Before the first stall event reaches this service the market's name is unknown: its id is on the next lines.
+  w.paragraph(`BAN QUẢN LÝ ${r.market.name ? r.market.name.toLocaleUpperCase('vi') : 'CHỢ'}`, 700, 10, MUTED, 2);
   w.paragraph(heading0.toLocaleUpperCase('vi'), 800, 16, INK, 6);
   w.font(400, 9.5);
   for (const h of heading(r).filter((x) => x.label !== 'Tháng')) {
