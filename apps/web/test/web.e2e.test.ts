@@ -14,9 +14,9 @@ import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor, waitForProgress } from '@marketqr/test-harness';
 import { encodeVietQr } from '@marketqr/vietqr';
-import { formatPercent, formatVnd } from '../src/client/format';
+import { businessDay, formatPercent, formatVnd } from '../src/client/format';
 import { DICTIONARIES } from '../src/client/i18n';
-import { loadDashboard } from '../src/client/pages/manager';
+import { lastMonth, loadDashboard } from '../src/client/pages/manager';
 import { ARTEFACTS, holdRequests, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
 import { json, startStack, type Stack } from './support/stack';
 
@@ -548,6 +548,48 @@ test('the language switch changes every string and is remembered', async () => {
   await expect(vendor.getAttribute('html', 'lang')).resolves.toBe('vi');
   await expect(vendor.textContent('[data-testid=make-qr]')).resolves.toBe('Tạo mã QR');
   await vendorCtx.close();
+});
+
+test('the manager’s dashboard offers the monthly report: last month by default, the PDF through the proxy', async () => {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+  const card = page.locator('[data-testid=monthly-report]');
+  await card.waitFor();
+  await expect(card.locator('h2').textContent()).resolves.toBe(DICTIONARIES.vi['report.title']);
+  await expect(page.inputValue('#report-month')).resolves.toBe(lastMonth());
+  await expect(card.locator('[data-testid=report-pdf]').textContent()).resolves.toBe('Tải PDF');
+  await expect(card.locator('[data-testid=report-csv]').textContent()).resolves.toBe('Tải CSV');
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, '21-manager-monthly-report');
+  expect(await horizontalOverflow(page)).toBe(0);
+  const href = (await page.getAttribute('[data-testid=report-pdf]', 'href'))!;
+  expect(href).toContain(
+    `/api/insights/markets/cho-nenh/reports/monthly?month=${lastMonth()}&format=pdf&access_token=`,
+  );
+  const pdf = await fetch(`${stack.urls.web}${href}`);
+  expect(pdf.status).toBe(200);
+  expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  expect(
+    Buffer.from(await pdf.arrayBuffer())
+      .subarray(0, 5)
+      .toString(),
+  ).toBe('%PDF-');
+  // Another month picked (this one, so far): both links follow it; the CSV is Excel's UTF-8 with its BOM.
+  const thisMonth = businessDay().slice(0, 7);
+  await page.fill('#report-month', thisMonth);
+  await expect(page.getAttribute('[data-testid=report-pdf]', 'href')).resolves.toContain(
+    `month=${thisMonth}&format=pdf`,
+  );
+  const csv = await fetch(`${stack.urls.web}${await page.getAttribute('[data-testid=report-csv]', 'href')}`);
+  expect(csv.status).toBe(200);
+  expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+  const bytes = Buffer.from(await csv.arrayBuffer());
+  expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  expect(bytes.toString('utf8')).toContain(
+    `Báo cáo thanh toán QR tháng ${thisMonth.slice(5)}/${thisMonth.slice(0, 4)}`,
+  );
+  await ctx.close();
 });
 
 test('every page and tab at a phone’s 360 × 640 and a laptop’s 1366 × 768: no sideways scroll, a screenshot of each', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 export { infra, localInfraUp, repoRoot, infraScript } from './infra';
 export { freePortRun } from './ports';
+export { pdfText } from './pdf';
 
 /** A name no other test or run uses: `<label>_<time>_<random>`, safe for databases, topics and group ids. */
 export function uniqueName(label: string): string {

@@ -12,6 +12,8 @@ import {
   createProjections,
   handlersFor,
 } from './projections/insights.consumer';
+import { MonthlyReportService } from './reports/monthly';
+import { reportRouter, reportRoutes } from './reports/report.http';
 import { statsRouter, statsRoutes } from './stats/stats.http';
 import { StatsService } from './stats/stats.service';
 import { registerStore } from './store/models';
@@ -23,7 +25,7 @@ export interface InsightsOverrides {
 
 /**
  * market-insights: read models for market management built from every topic (adoption and payment statistics,
- * settlement totals), alerts for managers, CSV exports. Produces no events.
+ * settlement totals), alerts for managers, CSV exports, the monthly report (PDF/CSV). Produces no events.
  */
 export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefinition<typeof configShape> {
   const clock = overrides.clock ?? (() => new Date());
@@ -50,6 +52,7 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
       const store = registerStore(db);
       const alerts = new AlertService(store);
       const stats = new StatsService(store);
+      const reports = new MonthlyReportService(stats, alerts);
       const projections = createProjections({
         store,
         alerts,
@@ -78,11 +81,12 @@ export function createDefinition(overrides: InsightsOverrides = {}): ServiceDefi
       });
 
       return {
-        routes: [...statsRoutes, ...alertRoutes],
+        routes: [...statsRoutes, ...alertRoutes, ...reportRoutes],
         mount: (app, metrics) => {
           consumer.bindMetrics(metrics.registry);
           app.use(statsRouter({ stats, access, clock, maxRangeDays: config.STATS_MAX_RANGE_DAYS }));
           app.use(alertsRouter({ alerts, access, clock }));
+          app.use(reportRouter({ reports, stats, access, clock }));
         },
         resources: [consumer, evaluator],
       };

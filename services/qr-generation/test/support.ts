@@ -4,8 +4,6 @@
  * a direct connection to count documents.
  */
 import { randomInt } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import {
@@ -23,6 +21,9 @@ import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import { runService } from '@marketqr/service-runtime';
 import { OffsetClock } from '@marketqr/service-kit';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
+
+// pdf.js text extraction moved to the test harness (market-insights' report is a PDF too); re-exported for the tests here.
+export { pdfText } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
 export const SECRET = 'qr-generation-test-secret-0123456789abcdef';
@@ -230,21 +231,4 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
       await admin.disconnect();
     },
   };
-}
-
-/** The text pdf.js extracts from a PDF, and each page's size, (a child process: pdfjs-dist is ESM-only, jest runs CommonJS). */
-export function pdfText(pdf: Buffer): Promise<{ pages: string[][]; sizes: [number, number][] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'pdf-text.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`pdf-text exited with ${code}: ${err}`));
-      resolve(JSON.parse(out) as { pages: string[][]; sizes: [number, number][] });
-    });
-    child.stdin.end(pdf);
-  });
 }

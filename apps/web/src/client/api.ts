@@ -132,6 +132,9 @@ export const paths = {
   alerts: (marketId: string, query = '') =>
     `${API.insights}/markets/${enc(marketId)}/alerts${query ? `?${query}` : ''}`,
   acknowledge: (alertId: string) => `${API.insights}/alerts/${enc(alertId)}/acknowledge`,
+  /** The market's monthly report (`YYYY-MM`), a PDF to print or a CSV for Excel. */
+  monthlyReport: (marketId: string, month: string, format: 'pdf' | 'csv') =>
+    `${API.insights}/markets/${enc(marketId)}/reports/monthly?month=${enc(month)}&format=${format}`,
 
   shopperDecode: (payload: string) => `${API.bank}/shopper/decode?payload=${encodeURIComponent(payload)}`,
   shopperPay: `${API.bank}/shopper/pay`,

@@ -185,6 +185,16 @@ export class AlertService {
     return { items, total };
   }
 
+  /** A market's alerts raised from `from` (included) to `to` (excluded): what the monthly report counts. */
+  raisedBetween(marketId: string, from: Date, to: Date): Promise<AlertDoc[]> {
+    return this.store.alerts
+      .find(
+        { marketId, raisedAt: { $gte: from, $lt: to } },
+        { projection: { kind: 1, status: 1, raisedAt: 1, acknowledgedAt: 1, resolvedAt: 1 } },
+      )
+      .toArray();
+  }
+
   /** Unresolved alerts of one kind (the evaluator re-checks their conditions). */
   unresolved(kind: AlertKind, marketId?: string): Promise<AlertDoc[]> {
     const filter: Record<string, unknown> = { kind, status: { $in: UNRESOLVED } };

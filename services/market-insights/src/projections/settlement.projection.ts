@@ -55,6 +55,9 @@ export class SettlementProjection {
           paidCharges: charges,
           failedAttempts: 0,
         },
+        // Which lines: the monthly report counts lines that failed and are still unpaid (failed minus paid; a line's
+        // paid and failed events carry the same business day, so they meet in this document). A set: idempotent.
+        $addToSet: { paidLineIds: d.settlementLineId },
       },
       eventId: `paid:${d.settlementLineId}`,
       upsert: true,
@@ -69,6 +72,8 @@ export class SettlementProjection {
       update: {
         $setOnInsert: { merchantId: d.merchantId, marketId: d.marketId, day: d.businessDay },
         $inc: { failedAttempts: 1, paidLines: 0, paidNet: 0, paidGross: 0, paidFee: 0, paidCharges: 0 },
+        // Attempts count every retry; the report also needs the lines (one line retried three times is one line).
+        $addToSet: { failedLineIds: d.settlementLineId },
       },
       eventId: e.eventId,
       upsert: true,

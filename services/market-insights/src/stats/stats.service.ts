@@ -221,6 +221,70 @@ export class StatsService {
     return { rows };
   }
 
+  /**
+   * What the monthly report needs of the stall-day counters, from ONE read of the stalls and counters (the dashboard's
+   * tables each read them again): the total adoption row, and per stall, zone, category and day, grouped by the same
+   * functions the statistics routes use, so the report's numbers are the dashboard's for the same period.
+   */
+  async reportFigures(scope: Scope, period: Period) {
+    const [stalls, counters] = await Promise.all([
+      this.stallInfo(scope),
+      this.counters(scope, lookbackStart(period), period.to),
+    ]);
+    const rowsOf = (keyOf: (s: StallInfo | undefined, c?: DayCounters) => string) =>
+      [...groupAdoption(stalls, counters, period, keyOf)].map(([key, g]) => ({
+        key,
+        ...adoptionRow(g.adoption, g.measures),
+      }));
+    const all = groupAdoption(stalls, counters, period, ALL).get('all');
+    const asOf = asOfDay(period);
+    const known = new Map(stalls.map((s) => [s.merchantId, s]));
+    const perStall = rowsOf((s, c) => s?.merchantId ?? c?.merchantId ?? UNKNOWN).map((r) => {
+      const s = known.get(r.key);
+      return {
+        ...r,
+        status: s ? statusAt(s, asOf) : null,
+        zone: s?.zone ?? UNKNOWN,
+        category: s?.category ?? UNKNOWN,
+      };
+    });
+    return {
+      total: all ? adoptionRow(all.adoption, all.measures) : adoptionRow(emptyAdoption(), emptyMeasures()),
+      stalls: perStall,
+      zones: rowsOf((s) => s?.zone ?? UNKNOWN),
+      categories: rowsOf((s) => s?.category ?? UNKNOWN),
+      days: dailySeries(counters, period).map(({ day, measures }) => ({ day, ...paymentColumns(measures) })),
+      hours: totalMeasures(counters, period).hourCounts,
+    };
+  }
+
+  /**
+   * Payout batches and lines of the business days in the period: batches and batched lines (market documents), lines
+   * paid and failed (stall documents), and the lines that failed and have not been paid since.
+   */
+  async payouts(scope: Scope, period: Period) {
+    const filter = { ...scopeFilter(scope), day: { $gte: period.from, $lte: period.to } };
+    const [lines, batches] = await Promise.all([
+      this.store.settlementDays
+        .find(filter, { projection: { paidLineIds: 1, failedLineIds: 1, failedAttempts: 1, paidLines: 1 } })
+        .toArray(),
+      this.store.marketSettlementDays.find(filter, { projection: { batches: 1 } }).toArray(),
+    ]);
+    const paid = new Set<string>();
+    const failed = new Set<string>();
+    for (const l of lines) {
+      for (const id of l.paidLineIds ?? []) paid.add(id);
+      for (const id of l.failedLineIds ?? []) failed.add(id);
+    }
+    let unpaid = 0;
+    for (const id of failed) if (!paid.has(id)) unpaid++;
+    return {
+      batches: batches.reduce((n, b) => n + (b.batches ?? 0), 0),
+      failedLines: failed.size,
+      failedLinesUnpaid: unpaid,
+    };
+  }
+
   async payments(scope: Scope, period: Period) {
     const counters = await this.counters(scope, period.from, period.to);
     const rows = dailySeries(counters, period).map(({ day, measures }) => ({ day, ...paymentColumns(measures) }));

@@ -138,6 +138,9 @@ export interface SettlementDayDoc {
   paidCharges: number;
   paidNet: number;
   failedAttempts: number;
+  /** Lines paid / failed at least once (absent on documents written before they were recorded). */
+  paidLineIds?: string[];
+  failedLineIds?: string[];
   appliedEventIds?: string[];
 }
 

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { PosterText } from '../domain/model';
-import { textWidth, type Weight } from './fonts';
+import { textWidth, type Weight } from '@marketqr/pdf';
 
 /**
  * The poster is laid out once, as a list of drawing operations in points, and drawn by two backends (PDF with

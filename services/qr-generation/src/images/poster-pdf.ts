@@ -1,8 +1,5 @@
-import PDFDocument from 'pdfkit';
-import { font, WEIGHTS, type Weight } from './fonts';
+import { createPdf, fontName, type PdfDocument } from '@marketqr/pdf';
 import type { Op, PosterLayout, QrMatrix } from './poster-layout';
-
-const fontName = (w: Weight) => `BeVietnamPro-${w}`;
 
 /** Dark modules as horizontal runs: one rectangle per run instead of one per module keeps the PDF small. */
 export function moduleRuns(m: QrMatrix): { row: number; col: number; len: number }[] {
@@ -21,7 +18,7 @@ export function moduleRuns(m: QrMatrix): { row: number; col: number; len: number
   return runs;
 }
 
-function draw(doc: PDFKit.PDFDocument, op: Op): void {
+function draw(doc: PdfDocument, op: Op): void {
   switch (op.t) {
     case 'rect': {
       if (op.r) doc.roundedRect(op.x, op.y, op.w, op.h, op.r);
@@ -53,22 +50,13 @@ function draw(doc: PDFKit.PDFDocument, op: Op): void {
 
 /** A one-page PDF of the poster, fonts embedded (subset), text extractable with its diacritics. */
 export function renderPosterPdf(layout: PosterLayout, meta: { title: string; subject: string }): Promise<Buffer> {
-  const doc = new PDFDocument({
+  const { doc, bytes } = createPdf({
     size: [layout.width, layout.height],
-    margin: 0,
-    autoFirstPage: true,
-    lang: 'vi-VN',
-    displayTitle: true,
-    info: { Title: meta.title, Subject: meta.subject, Creator: 'MarketQR qr-generation', Producer: 'MarketQR' },
-  });
-  for (const w of WEIGHTS) doc.registerFont(fontName(w), font(w).bytes);
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
+    title: meta.title,
+    subject: meta.subject,
+    creator: 'MarketQR qr-generation',
   });
   for (const op of layout.ops) draw(doc, op);
   doc.end();
-  return done;
+  return bytes;
 }

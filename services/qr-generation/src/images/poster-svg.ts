@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import { fontPath, FONT_FAMILY, WEIGHTS } from './fonts';
+import { fontPath, FONT_FAMILY, WEIGHTS } from '@marketqr/pdf';
 import { moduleRuns } from './poster-pdf';
 import type { Op, PosterLayout } from './poster-layout';
 

@@ -4,7 +4,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import type { PosterText } from '../domain/model';
 import { staticPayload } from '../domain/payload';
-import { textWidth } from './fonts';
+import { textWidth } from '@marketqr/pdf';
 import { buildPosterLayout, POSTER_SIZES, type PosterSize } from './poster-layout';
 import { renderPosterPng, renderPosterSvg } from './poster-svg';
 

@@ -241,6 +241,7 @@ async function dashboard(marketId: string): Promise<Node[]> {
         ? hoursChart(d.hours, { label: t('dash.chart.hours'), format: formatCount })
         : emptyChart(t('dash.chart.empty')),
     ),
+    monthlyReport(marketId),
     h(
       'section',
       { class: 'card' },
@@ -266,6 +267,54 @@ async function dashboard(marketId: string): Promise<Node[]> {
       ),
     ),
   ];
+}
+
+/** The month before today's in Vietnam (`YYYY-MM`): the report a board prints at the start of a month. */
+export function lastMonth(today: string = businessDay()): string {
+  const d = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCDate(0);
+  return d.toISOString().slice(0, 7);
+}
+
+/**
+ * "Báo cáo tháng": a month (last month by default) and two plain links, the PDF opened in a new tab to print and the
+ * CSV downloaded; the token rides in the link (the proxy makes it a bearer header), as for the other downloads.
+ */
+function monthlyReport(marketId: string): HTMLElement {
+  const thisMonth = businessDay().slice(0, 7);
+  const month = h('input', {
+    type: 'month',
+    id: 'report-month',
+    value: lastMonth(),
+    max: thisMonth,
+    // Browsers without a month picker show a text box: say the format.
+    placeholder: 'YYYY-MM',
+    required: true,
+  });
+  const pdf = h(
+    'a',
+    { class: 'btn primary', target: '_blank', rel: 'noopener', 'data-testid': 'report-pdf' },
+    t('report.pdf'),
+  );
+  const csv = h('a', { class: 'btn', download: true, 'data-testid': 'report-csv' }, t('report.csv'));
+  const update = () => {
+    // A month typed by hand that is not YYYY-MM, or in the future, keeps the links on last month.
+    const m = /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value) && month.value <= thisMonth ? month.value : lastMonth();
+    pdf.setAttribute('href', withToken(paths.monthlyReport(marketId, m, 'pdf')));
+    csv.setAttribute('href', withToken(paths.monthlyReport(marketId, m, 'csv')));
+  };
+  month.addEventListener('change', update);
+  month.addEventListener('input', update);
+  update();
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'monthly-report' },
+    h('h2', {}, t('report.title')),
+    h('p', { class: 'muted' }, t('report.hint')),
+    h('label', { for: 'report-month' }, t('report.month')),
+    month,
+    h('div', { class: 'row wrap' }, pdf, csv),
+  );
 }
 
 /** The top of the adoption axis: the next 10 % above the highest value, so a young market's line is not flat. */

@@ -4,8 +4,8 @@ import * as fontkit from 'fontkit';
 
 /**
  * Be Vietnam Pro (SIL Open Font License 1.1), a typeface drawn for Vietnamese, from the npm package
- * @expo-google-fonts/be-vietnam-pro: posters never depend on the fonts a machine happens to have, and every stacked
- * diacritic (ệ, ặ, ỡ) is a designed glyph rather than marks piled up by the renderer.
+ * @expo-google-fonts/be-vietnam-pro: posters and reports never depend on the fonts a machine happens to have, and every
+ * stacked diacritic (ệ, ặ, ỡ) and the đồng sign (₫) is a designed glyph rather than marks piled up by the renderer.
  */
 export type Weight = 400 | 600 | 700 | 800;
 export const FONT_FAMILY = 'Be Vietnam Pro';
@@ -29,7 +29,7 @@ interface LoadedFont {
 
 const loaded = new Map<Weight, LoadedFont>();
 
-/** Read once per process: a poster is rendered on request, and the files do not change under a running service. */
+/** Read once per process: documents are rendered on request, and the files do not change under a running service. */
 export function font(w: Weight): LoadedFont {
   let f = loaded.get(w);
   if (!f) {
