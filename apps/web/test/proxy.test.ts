@@ -10,7 +10,7 @@ import { createLogger, loadConfig, type RunningService } from '@marketqr/service
 import { waitFor } from '@marketqr/test-harness';
 import { webConfigShape } from '../src/server/config';
 import { pickEncoding } from '../src/server/compression';
-import { startWeb } from '../src/server/web';
+import { buildWebAssets, startWeb } from '../src/server/web';
 
 interface Seen {
   method: string;
@@ -342,6 +342,21 @@ test('the service worker: at the root, never cached by HTTP, versioned by the sh
   expect(sw.indexOf("startsWith('/api/')")).toBeLessThan(sw.indexOf('respondWith'));
   // It parses as a script.
   expect(() => new Function(sw)).not.toThrow();
+});
+
+test('a new deploy is a new service worker: its cache is named after the shell it keeps', async () => {
+  const [a, b] = await Promise.all([
+    buildWebAssets({ js: 'console.log("deploy 1")', hash: '1111111111111111' }),
+    buildWebAssets({ js: 'console.log("deploy 2")', hash: '2222222222222222' }),
+  ]);
+  expect(a.version).not.toBe(b.version);
+  const [swA, swB] = [a.sw.body.toString(), b.sw.body.toString()];
+  expect(swA).toContain(`marketqr-shell-${a.version}`);
+  expect(swB).toContain(`marketqr-shell-${b.version}`);
+  expect(swA).toContain(`/app.js?v=${a.js.hash}`);
+  expect(swB).toContain(`/app.js?v=${b.js.hash}`);
+  // The old worker's cache is deleted when the new one activates.
+  expect(swB).toMatch(/k\.startsWith\('marketqr-shell-'\) && k !== CACHE/);
 });
 
 test('an event stream is neither compressed nor held back when the browser accepts gzip and br', async () => {

@@ -5,8 +5,8 @@
  *
  * What it does:
  * - pages (`/`, `/login`, `/vendor`, `/manager`, `/shopper` and the deep links under them): the network first, and the
- *   cached shell when the network fails or has not answered in a few seconds, so the app opens in a market hall with no
- *   signal and says there what cannot work;
+ *   cached shell when the network fails, answers 5xx or has not answered in a few seconds, so the app opens in a market
+ *   hall with no signal and says there what cannot work;
  * - the shell's files (`/app.js?v=…`, `/app.css?v=…`, the icons, the manifest): from the cache, versioned URLs;
  * - `/api/*` and everything else: never touched (no `respondWith`), so balances, payments and the live stream always
  *   come from the network. Money must never be shown from a cache.
@@ -73,6 +73,8 @@ self.addEventListener('fetch', (event) => {
         fetch(request).then(
           (response) => {
             clearTimeout(timer);
+            // A server restarting for a deploy answers 503 for a second or two: the cached shell is better than that.
+            if (response.status >= 500) return fallback();
             if (done) return;
             done = true;
             resolve(response);
