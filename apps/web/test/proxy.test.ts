@@ -3,12 +3,14 @@
  * upstream that records what it receives. The event stream is checked to arrive event by event (nothing buffered),
  * and a browser that goes away closes the upstream stream.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { createLogger, loadConfig, type RunningService } from '@marketqr/service-kit';
 import { waitFor } from '@marketqr/test-harness';
 import { webConfigShape } from '../src/server/config';
-import { startWeb } from '../src/server/web';
+import { pickEncoding } from '../src/server/compression';
+import { buildWebAssets, startWeb } from '../src/server/web';
 
 interface Seen {
   method: string;
@@ -227,5 +229,156 @@ test('an event stream passes through unbuffered with Last-Event-ID, and closing 
   releaseSecond();
   await readUntil('"p2"');
   controller.abort();
+  await waitFor(() => streamClosed, { what: 'the upstream stream to close' });
+});
+
+/** A GET with exactly these headers (fetch would add its own Accept-Encoding and decode the body). */
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('app.js, app.css and the service worker are sent compressed as the browser asks (br, else gzip), with Vary', async () => {
+  const html = (await (await fetch(`${base}/vendor`)).text()) as string;
+  const js = /src="(\/app\.js\?v=[0-9a-f]{16})"/.exec(html)![1]!;
+  const css = /href="(\/app\.css\?v=[0-9a-f]{16})"/.exec(html)![1]!;
+  const plain = await raw(js);
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(plain.headers.vary).toMatch(/Accept-Encoding/i);
+  expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(plain.body.toString('utf8')).toContain('Đã nhận');
+
+  const gz = await raw(js, { 'accept-encoding': 'gzip, deflate' });
+  expect(gz.headers['content-encoding']).toBe('gzip');
+  expect(gz.headers.vary).toMatch(/Accept-Encoding/i);
+  expect(gunzipSync(gz.body)).toEqual(plain.body);
+  // Far fewer bytes on a phone's connection (jsQR's tables compress less than the pages' code).
+  expect(gz.body.length).toBeLessThan(plain.body.length / 2);
+
+  const br = await raw(js, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+  expect(br.headers['content-encoding']).toBe('br');
+  expect(brotliDecompressSync(br.body)).toEqual(plain.body);
+  expect(br.body.length).toBeLessThan(gz.body.length);
+  // Each encoding is its own representation: its own ETag.
+  expect(new Set([plain.headers.etag, gz.headers.etag, br.headers.etag]).size).toBe(3);
+
+  // br refused by weight: gzip.
+  expect((await raw(js, { 'accept-encoding': 'br;q=0, gzip' })).headers['content-encoding']).toBe('gzip');
+  for (const path of [css, '/sw.js']) {
+    const res = await raw(path, { 'accept-encoding': 'gzip' });
+    expect([path, res.status, res.headers.vary]).toEqual([path, 200, expect.stringMatching(/Accept-Encoding/i)]);
+    expect([path, res.headers['content-encoding']]).toEqual([path, 'gzip']);
+  }
+  // A page's HTML is under a kilobyte: sent as it is (compressing it would save a few hundred bytes).
+  expect((await raw('/vendor', { 'accept-encoding': 'gzip' })).status).toBe(200);
+});
+
+test('Accept-Encoding is read with its weights', () => {
+  expect(pickEncoding(undefined, ['br', 'gzip'])).toBeNull();
+  expect(pickEncoding('gzip, deflate', ['br', 'gzip'])).toBe('gzip');
+  expect(pickEncoding('br;q=0.5, gzip;q=1', ['br', 'gzip'])).toBe('br');
+  expect(pickEncoding('br;q=0, gzip;q=0', ['br', 'gzip'])).toBeNull();
+  expect(pickEncoding('*', ['br', 'gzip'])).toBe('br');
+  expect(pickEncoding('identity', ['br', 'gzip'])).toBeNull();
+  expect(pickEncoding('gzip', [])).toBeNull();
+});
+
+test('the web app manifest: Vietnamese name, standalone, start URL, theme colour, SVG and 192/512 PNG icons', async () => {
+  const res = await fetch(`${base}/manifest.webmanifest`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^application\/manifest\+json/);
+  const m = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  expect(m).toMatchObject({ lang: 'vi', display: 'standalone', start_url: '/', scope: '/', theme_color: '#0b6e4f' });
+  expect(m.name).toContain('chợ');
+  const html = await (await fetch(`${base}/`)).text();
+  expect(html).toContain('<link rel="manifest" href="/manifest.webmanifest">');
+  expect(html).toContain(`<meta name="theme-color" content="${m.theme_color}">`);
+
+  const icons = m.icons as { src: string; sizes: string; type: string; purpose: string }[];
+  expect(icons.some((i) => i.type === 'image/svg+xml' && i.sizes === 'any')).toBe(true);
+  for (const size of [192, 512]) {
+    const icon = icons.find((i) => i.sizes === `${size}x${size}` && i.purpose === 'any')!;
+    const png = await raw(icon.src);
+    expect([icon.src, png.status, png.headers['content-type']]).toEqual([icon.src, 200, 'image/png']);
+    // A real PNG of that size: signature, IHDR width × height, RGB rows that inflate to exactly that many bytes.
+    expect(png.body.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect([png.body.readUInt32BE(16), png.body.readUInt32BE(20)]).toEqual([size, size]);
+    const idatLength = png.body.readUInt32BE(33);
+    expect(png.body.subarray(37, 41).toString('ascii')).toBe('IDAT');
+    expect(inflateSync(png.body.subarray(41, 41 + idatLength)).length).toBe((size * 3 + 1) * size);
+  }
+  const svg = await raw('/icon.svg');
+  expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  expect(svg.body.toString()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+});
+
+test('the service worker: at the root, never cached by HTTP, versioned by the shell, and /api left to the network', async () => {
+  const res = await raw('/sw.js');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^application\/javascript/);
+  expect(res.headers['cache-control']).toBe('no-cache');
+  const sw = res.body.toString('utf8');
+  const html = await (await fetch(`${base}/vendor`)).text();
+  // The shell it keeps is the shell the pages link to, at these versions.
+  const js = /src="(\/app\.js\?v=[0-9a-f]{16})"/.exec(html)![1]!;
+  const css = /href="(\/app\.css\?v=[0-9a-f]{16})"/.exec(html)![1]!;
+  for (const url of [js, css, '/manifest.webmanifest', '/icon-192.png', '/icon-512.png', '/icon.svg', '"/vendor"']) {
+    expect([url, sw.includes(url)]).toEqual([url, true]);
+  }
+  expect(sw).toMatch(/const CACHE = 'marketqr-shell-[0-9a-f]{16}'/);
+  // Money is never served from a cache: /api/* is passed over before any respondWith.
+  expect(sw).toContain("if (url.pathname.startsWith('/api/')) return;");
+  expect(sw.indexOf("startsWith('/api/')")).toBeLessThan(sw.indexOf('respondWith'));
+  // It parses as a script.
+  expect(() => new Function(sw)).not.toThrow();
+});
+
+test('a new deploy is a new service worker: its cache is named after the shell it keeps', async () => {
+  const [a, b] = await Promise.all([
+    buildWebAssets({ js: 'console.log("deploy 1")', hash: '1111111111111111' }),
+    buildWebAssets({ js: 'console.log("deploy 2")', hash: '2222222222222222' }),
+  ]);
+  expect(a.version).not.toBe(b.version);
+  const [swA, swB] = [a.sw.body.toString(), b.sw.body.toString()];
+  expect(swA).toContain(`marketqr-shell-${a.version}`);
+  expect(swB).toContain(`marketqr-shell-${b.version}`);
+  expect(swA).toContain(`/app.js?v=${a.js.hash}`);
+  expect(swB).toContain(`/app.js?v=${b.js.hash}`);
+  // The old worker's cache is deleted when the new one activates.
+  expect(swB).toMatch(/k\.startsWith\('marketqr-shell-'\) && k !== CACHE/);
+});
+
+test('an event stream is neither compressed nor held back when the browser accepts gzip and br', async () => {
+  streamClosed = false;
+  const stream = await new Promise<{ res: IncomingMessage; close: () => void }>((resolve, reject) => {
+    const req = request(
+      `${base}/api/ledger/stalls/s1/payments/stream?access_token=t`,
+      { headers: { accept: 'text/event-stream', 'accept-encoding': 'gzip, deflate, br' } },
+      (res) => resolve({ res, close: () => req.destroy() }),
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  expect(stream.res.headers['content-type']).toBe('text/event-stream');
+  expect(stream.res.headers['content-encoding']).toBeUndefined();
+  let text = '';
+  stream.res.setEncoding('utf8');
+  stream.res.on('data', (c: string) => (text += c));
+  // The first event is readable as text while the upstream still holds the stream open.
+  await waitFor(() => text.includes('"p1"'), { what: 'the first event, uncompressed' });
+  releaseSecond();
+  await waitFor(() => text.includes('"p2"'), { what: 'the second event' });
+  stream.close();
   await waitFor(() => streamClosed, { what: 'the upstream stream to close' });
 });

@@ -550,6 +550,183 @@ test('the language switch changes every string and is remembered', async () => {
   await vendorCtx.close();
 });
 
+describe('the vendor’s phone in the hand: screen, buzz, thumb-sized header, an installable app', () => {
+  /** Records what the page asks of the phone: wake locks taken and released, vibrations. */
+  const recordDevice = () => {
+    const w = window as unknown as {
+      __device: { wake: string[]; buzz: number[][]; dropAll: () => void };
+    };
+    const active = new Set<{ release: () => Promise<void> }>();
+    w.__device = {
+      wake: [],
+      buzz: [],
+      // What the browser does when the page is hidden: every lock is released without the page asking.
+      dropAll: () => active.forEach((s) => void s.release()),
+    };
+    Object.defineProperty(navigator, 'wakeLock', {
+      configurable: true,
+      value: {
+        request: (type: string) => {
+          w.__device.wake.push(`request:${type}`);
+          const listeners: (() => void)[] = [];
+          const sentinel = {
+            type,
+            released: false,
+            release: () => {
+              if (!sentinel.released) {
+                sentinel.released = true;
+                active.delete(sentinel);
+                w.__device.wake.push('release');
+                listeners.forEach((l) => l());
+              }
+              return Promise.resolve();
+            },
+            addEventListener: (event: string, fn: () => void) => {
+              if (event === 'release') listeners.push(fn);
+            },
+            removeEventListener: () => undefined,
+          };
+          active.add(sentinel);
+          return Promise.resolve(sentinel);
+        },
+      },
+    });
+    Object.defineProperty(navigator, 'vibrate', {
+      configurable: true,
+      value: (pattern: number | number[]) => {
+        w.__device.buzz.push(Array.isArray(pattern) ? pattern : [pattern]);
+        return true;
+      },
+    });
+  };
+  const device = (page: Page) =>
+    page.evaluate(() => (window as unknown as { __device: { wake: string[]; buzz: number[][] } }).__device);
+  /** Polls the recorded calls until `check` holds (Playwright's own deadline). */
+  const until = async (page: Page, what: string, check: (d: { wake: string[]; buzz: number[][] }) => boolean) =>
+    waitFor(async () => check(await device(page)), { what });
+
+  test('360 × 640: header targets ≥ 44 px, log out asks first, the screen stays on while a QR or the poster is shown, a payment buzzes', async () => {
+    const ctx = await phone(browser, { width: 360, height: 640 });
+    await ctx.addInitScript(recordDevice);
+    const page = await ctx.newPage();
+    await login(page, 'vendor', VENDOR.phone, VENDOR.pin);
+    await page.getByText(`Sạp ${VENDOR.stall}`).first().waitFor();
+    await page.locator('.dot.live').waitFor();
+
+    // Every control in the header is a thumb-sized target.
+    const controls = page.locator('header.topbar a, header.topbar button');
+    await expect(controls.count()).resolves.toBe(3);
+    for (const control of await controls.all()) {
+      const box = (await control.boundingBox())!;
+      const name = (await control.getAttribute('aria-label')) ?? (await control.textContent());
+      expect({ name, width: box.width >= 44, height: box.height >= 44 }).toEqual({ name, width: true, height: true });
+    }
+
+    // Log out asks first, in Vietnamese, in the page; "Ở lại" keeps the vendor logged in, on the live page.
+    await page.click('[data-testid=logout]');
+    const dialog = page.locator('[data-testid=confirm-dialog]');
+    await dialog.waitFor();
+    await expect(dialog.textContent()).resolves.toContain('Máy sẽ không báo tiền về nữa');
+    await shot(page, '23-vendor-logout-confirm');
+    await page.click('[data-testid=confirm-no]');
+    await dialog.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe('/vendor');
+    await expect(page.evaluate(() => localStorage.getItem('marketqr.session'))).resolves.not.toBeNull();
+    await page.locator('[data-testid=make-qr]').waitFor();
+
+    // A dynamic QR on screen: the screen is kept on; closed: let go.
+    const key = (k: string) => page.click(`button[data-key="${k}"]`);
+    const makeQr = async (digits: string[]) => {
+      for (const k of digits) await key(k);
+      const issued = page.waitForResponse((r) => r.url().endsWith('/qr/dynamic') && r.request().method() === 'POST');
+      await page.click('[data-testid=make-qr]');
+      const qr = (await (await issued).json()).qr as { payload: string };
+      await page.locator('[data-testid=qr-image]').waitFor();
+      return qr;
+    };
+    const first = await makeQr(['1', '2', '000']);
+    await until(page, 'a wake lock while the QR is shown', (d) => d.wake.join() === 'request:screen');
+    await shot(page, '24-vendor-qr-awake');
+
+    // The browser drops the lock when the page is hidden; visible again, the page takes it again.
+    await page.evaluate(() => {
+      (window as unknown as { __device: { dropAll: () => void } }).__device.dropAll();
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await until(page, 'the lock taken again', (d) => d.wake.join() === 'request:screen,release,request:screen');
+
+    // Paid as asked: one short buzz.
+    await json('POST', `${stack.urls.bank}/shopper/pay`, { payload: first.payload });
+    await page.locator('.qr-paid').waitFor();
+    await until(page, 'one short buzz', (d) => JSON.stringify(d.buzz) === '[[200]]');
+    await page.click('[data-testid=qr-close]');
+    await until(page, 'the lock released with the QR closed', (d) => d.wake.at(-1) === 'release');
+
+    // Paid less than asked: a different, longer pattern.
+    const second = await makeQr(['4', '0', '000']);
+    await json('POST', `${stack.urls.bank}/shopper/pay`, {
+      payload: second.payload,
+      amount: 4_000,
+      allowAmountOverride: true,
+    });
+    await page.locator('[data-testid=qr-paid-wrong]').waitFor();
+    await until(page, 'the "look at the screen" buzz', (d) => d.buzz.length === 2);
+    const buzzes = (await device(page)).buzz;
+    expect(buzzes[1]!.length).toBeGreaterThan(1);
+    expect(buzzes[1]).not.toEqual(buzzes[0]);
+    await page.click('[data-testid=qr-close]');
+
+    // The poster tab keeps the screen on too, until the vendor leaves it.
+    const before = (await device(page)).wake.filter((w) => w.startsWith('request')).length;
+    await page.click('button[data-tab=poster]');
+    await until(page, 'a wake lock on the poster tab', (d) => {
+      const requests = d.wake.filter((w) => w.startsWith('request')).length;
+      return requests === before + 1 && d.wake.at(-1) === 'request:screen';
+    });
+    await page.click('button[data-tab=sell]');
+    await until(page, 'the lock released off the poster tab', (d) => d.wake.at(-1) === 'release');
+
+    // "Đăng xuất" confirmed: logged out.
+    await page.click('[data-testid=logout]');
+    await page.click('[data-testid=confirm-yes]');
+    await page.waitForURL((u) => u.pathname === '/');
+    await expect(page.evaluate(() => localStorage.getItem('marketqr.session'))).resolves.toBeNull();
+    await ctx.close();
+  });
+
+  test('installable: a manifest and a service worker; offline, a reload still opens the vendor page and says what cannot work', async () => {
+    const ctx = await phone(browser, { width: 360, height: 640 });
+    const page = await ctx.newPage();
+    await login(page, 'vendor', VENDOR.phone, VENDOR.pin);
+    await page.locator('.dot.live').waitFor();
+    await expect(page.getAttribute('link[rel=manifest]', 'href')).resolves.toBe('/manifest.webmanifest');
+    // The worker is installed (its install step fills the cache) and active.
+    await expect(page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).resolves.toMatch(
+      /\/sw\.js$/,
+    );
+
+    await ctx.setOffline(true);
+    const reloaded = await page.reload();
+    expect(reloaded?.fromServiceWorker()).toBe(true);
+    // The shell is there (header, keypad), and the page says plainly what does not work without network.
+    const banner = page.locator('[data-testid=offline-banner]');
+    await banner.waitFor({ state: 'visible' });
+    await expect(banner.textContent()).resolves.toContain(
+      'Mất mạng: không tạo được mã QR và không nhận được thông báo tiền về',
+    );
+    await page.locator('[data-testid=make-qr]').waitFor();
+    await expect(page.locator('header.topbar').isVisible()).resolves.toBe(true);
+    // No money from a cache: today's total is not known offline, and it says so rather than showing an old figure.
+    await expect(page.textContent('[data-testid=today-amount]')).resolves.toBe('Đang tải…');
+    await shot(page, '25-vendor-offline-shell');
+
+    await ctx.setOffline(false);
+    await banner.waitFor({ state: 'hidden' });
+    await page.locator('.dot.live').waitFor();
+    await ctx.close();
+  });
+});
+
 test('the manager’s dashboard offers the monthly report: last month by default, the PDF through the proxy', async () => {
   const ctx = await phone(browser);
   const page = await ctx.newPage();

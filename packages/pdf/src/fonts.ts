@@ -50,3 +50,9 @@ export function ascent(w: Weight, size: number): number {
   const { face } = font(w);
   return (face.ascent / face.unitsPerEm) * size;
 }
+
+/** How far below the baseline the font's glyphs may reach (positive), for keeping text off the page's printed edge. */
+export function descent(w: Weight, size: number): number {
+  const { face } = font(w);
+  return (Math.abs(face.descent) / face.unitsPerEm) * size;
+}

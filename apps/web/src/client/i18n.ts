@@ -8,6 +8,12 @@ const vi = {
   'lang.switch': 'English',
   'lang.switch.short': 'EN',
   'nav.logout': 'Đăng xuất',
+  'nav.logout.confirm': 'Đăng xuất khỏi máy này? Muốn vào lại phải đăng nhập lại.',
+  'nav.logout.confirm.vendor':
+    'Đăng xuất? Máy sẽ không báo tiền về nữa cho đến khi bạn đăng nhập lại bằng số điện thoại và mã PIN.',
+  'nav.logout.yes': 'Đăng xuất',
+  'nav.logout.no': 'Ở lại',
+  'offline.page': 'Mất mạng: trang này không tải được số liệu và không gửi được gì cho đến khi có mạng lại.',
   'nav.home': 'Trang chủ',
   'common.loading': 'Đang tải…',
   'common.retry': 'Thử lại',
@@ -52,6 +58,8 @@ const vi = {
   'vendor.today.count': '{n} khoản',
   'vendor.today.loading': 'Đang tải…',
   'vendor.offline': 'Mất kết nối. Tiền khách trả vẫn vào tài khoản và sẽ hiện khi có mạng lại.',
+  'vendor.offline.network':
+    'Mất mạng: không tạo được mã QR và không nhận được thông báo tiền về cho đến khi có mạng lại. Tiền khách chuyển vẫn vào tài khoản.',
   'vendor.amount.words': 'Bằng chữ: {words}',
   'vendor.recent': 'Vừa nhận',
   'vendor.diff.underpaid': 'Khách trả thiếu {diff}',
@@ -248,6 +256,12 @@ const en: Record<MessageKey, string> = {
   'lang.switch': 'Tiếng Việt',
   'lang.switch.short': 'VI',
   'nav.logout': 'Log out',
+  'nav.logout.confirm': 'Log out of this device? You will need to log in again.',
+  'nav.logout.confirm.vendor':
+    'Log out? This phone will stop announcing payments until you log in again with your phone number and PIN.',
+  'nav.logout.yes': 'Log out',
+  'nav.logout.no': 'Stay',
+  'offline.page': 'No network: this page cannot load figures or send anything until the network is back.',
   'nav.home': 'Home',
   'common.loading': 'Loading…',
   'common.retry': 'Try again',
@@ -292,6 +306,8 @@ const en: Record<MessageKey, string> = {
   'vendor.today.count': '{n} payments',
   'vendor.today.loading': 'Loading…',
   'vendor.offline': 'Connection lost. Payments still reach your account and will show when you are back online.',
+  'vendor.offline.network':
+    'No network: you cannot make QR codes or hear payments arrive until the network is back. Payments still reach your account.',
   'vendor.amount.words': 'In words: {words}',
   'vendor.recent': 'Just received',
   'vendor.diff.underpaid': 'Underpaid by {diff}',

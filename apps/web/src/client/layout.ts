@@ -40,10 +40,18 @@ export function header(title: string, onLangChange: () => void): HTMLElement {
             {
               type: 'button',
               class: 'btn-chip',
-              onclick: () => {
-                clearSession();
-                location.href = '/';
-              },
+              'data-testid': 'logout',
+              // A stray tap in a busy stall must not log the vendor out: the phone would stop announcing payments.
+              onclick: () =>
+                void confirmDialog({
+                  message: t(session.user.role === 'vendor' ? 'nav.logout.confirm.vendor' : 'nav.logout.confirm'),
+                  confirm: t('nav.logout.yes'),
+                  cancel: t('nav.logout.no'),
+                }).then((yes) => {
+                  if (!yes) return;
+                  clearSession();
+                  location.href = '/';
+                }),
             },
             t('nav.logout'),
           )
@@ -128,4 +136,76 @@ export function toast(text: string, kind: 'ok' | 'error' = 'ok'): void {
   const el = h('div', { class: `toast ${kind}`, role: 'status' }, text);
   box.appendChild(el);
   setTimeout(() => el.remove(), 5_000);
+}
+
+/**
+ * An in-page question with two big buttons, in the page's language (a browser's own confirm box says "OK / Cancel" in
+ * the phone's language, and an installed app may not show it at all). Resolves true for `confirm`, false for `cancel`,
+ * Escape or a tap outside the box. Focus starts on the safe answer.
+ */
+export function confirmDialog(opts: { message: string; confirm: string; cancel: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const previous = document.activeElement as HTMLElement | null;
+    const close = (answer: boolean) => {
+      document.removeEventListener('keydown', onKey, true);
+      backdrop.remove();
+      previous?.focus?.();
+      resolve(answer);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        close(false);
+      }
+    };
+    const no = h(
+      'button',
+      { type: 'button', class: 'btn', 'data-testid': 'confirm-no', onclick: () => close(false) },
+      opts.cancel,
+    );
+    const box = h(
+      'div',
+      {
+        class: 'dialog card',
+        role: 'alertdialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'confirm-message',
+        'data-testid': 'confirm-dialog',
+      },
+      h('p', { id: 'confirm-message', class: 'dialog-message' }, opts.message),
+      h(
+        'div',
+        { class: 'row' },
+        no,
+        h(
+          'button',
+          { type: 'button', class: 'btn primary grow', 'data-testid': 'confirm-yes', onclick: () => close(true) },
+          opts.confirm,
+        ),
+      ),
+    );
+    const backdrop = h('div', { class: 'dialog-backdrop' }, box);
+    backdrop.addEventListener('click', (e) => {
+      if (e.target === backdrop) close(false);
+    });
+    document.addEventListener('keydown', onKey, true);
+    document.body.appendChild(backdrop);
+    no.focus();
+  });
+}
+
+/**
+ * A red line at the top of the page while the phone has no network, saying what cannot work (the vendor page has its
+ * own, more precise one). `navigator.onLine` false is reliable; true only means "maybe", so this never claims online.
+ */
+export function watchNetwork(text: () => string): HTMLElement {
+  const banner = h('div', { class: 'notice error offline global', role: 'alert', 'data-testid': 'offline-page' });
+  const update = () => {
+    banner.hidden = navigator.onLine !== false;
+    banner.textContent = text();
+  };
+  window.addEventListener('online', update);
+  window.addEventListener('offline', update);
+  update();
+  return banner;
 }

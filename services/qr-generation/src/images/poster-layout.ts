@@ -13,6 +13,17 @@ export const POSTER_SIZES: Record<PosterSize, { width: number; height: number }>
   A5: { width: 419.53, height: 595.28 },
 };
 
+/** Points per millimetre (1 pt = 1/72 inch). */
+export const MM = 72 / 25.4;
+/**
+ * Home inkjet and laser printers leave 3–5 mm at every edge of the sheet unprinted (or print it smeared): nothing of
+ * the poster is drawn within this distance of the page's edge.
+ */
+export const SAFE_MARGIN_MM = 5;
+/** The anti-fraud line, and its printed size in points on A6 (√2 larger on A5): about 6.5 pt was too small to read. */
+export const CHECK_NAME_TEXT = 'Kiểm tra tên người nhận trước khi chuyển tiền';
+export const CHECK_NAME_PT = 10;
+
 export interface QrMatrix {
   size: number;
   dark: (row: number, col: number) => boolean;
@@ -112,36 +123,40 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
     return y + f.lead * (f.lines.length - 1);
   };
 
-  const margin = 14 * k;
+  // Home printers cannot print the last few millimetres of a sheet: the frame's outer edge sits on the 5 mm line (7 mm
+  // on A5, which is the same poster √2 larger), and everything else is inside the frame.
+  const lw = 1.2 * k;
+  const frameIn = SAFE_MARGIN_MM * MM * k + lw; // the stroke's centre; its outer edge is half a line width inside the line
+  const margin = frameIn + 7 * k;
   const inner = width - 2 * margin;
 
   // Frame: a thin navy border, like the laminated VietQR stands at market stalls.
   ops.push({
     t: 'rect',
-    x: 5 * k,
-    y: 5 * k,
-    w: width - 10 * k,
-    h: height - 10 * k,
+    x: frameIn,
+    y: frameIn,
+    w: width - 2 * frameIn,
+    h: height - 2 * frameIn,
     r: 10 * k,
     stroke: COLORS.navy,
-    lw: 1.2 * k,
+    lw,
   });
 
   // Header: VietQR wordmark (red VIET, navy QR) on the left, NAPAS 247 on the right.
-  const headY = 36 * k;
+  const headY = frameIn + 22 * k;
   const vietW = text('VIET', {
     x: margin + 2 * k,
     y: headY,
-    size: 22 * k,
+    size: 18 * k,
     weight: 800,
     color: COLORS.red,
     anchor: 'start',
   });
-  text('QR', { x: margin + 2 * k + vietW, y: headY, size: 22 * k, weight: 800, color: COLORS.navy, anchor: 'start' });
+  text('QR', { x: margin + 2 * k + vietW, y: headY, size: 18 * k, weight: 800, color: COLORS.navy, anchor: 'start' });
   const n247 = text('247', {
     x: width - margin - 2 * k,
     y: headY - 1 * k,
-    size: 15 * k,
+    size: 13 * k,
     weight: 800,
     color: COLORS.red,
     anchor: 'end',
@@ -149,17 +164,17 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
   text('napas', {
     x: width - margin - 2 * k - n247 - 2 * k,
     y: headY - 1 * k,
-    size: 15 * k,
+    size: 13 * k,
     weight: 800,
     color: COLORS.navy,
     anchor: 'end',
   });
 
   // Call to action band.
-  const bandY = 46 * k;
-  const bandH = 28 * k;
+  const bandY = headY + 7 * k;
+  const bandH = 24 * k;
   ops.push({ t: 'rect', x: margin, y: bandY, w: inner, h: bandH, r: 6 * k, fill: COLORS.navy });
-  const ctaSize = fitSize('Quét mã để thanh toán', 700, 15 * k, 10 * k, inner - 16 * k);
+  const ctaSize = fitSize('Quét mã để thanh toán', 700, 14 * k, 10 * k, inner - 16 * k);
   text('Quét mã để thanh toán', {
     y: bandY + bandH / 2 + ctaSize * 0.36,
     size: ctaSize,
@@ -167,9 +182,20 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
     color: COLORS.white,
   });
 
-  // The QR on a white card whose padding is the 4-module quiet zone; red corner marks frame it.
-  const matrix = qrMatrix(p.payload);
-  // Long names take a second line; the QR gives up the room (it stays well above the 0.9 mm module floor).
+  // The rest is laid out from the bottom up, and the QR takes whatever height is left between the band and the name.
+  // Footer: the anti-fraud habit, large enough to read at arm's length, then the serial a manager can look up.
+  const bottom = height - frameIn - lw / 2;
+  const serialSize = 7 * k;
+  const serialY = bottom - 5.5 * k;
+  const checkSize = CHECK_NAME_PT * k;
+  const checkY = serialY - serialSize - 3.5 * k;
+
+  // Where the money goes: what the shopper's bank app will show before they confirm.
+  const panelH = 38 * k;
+  const panelY = checkY - checkSize * 0.75 - 5 * k - panelH;
+
+  // Who is paid: vendor name, stall code on a red pill, market and zone. Long texts take a second line; the QR gives
+  // up the room (it stays above the 0.9 mm module floor).
   const name = fit(p.vendorName, { max: 20, min: 12, weight: 700, width: inner - 8 * k });
   const place = fit(p.zone ? `${p.marketName} · ${p.zone}` : p.marketName, {
     max: 11,
@@ -177,9 +203,16 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
     weight: 600,
     width: inner,
   });
-  const cardSize = 186 * k - name.lead - place.lead;
+  const placeY = panelY - 8 * k - place.lead * (place.lines.length - 1);
+  const pillH = 19 * k;
+  const pillY = placeY - 13 * k - pillH;
+  const nameY = pillY - 8 * k - name.lead * (name.lines.length - 1);
+
+  // The QR on a white card whose padding is the 4-module quiet zone; red corner marks frame it, outside the card.
+  const matrix = qrMatrix(p.payload);
+  const cardY = bandY + bandH + 7 * k;
+  const cardSize = Math.min(nameY - 21 * k - cardY, inner - 12 * k);
   const cardX = cx - cardSize / 2;
-  const cardY = 82 * k;
   const module = cardSize / (matrix.size + 8);
   ops.push({
     t: 'rect',
@@ -213,24 +246,16 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
     color: '#000000',
   });
 
-  // Who is paid: vendor name, stall code on a red pill, market and zone.
-  let y = cardY + cardSize + 26 * k;
-  y = draw(name, y, 700, COLORS.ink);
+  draw(name, nameY, 700, COLORS.ink);
 
   const pillText = `Sạp ${p.stallCode}`;
-  const pillSize = 13 * k;
+  const pillSize = 12.5 * k;
   const pillW = textWidth(pillText, 800, pillSize) + 20 * k;
-  const pillY = y + 9 * k;
-  const pillH = 21 * k;
   ops.push({ t: 'rect', x: cx - pillW / 2, y: pillY, w: pillW, h: pillH, r: pillH / 2, fill: COLORS.red });
   text(pillText, { y: pillY + pillH / 2 + pillSize * 0.36, size: pillSize, weight: 800, color: COLORS.white });
 
-  y = pillY + pillH + 15 * k;
-  y = draw(place, y, 600, COLORS.navy);
+  draw(place, placeY, 600, COLORS.navy);
 
-  // Where the money goes: what the shopper's bank app will show before they confirm.
-  const panelY = Math.max(y + 10 * k, height - 76 * k);
-  const panelH = height - 22 * k - panelY;
   ops.push({ t: 'rect', x: margin, y: panelY, w: inner, h: panelH, r: 6 * k, fill: COLORS.panel });
   const rows: [string, string][] = [
     ['Ngân hàng', p.bankShortName],
@@ -253,14 +278,9 @@ export function buildPosterLayout(p: PosterText & { payload: string; posterSeria
     text(value, { x: margin + inner - 9 * k, y: by, size, weight: 700, color: COLORS.ink, anchor: 'end' });
   });
 
-  // Footer: the anti-fraud habit, and the serial a manager can look up.
-  const foot = `Kiểm tra tên người nhận trước khi chuyển tiền · Mã poster ${p.posterSerial}`;
-  text(foot, {
-    y: height - 11.5 * k,
-    size: fitSize(foot, 400, 6.5 * k, 4.5 * k, inner),
-    weight: 400,
-    color: COLORS.muted,
-  });
+  // The habit that defeats a sticker over the poster, in red and never below CHECK_NAME_PT; the serial under it.
+  text(CHECK_NAME_TEXT, { y: checkY, size: checkSize, weight: 700, color: COLORS.red });
+  text(`Mã poster ${p.posterSerial}`, { y: serialY, size: serialSize, weight: 400, color: COLORS.muted });
 
   return { width, height, ops, texts } satisfies PosterLayout;
 }

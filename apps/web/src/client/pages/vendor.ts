@@ -1,4 +1,5 @@
 import { ApiError, get, itemsOf, paths, post, withToken, type Json } from '../api';
+import { buzz, BUZZ_CHECK, BUZZ_PAID, ScreenWake } from '../device';
 import { fill, h } from '../dom';
 import { PaymentFeed, paymentFromEvent, type FeedPayment, type FeedStatus } from '../feed';
 import { businessDay, formatCountdown, formatDate, formatDateTime, formatTime, formatVnd } from '../format';
@@ -45,6 +46,9 @@ export function vendorPage(root: HTMLElement): void {
   let todayCount = 0;
   // Until the ledger has answered, the total is unknown: "0 ₫ · live" before it would be a lie for a second or two.
   let loaded = false;
+  // The screen stays on while a shopper may be scanning: a dynamic QR open, or the poster tab.
+  const wake = new ScreenWake();
+  const syncWake = () => wake.set(openQr !== null || tab === 'poster');
 
   // Stable containers: re-rendering a tab does not disturb the others or the feed.
   const totalBox = h('section', { class: 'today card', 'aria-live': 'polite', 'data-testid': 'today-total' });
@@ -117,9 +121,11 @@ export function vendorPage(root: HTMLElement): void {
 
   const renderTotal = () => {
     const live = status === 'live' && loaded;
-    // The banner is for a stream that was live and dropped; the first connection shows "loading" instead.
-    offlineBanner.hidden = status !== 'reconnecting';
-    offlineBanner.textContent = t('vendor.offline');
+    // No network at all (the phone says so): say plainly what cannot work. A stream that was live and dropped: say the
+    // money still arrives. The first connection shows "loading" instead.
+    const noNetwork = navigator.onLine === false;
+    offlineBanner.hidden = !noNetwork && status !== 'reconnecting';
+    offlineBanner.textContent = t(noNetwork ? 'vendor.offline.network' : 'vendor.offline');
     fill(
       totalBox,
       h('div', { class: 'today-who' }, session.user.fullName),
@@ -329,6 +335,7 @@ export function vendorPage(root: HTMLElement): void {
   };
 
   const renderOverlay = () => {
+    syncWake();
     if (!openQr) {
       overlay.hidden = true;
       overlay.replaceChildren();
@@ -471,6 +478,8 @@ export function vendorPage(root: HTMLElement): void {
     if (tab === 'feed') renderFeed();
     if (!live) return;
     say(announcementFor(p));
+    // Felt in a pocket or over the noise of the market; a different buzz when the amount is not what was asked.
+    buzz(discrepancyOf(p) ? BUZZ_CHECK : BUZZ_PAID);
     if (
       openQr &&
       !openQr.paid &&
@@ -641,6 +650,8 @@ export function vendorPage(root: HTMLElement): void {
     ];
   };
 
+  window.addEventListener('online', renderTotal);
+  window.addEventListener('offline', renderTotal);
   render();
   feed.start();
   get(paths.stall(merchantId))
