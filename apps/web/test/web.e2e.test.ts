@@ -16,7 +16,7 @@ import { waitFor, waitForProgress } from '@marketqr/test-harness';
 import { encodeVietQr } from '@marketqr/vietqr';
 import { businessDay, formatPercent, formatVnd } from '../src/client/format';
 import { DICTIONARIES } from '../src/client/i18n';
-import { lastMonth, loadDashboard } from '../src/client/pages/manager';
+import { DASHBOARD_REFRESH_MS, lastMonth, loadDashboard } from '../src/client/pages/manager';
 import { ARTEFACTS, holdRequests, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
 import { json, startStack, type Stack } from './support/stack';
 
@@ -235,7 +235,7 @@ test('a QR that is not a bank payment (a web link) is refused plainly in Vietnam
     await expect(page.locator('[data-testid=pay], [data-testid=pay-anyway], #amount').count()).resolves.toBe(0);
     expect(await page.locator('main').textContent()).not.toMatch(/\b(error|not|payment|invalid)\b/i);
     expect(await horizontalOverflow(page)).toBe(0);
-    await shot(page, `23-shopper-web-link-${viewport.width}`);
+    await shot(page, `30-shopper-web-link-${viewport.width}`);
     await ctx.close();
   }
 });
@@ -289,7 +289,7 @@ test('the manager’s dashboard shows what market-insights answers; the approval
   const csv = await fetch(`${stack.urls.web}${await page.getAttribute('[data-testid=csv-daily]', 'href')}`);
   expect(csv.status).toBe(200);
   expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-  expect(await csv.text()).toContain('paymentCount');
+  expect(await csv.text()).toContain('Số giao dịch');
 
   await page.click('button[data-tab=approvals]');
   const queue = page.locator('[data-testid=approval-queue]');
@@ -550,6 +550,178 @@ test('the language switch changes every string and is remembered', async () => {
   await vendorCtx.close();
 });
 
+describe('the board on a laptop (1366 × 768)', () => {
+  /** Requests the page made to market-insights' statistics, counted as they leave. */
+  const statsRequests = (page: Page) => {
+    const seen = { count: 0 };
+    page.on('request', (r) => {
+      if (/\/api\/insights\/markets\/[^/]+\/stats\//.test(r.url())) seen.count++;
+    });
+    return seen;
+  };
+  const digits = (text: string | null) => Number((text ?? '').replace(/\D/g, ''));
+
+  test('the dashboard refreshes itself every minute while it is shown, keeps its figures meanwhile, and uses the width', async () => {
+    const ctx = await phone(browser, { width: 1366, height: 768 });
+    // The page's clock is the test's: a minute passes when the test says so.
+    await ctx.clock.install();
+    const page = await ctx.newPage();
+    const asked = statsRequests(page);
+    await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+    await page.locator('[data-testid=kpis]').waitFor();
+    const kpi = (id: string) => page.textContent(`[data-kpi=${id}] .kpi-value`);
+
+    // One definition of adoption, said under the figure: the count and the rate are over the same active stalls.
+    const definition = (await page.textContent('[data-testid=kpi-adoption-sub]'))!;
+    const m = /^(\d+) \/ (\d+) sạp đang hoạt động đã nhận ít nhất một khoản QR trong 7 ngày qua$/.exec(definition);
+    expect(m).not.toBeNull();
+    const [used, active] = [Number(m![1]), Number(m![2])];
+    await expect(kpi('active')).resolves.toBe(String(active));
+    await expect(kpi('adoption')).resolves.toBe(formatPercent(used / active, 'vi'));
+
+    // The width of a laptop: the charts side by side (at least two columns), nothing wider than the screen.
+    const columns = async () =>
+      new Set(
+        await page
+          .locator('[data-testid=charts] > .card')
+          .evaluateAll((cards) => cards.map((c) => Math.round(c.getBoundingClientRect().left))),
+      ).size;
+    expect(await columns()).toBeGreaterThanOrEqual(2);
+    expect(await horizontalOverflow(page)).toBe(0);
+    await shot(page, '23-manager-dashboard-laptop');
+
+    // The downloads cover the charts' period, with Vietnamese headers and the vendors' names, a BOM first.
+    const stallsCsv = (await page.getAttribute('[data-testid=csv-stalls]', 'href'))!;
+    const today = businessDay();
+    const from = new Date(Date.parse(`${today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10);
+    expect(stallsCsv).toContain(`from=${from}&to=${today}&format=csv`);
+    expect(await page.getAttribute('[data-testid=csv-daily]', 'href')).toContain(`from=${from}&to=${today}`);
+    const bytes = Buffer.from(await (await fetch(`${stack.urls.web}${stallsCsv}`)).arrayBuffer());
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const text = bytes.toString('utf8');
+    expect(text.split('\r\n')[0]).toContain('Sạp,Tiểu thương,Khu,Ngành hàng');
+    expect(text).toContain(`${VENDOR.stall},${VENDOR.name},Khu A,Rau củ,Đang hoạt động`);
+
+    // From now on no timer fires unless the test moves the clock.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
+    const before = digits(await kpi('payments'));
+    const askedBefore = asked.count;
+
+    // A shopper pays A-05's poster; market-insights counts it (asked here directly, not through the page).
+    const stalls = (
+      await json(
+        'GET',
+        `${stack.urls.onboarding}/markets/cho-nenh/stalls?status=active&pageSize=100`,
+        undefined,
+        managerToken,
+      )
+    ).items as { id: string; stallCode: string }[];
+    const a05 = stalls.find((st) => st.stallCode === 'A-05')!;
+    const { qr } = await json('GET', `${stack.urls.qr}/stalls/${a05.id}/qr/static`, undefined, managerToken);
+    await json('POST', `${stack.urls.bank}/shopper/pay`, { payload: qr.payload, amount: 23_000 });
+    const counted = () => withFetchToken(managerToken, stack.urls.insights, () => loadDashboard('cho-nenh'));
+    await waitFor(async () => ((await counted().catch(() => null))?.paymentsToday ?? 0) > before, {
+      timeoutMs: 180_000,
+      what: 'market-insights to count the payment',
+    });
+    // Not a minute yet: the page has asked nothing and shows what it showed.
+    expect(asked.count).toBe(askedBefore);
+    expect(digits(await kpi('payments'))).toBe(before);
+
+    // A minute: the page asks again; while the answer is on its way, the old figures stay (no "Đang tải…").
+    const release = await holdRequests(page, '**/api/insights/markets/*/stats/**');
+    await page.clock.runFor(DASHBOARD_REFRESH_MS);
+    await waitFor(async () => asked.count > askedBefore, { what: 'the dashboard to ask again after a minute' });
+    expect(digits(await kpi('payments'))).toBe(before);
+    await expect(page.locator('main.page').textContent()).resolves.not.toContain(DICTIONARIES.vi['common.loading']);
+    release();
+    await waitFor(async () => digits(await kpi('payments')) > before, {
+      what: 'the dashboard to show the new payment without a reload',
+    });
+    await shot(page, '24-manager-dashboard-refreshed');
+
+    // Another tab: nothing is asked, however long it stays there, and the late answer never paints over it.
+    await page.click('button[data-tab=approvals]');
+    await page.locator('[data-testid=approval-queue], .muted.card').first().waitFor();
+    const onApprovals = asked.count;
+    await page.clock.runFor(3 * DASHBOARD_REFRESH_MS);
+    expect(asked.count).toBe(onApprovals);
+    await expect(page.locator('[data-testid=kpis]').count()).resolves.toBe(0);
+
+    // Back on the dashboard, then the page hidden (another browser tab, a laptop lid): no requests until it is shown.
+    await page.click('button[data-tab=dashboard]');
+    await page.locator('[data-testid=kpis]').waitFor();
+    await page.waitForLoadState('networkidle');
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (h ? 'hidden' : 'visible'),
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    const whileHidden = asked.count;
+    await page.clock.runFor(3 * DASHBOARD_REFRESH_MS);
+    expect(asked.count).toBe(whileHidden);
+    // Shown again: the figures are brought up to date at once.
+    await setHidden(false);
+    await waitFor(async () => asked.count > whileHidden, { what: 'the dashboard to refresh when shown again' });
+
+    // A phone keeps one column.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(async () => (await columns()) === 1, { what: 'one column on a phone' });
+    expect(await horizontalOverflow(page)).toBe(0);
+    await ctx.close();
+  });
+
+  test('a difference between the bank statement and our records is in "Cần xử lý", said in words, with its details', async () => {
+    // The bank books 777.000 ₫ into the market's collection account, but its notification is late (10 minutes): the
+    // statement has the money, MarketQR does not yet.
+    const transfer = await json('POST', `${stack.urls.bank}/__admin/incoming-transfers`, {
+      toAccount: '2150008686',
+      amount: 777_000,
+      description: 'chuyen tien chua bao',
+      delayMs: 600_000,
+    });
+    const ctx = await phone(browser, { width: 1366, height: 768 });
+    const page = await ctx.newPage();
+    await login(page, 'manager', 'bql.nenh', 'cho-nenh-2026');
+    await page.click('button[data-tab=settlement]');
+    const attention = page.locator('[data-testid=recon-attention]');
+    await attention.waitFor();
+    const item = attention.locator('li.recon-diff').filter({ hasText: '777.000\u00a0₫' });
+    await expect(item.textContent()).resolves.toContain(
+      'Ngân hàng nhận 777.000\u00a0₫ vào tài khoản chợ nhưng hệ thống không có khoản này',
+    );
+    await expect(item.getAttribute('data-recon-category')).resolves.toBe('missing_ours');
+    await expect(attention.locator('h3').textContent()).resolves.toMatch(
+      /^Đối soát ngày \d\d\/\d\d\/\d{4}: \d+ chênh lệch/,
+    );
+    // Nothing claims all is well, and the manager can see the details and act (past the first ten, one more click).
+    await expect(page.getByText('Không có việc gì cần xử lý').count()).resolves.toBe(0);
+    if (!(await item.isVisible())) await attention.getByText(/^Xem thêm \d+ chênh lệch$/).click();
+    await item.locator('summary').click();
+    await expect(item.locator('dl').textContent()).resolves.toContain(String(transfer.transactionId));
+    await expect(item.locator('dl').textContent()).resolves.toContain('chuyen tien chua bao');
+    await expect(item.locator('a', { hasText: 'Tiền treo' }).getAttribute('href')).resolves.toBe('/manager/suspense');
+    await shot(page, '25-manager-reconciliation-attention');
+
+    // The same difference in the reconciliation CSV, for Excel: a BOM, Vietnamese headers, local time.
+    const href = (await page.locator('[data-testid=recon-csv]').getAttribute('href'))!;
+    const bytes = Buffer.from(await (await fetch(`${stack.urls.web}${href}`)).arrayBuffer());
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const rows = bytes.toString('utf8').slice(1).split('\r\n');
+    expect(rows[0]).toMatch(/^Kết quả đối soát,Loại giao dịch,Thời điểm,Sạp,Tiểu thương,/);
+    const row = rows.find((r) => r.includes(String(transfer.transactionId)))!;
+    expect(row).toMatch(/^"Ngân hàng có, hệ thống không có",Tiền vào,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,/);
+    const local = new Date(Date.parse(String(transfer.bookedAt)) + 7 * 3_600_000).toISOString().slice(0, 19);
+    expect(row).toContain(local.replace('T', ' '));
+    await ctx.close();
+  });
+});
+
 describe('the vendor’s phone in the hand: screen, buzz, thumb-sized header, an installable app', () => {
   /** Records what the page asks of the phone: wake locks taken and released, vibrations. */
   const recordDevice = () => {
@@ -627,7 +799,7 @@ describe('the vendor’s phone in the hand: screen, buzz, thumb-sized header, an
     const dialog = page.locator('[data-testid=confirm-dialog]');
     await dialog.waitFor();
     await expect(dialog.textContent()).resolves.toContain('Máy sẽ không báo tiền về nữa');
-    await shot(page, '23-vendor-logout-confirm');
+    await shot(page, '26-vendor-logout-confirm');
     await page.click('[data-testid=confirm-no]');
     await dialog.waitFor({ state: 'detached' });
     expect(new URL(page.url()).pathname).toBe('/vendor');
@@ -646,7 +818,7 @@ describe('the vendor’s phone in the hand: screen, buzz, thumb-sized header, an
     };
     const first = await makeQr(['1', '2', '000']);
     await until(page, 'a wake lock while the QR is shown', (d) => d.wake.join() === 'request:screen');
-    await shot(page, '24-vendor-qr-awake');
+    await shot(page, '27-vendor-qr-awake');
 
     // The browser drops the lock when the page is hidden; visible again, the page takes it again.
     await page.evaluate(() => {
@@ -718,7 +890,7 @@ describe('the vendor’s phone in the hand: screen, buzz, thumb-sized header, an
     await expect(page.locator('header.topbar').isVisible()).resolves.toBe(true);
     // No money from a cache: today's total is not known offline, and it says so rather than showing an old figure.
     await expect(page.textContent('[data-testid=today-amount]')).resolves.toBe('Đang tải…');
-    await shot(page, '25-vendor-offline-shell');
+    await shot(page, '28-vendor-offline-shell');
 
     await ctx.setOffline(false);
     await banner.waitFor({ state: 'hidden' });
@@ -738,7 +910,7 @@ test('the manager’s dashboard offers the monthly report: last month by default
   await expect(card.locator('[data-testid=report-pdf]').textContent()).resolves.toBe('Tải PDF');
   await expect(card.locator('[data-testid=report-csv]').textContent()).resolves.toBe('Tải CSV');
   await card.scrollIntoViewIfNeeded();
-  await shot(page, '21-manager-monthly-report');
+  await shot(page, '29-manager-monthly-report');
   expect(await horizontalOverflow(page)).toBe(0);
   const href = (await page.getAttribute('[data-testid=report-pdf]', 'href'))!;
   expect(href).toContain(

@@ -1,4 +1,11 @@
-import { addBusinessDays, businessDayOf, businessHourOf, businessInstant, isBusinessDay } from './business-day';
+import {
+  addBusinessDays,
+  businessDateTimeOf,
+  businessDayOf,
+  businessHourOf,
+  businessInstant,
+  isBusinessDay,
+} from './business-day';
 
 describe('business day (Asia/Ho_Chi_Minh, UTC+7 all year)', () => {
   it('turns at 17:00 UTC, which is midnight in Vietnam', () => {
@@ -24,6 +31,12 @@ describe('business day (Asia/Ho_Chi_Minh, UTC+7 all year)', () => {
         Number(p.hour),
       ]);
     }
+  });
+
+  it('writes an instant as the wall clock in Vietnam, seconds included, for people and spreadsheets', () => {
+    expect(businessDateTimeOf('2026-12-07T01:55:00.000Z')).toBe('2026-12-07 08:55:00');
+    expect(businessDateTimeOf(new Date('2026-12-06T17:00:59.999Z'))).toBe('2026-12-07 00:00:59');
+    expect(() => businessDateTimeOf('not a time')).toThrow();
   });
 
   it('a cut-off is a wall-clock instant of its day; days add across months', () => {

@@ -19,6 +19,14 @@ export function businessHourOf(at: Date | string): number {
   return new Date(toMs(at) + OFFSET_MS).getUTCHours();
 }
 
+/**
+ * `YYYY-MM-DD HH:MM:SS`: the wall-clock time in Asia/Ho_Chi_Minh at `at`, as people in Vietnam read it and as a
+ * spreadsheet takes it for a date and time (an ISO instant in UTC reads seven hours off, and Excel keeps it as text).
+ */
+export function businessDateTimeOf(at: Date | string): string {
+  return new Date(toMs(at) + OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 /** The instant a business day reaches a wall-clock time `HH:MM` (a cut-off): `<day>T<HH:MM>:00+07:00`. */
 export function businessInstant(day: string, time = '00:00'): Date {
   return new Date(`${day}T${time}:00${BUSINESS_UTC_OFFSET}`);

@@ -1,4 +1,5 @@
 export * from './business-day';
+export * from './categories';
 export * from './topics';
 export * from './envelope';
 export * from './define';

@@ -17,4 +17,11 @@ describe('text from outside, as people read it', () => {
     expect(csvCell(null)).toBe('');
     expect(toCsvDocument(['a', 'b'], [{ a: 'x\u0000', b: 2 }])).toBe('\uFEFFa,b\r\nx\uFFFD,2\r\n');
   });
+
+  it('CSV headers for people: the keys pick the values, the header row says what they are', () => {
+    expect(toCsvDocument(['day', 'n'], [{ day: '2026-12-07', n: 3 }], ['Ngày', 'Số giao dịch, QR'])).toBe(
+      '\uFEFFNgày,"Số giao dịch, QR"\r\n2026-12-07,3\r\n',
+    );
+    expect(() => toCsvDocument(['a', 'b'], [], ['A'])).toThrow();
+  });
 });

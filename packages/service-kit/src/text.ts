@@ -29,9 +29,17 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A CSV document: the header row, one row per record in the columns' order, CRLF line ends, a BOM first. */
-export function toCsvDocument(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const lines = [columns.map(csvCell).join(',')];
+/**
+ * A CSV document: the header row, one row per record in the columns' order, CRLF line ends, a BOM first. The header
+ * row is `headers` when given (the columns named for people: "Số giao dịch"), else the column keys.
+ */
+export function toCsvDocument(
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+  headers: readonly string[] = columns,
+): string {
+  if (headers.length !== columns.length) throw new Error('one header per column');
+  const lines = [headers.map(csvCell).join(',')];
   for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(','));
   return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
 }

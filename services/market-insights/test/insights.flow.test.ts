@@ -183,16 +183,61 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** The CSV of a route equals its JSON rows: same columns in the same order, same values. */
-async function expectCsvMatchesJson(path: string, jsonRows: Json[]) {
+type Lang = 'vi' | 'en';
+/** What a cell of a column reads in a CSV for people, from its JSON value; the rest are written as they are. */
+type ForPeople = Record<string, (value: unknown, lang: Lang) => string>;
+
+const words =
+  (names: Record<string, [vi: string, en: string]>) =>
+  (value: unknown, lang: Lang): string =>
+    value === null ? '' : (names[String(value)]?.[lang === 'vi' ? 0 : 1] ?? String(value));
+/** Written out here, not imported: the names the web pages show. */
+const CATEGORY = words({
+  meat: ['Thịt', 'Meat'],
+  dry_goods: ['Hàng khô', 'Dry goods'],
+  clothing: ['Quần áo', 'Clothing'],
+});
+const STALL_STATUS = words({
+  active: ['Đang hoạt động', 'Active'],
+  suspended: ['Tạm ngừng', 'Suspended'],
+  pending_verification: ['Đang xác minh tài khoản', 'Verifying the account'],
+  verified: ['Đã xác minh, chờ duyệt', 'Verified, awaiting approval'],
+});
+/** An ISO instant as the wall clock in Vietnam (UTC+7 all year): "2026-03-01 08:05:00". */
+const vnTime = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+const LOCAL_TIME = (value: unknown) =>
+  value === null ? '' : (Array.isArray(value) ? value : [value]).map((v) => vnTime(String(v))).join('; ');
+
+/**
+ * The CSV of a route is its JSON rows: the same columns in the same order, the same values as people read them. In
+ * Vietnamese by default (every header translated, yes/no in words), with the JSON keys as headers with `lang=en`.
+ */
+async function expectCsvMatchesJson(path: string, jsonRows: Json[], forPeople: ForPeople = {}) {
   const sep = path.includes('?') ? '&' : '?';
-  for (const res of [await get(`${path}${sep}format=csv`), await get(path, tokens.admin, 'text/csv')]) {
-    expect(res.status).toBe(200);
-    expect(res.type).toBe('text/csv; charset=utf-8');
-    expect(res.disposition).toMatch(/^attachment; filename=".+\.csv"$/);
-    const [header, ...rows] = parseCsv(res.text);
-    expect(header).toEqual(Object.keys(jsonRows[0]!));
-    expect(rows).toEqual(jsonRows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v)))));
+  const keys = Object.keys(jsonRows[0]!);
+  for (const lang of ['vi', 'en'] as const) {
+    const query = lang === 'en' ? `${sep}lang=en` : '';
+    const answers = [
+      await get(`${path}${sep}format=csv${lang === 'en' ? '&lang=en' : ''}`),
+      await get(`${path}${query}`, tokens.admin, 'text/csv'),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.type).toBe('text/csv; charset=utf-8');
+      expect(res.disposition).toMatch(/^attachment; filename=".+\.csv"$/);
+      const [header, ...rows] = parseCsv(res.text);
+      if (lang === 'en') expect(header).toEqual(keys);
+      else {
+        expect(header).toHaveLength(keys.length);
+        expect(header!.filter((h, i) => h === keys[i])).toEqual([]);
+      }
+      const cell = (key: string, v: unknown) => {
+        if (forPeople[key]) return forPeople[key](v, lang);
+        if (typeof v === 'boolean') return lang === 'vi' ? (v ? 'Có' : 'Không') : v ? 'Yes' : 'No';
+        return v === null ? '' : String(v);
+      };
+      expect(rows).toEqual(jsonRows.map((r) => keys.map((k) => cell(k, r[k]))));
+    }
   }
 }
 
@@ -220,6 +265,9 @@ describe('statistics equal the scripted market', () => {
     // one; st-06 last paid on the 5th (and the suspense payment of the 14th reallocated to it), st-08 never.
     expect(row).toMatchObject({ registered: 10, active: 8, withPrintedQr: 7 });
     expect(row.activeWithPayment30d).toBe(7);
+    // One figure over one set of stalls: the active ones paid in the 7 days to the 15th (st-06 through the payment
+    // reallocated to it on the 14th), of the active ones.
+    expect(row.activeWithPayment7d).toBe(7);
     expect(row.adoptionRate).toBe(0.875);
   });
 
@@ -276,6 +324,9 @@ describe('statistics equal the scripted market', () => {
       })),
     );
     expect(categories.body.rows.map((r: Json) => r.category)).not.toContain('prepared_food'); // st-08 moved
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/categories?${query}`, categories.body.rows, {
+      category: CATEGORY,
+    });
   });
 
   test.each([
@@ -285,7 +336,10 @@ describe('statistics equal the scripted market', () => {
   ])('per stall %s … %s', async (from, to) => {
     const res = await get(`/markets/${NENH.id}/stats/stalls?from=${from}&to=${to}`, tokens.nenh);
     expect(res.body.rows).toEqual(stallsExpected(nenhStalls, nenhPayments(), from, to));
-    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/stalls?from=${from}&to=${to}`, res.body.rows);
+    await expectCsvMatchesJson(`/markets/${NENH.id}/stats/stalls?from=${from}&to=${to}`, res.body.rows, {
+      category: CATEGORY,
+      status: STALL_STATUS,
+    });
   });
 
   test('busiest hours, bucketed in Asia/Ho_Chi_Minh from paidAt', async () => {
@@ -392,6 +446,33 @@ describe('statistics equal the scripted market', () => {
     expect(Buffer.from(csv.text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(csv.text).toContain('Khu B – Thịt cá');
     expect((await get(`/markets/${NENH.id}/stats/zones?${range}`, tokens.admin, '*/*')).type).toMatch(/json/);
+  });
+
+  test('CSV for a market manager in Excel: BOM, Vietnamese headers, category and vendor names', async () => {
+    const payments = await get(`/markets/${NENH.id}/stats/payments?${range}&format=csv`, tokens.nenh);
+    expect(Buffer.from(payments.text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(parseCsv(payments.text)[0]).toEqual([
+      'Ngày',
+      'Số giao dịch',
+      'Tổng tiền (đồng)',
+      'Trung bình mỗi giao dịch (đồng)',
+      'Giao dịch QR động',
+      'Tiền QR động (đồng)',
+      'Giao dịch QR tĩnh',
+      'Tiền QR tĩnh (đồng)',
+      'Tỷ lệ QR động',
+    ]);
+    const [header, ...rows] = parseCsv(
+      (await get(`/markets/${NENH.id}/stats/stalls?${range}&format=csv`, tokens.nenh)).text,
+    );
+    expect(header!.slice(0, 6)).toEqual(['Mã sạp (hệ thống)', 'Sạp', 'Tiểu thương', 'Khu', 'Ngành hàng', 'Trạng thái']);
+    const b01 = rows.find((r) => r[1] === 'B-01')!;
+    expect(b01.slice(1, 6)).toEqual(['B-01', 'Tiểu thương B-01', 'Khu B – Thịt cá', 'Thịt', 'Đang hoạt động']);
+    const english = parseCsv((await get(`/markets/${NENH.id}/stats/stalls?${range}&format=csv&lang=en`)).text);
+    expect(english[0]!.slice(0, 6)).toEqual(['merchantId', 'stallCode', 'vendorName', 'zone', 'category', 'status']);
+    expect(english.find((r) => r[1] === 'B-01')!.slice(4, 6)).toEqual(['Meat', 'Active']);
+    const bad = await get(`/markets/${NENH.id}/stats/stalls?${range}&format=csv&lang=fr`);
+    expect(bad.body.error).toMatchObject({ code: 'INSIGHTS.INVALID_FORMAT', details: { field: 'lang' } });
   });
 
   test('bad periods and formats are refused with a stable code', async () => {
@@ -702,7 +783,41 @@ describe('alerts', () => {
     await expectCsvMatchesJson(
       `/markets/${NENH.id}/alerts`,
       all.body.items.map((a: Json) => ({ ...a, details: JSON.stringify(a.details) })),
+      {
+        kind: words({
+          payments_stopped: ['Sạp ngừng nhận tiền QR', 'QR payments stopped'],
+          payment_in_suspense: ['Khoản tiền chưa rõ sạp', 'Payment in suspense'],
+          settlement_failed: ['Chi trả thất bại', 'Payout failed'],
+          unknown_poster: ['Mã QR in không có trong hệ thống', 'Unknown poster'],
+          fake_qr: ['Mã QR giả', 'Fake QR'],
+        }),
+        severity: words({ high: ['Khẩn', 'Urgent'], medium: ['Chú ý', 'Attention'] }),
+        status: words({
+          open: ['Đang mở', 'Open'],
+          acknowledged: ['Đang có người xử lý', 'Someone is on it'],
+          resolved: ['Đã xong', 'Resolved'],
+        }),
+        resolution: words({
+          payments_resumed: ['Sạp nhận tiền lại', 'Payments resumed'],
+          reallocated: ['Đã chuyển cho sạp', 'Reallocated'],
+          line_paid: ['Đã chi trả', 'Paid'],
+          stall_not_active: ['Sạp không còn hoạt động', 'Stall no longer active'],
+        }),
+        raisedAt: LOCAL_TIME,
+        acknowledgedAt: LOCAL_TIME,
+        resolvedAt: LOCAL_TIME,
+        occurredAt: LOCAL_TIME,
+      },
     );
+    // The fake sticker's scans at 01:00, 01:05, 01:09 UTC: what the market's clock said.
+    const [head, ...rows] = parseCsv(
+      (await get(`/markets/${NENH.id}/alerts?format=csv&kind=fake_qr`, tokens.nenh)).text,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]![head!.indexOf('Các thời điểm')]).toBe(
+      '2026-03-01 08:00:00; 2026-03-01 08:05:00; 2026-03-01 08:09:00',
+    );
+    expect(rows[0]![head!.indexOf('Loại')]).toBe('Mã QR giả');
     expect((await get(`/markets/${NENH.id}/alerts?status=closed`, tokens.nenh)).body.error.code).toBe(
       'INSIGHTS.INVALID_QUERY',
     );

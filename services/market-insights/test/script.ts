@@ -798,16 +798,19 @@ export function adoptionExpected(stalls: StallSpec[], payments: ModelPayment[], 
   const reg = stalls.filter((s) => s.registered <= to);
   const paid = (s: StallSpec, since: string) => payments.some((p) => p.stall === s.id && p.day >= since && p.day <= to);
   const active = reg.filter((s) => statusAt(s, to) === 'active');
+  const with7 = reg.filter((s) => paid(s, addDays(to, -6)));
   const with30 = reg.filter((s) => paid(s, addDays(to, -29)));
+  const isActive = (s: StallSpec) => statusAt(s, to) === 'active';
   const ids = new Set(stalls.map((s) => s.id));
   return {
     registered: reg.length,
     active: active.length,
     withPrintedQr: reg.filter((s) => s.qrs.some((q) => q.issued <= to && !(q.revoked && q.revoked <= to))).length,
-    withPayment7d: reg.filter((s) => paid(s, addDays(to, -6))).length,
+    withPayment7d: with7.length,
     withPayment30d: with30.length,
-    activeWithPayment30d: with30.filter((s) => statusAt(s, to) === 'active').length,
-    adoptionRate: round4(with30.filter((s) => statusAt(s, to) === 'active').length, active.length),
+    activeWithPayment7d: with7.filter(isActive).length,
+    activeWithPayment30d: with30.filter(isActive).length,
+    adoptionRate: round4(with7.filter(isActive).length, active.length),
     ...paymentCols(payments.filter((p) => ids.has(p.stall) && p.day >= from && p.day <= periodTo)),
   };
 }
@@ -879,6 +882,7 @@ export function stallsExpected(stalls: StallSpec[], payments: ModelPayment[], fr
       return {
         merchantId: s.id,
         stallCode: s.code,
+        vendorName: `Tiểu thương ${s.code}`,
         zone: s.zone,
         category: categoryOf(s),
         status: statusAt(s, to),

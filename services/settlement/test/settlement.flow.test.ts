@@ -534,23 +534,58 @@ test('reconciliation of a day: matched, missing on our side, missing at the bank
   expect(row('payout', 'missing_ours')).toEqual([expect.objectContaining({ bankAmount: 7_000, account: collection })]);
   expect(report.summary).toMatchObject({ matched: 3, missing_ours: 2, missing_at_bank: 1, amount_differs: 1 });
 
+  // Who and when, for a person: the stall and its vendor, and the bank's booking time.
+  expect(row('credit', 'amount_differs')[0]).toMatchObject({
+    stallCode: q2.stallCode,
+    vendorName: 'Nguyễn Thị Hoa',
+    at: t2.bookedAt,
+  });
+
+  // The CSV for Excel: a BOM, Vietnamese headers and words, local time, the vendor's name; `lang=en` for the keys.
+  const vnTime = (iso: string) =>
+    new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
   const ways: { path: string; headers: Record<string, string> }[] = [
     { path: `?day=${today}&format=csv`, headers: {} },
     { path: `?day=${today}`, headers: { accept: 'text/csv' } },
   ];
   for (const how of ways) {
-    const csv = await call('GET', `/markets/${market}/reconciliation${how.path}`, {
-      token: admin,
-      headers: how.headers,
+    const res = await fetch(`${svc.base}/markets/${market}/reconciliation${how.path}`, {
+      headers: { authorization: `Bearer ${admin}`, ...how.headers },
     });
-    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    const rows = csv.text.trim().split('\r\n');
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const rows = bytes.toString('utf8').slice(1).trim().split('\r\n');
     expect(rows[0]).toBe(
-      'category,kind,bankTransactionId,payoutId,account,ourAmount,bankAmount,merchantId,paymentId,settlementLineId,description',
+      'Kết quả đối soát,Loại giao dịch,Thời điểm,Sạp,Tiểu thương,Số tiền theo hệ thống (đồng),' +
+        'Số tiền theo ngân hàng (đồng),Mã giao dịch ngân hàng,Mã lệnh chi,Tài khoản,Mã sạp (hệ thống),Mã thanh toán,' +
+        'Mã dòng quyết toán,Nội dung chuyển khoản',
     );
     expect(rows).toHaveLength(1 + report.items.length);
-    expect(rows.some((line) => line.startsWith(`amount_differs,credit,${t2.transactionId},`))).toBe(true);
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^Lệch số tiền,Tiền vào,${vnTime(t2.bookedAt)},${q2.stallCode},Nguyễn Thị Hoa,85000,80000,${t2.transactionId},`,
+        ),
+      ),
+    );
+    expect(rows).toContainEqual(
+      expect.stringMatching(/^"Ngân hàng có, hệ thống không có",Chi trả,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,,,,7000,/),
+    );
   }
+  const english = await call('GET', `/markets/${market}/reconciliation?day=${today}&format=csv&lang=en`, {
+    token: admin,
+  });
+  const [header, ...lines] = english.text.trim().split('\r\n');
+  expect(header).toBe(
+    'category,kind,at,stallCode,vendorName,ourAmount,bankAmount,bankTransactionId,payoutId,account,merchantId,' +
+      'paymentId,settlementLineId,description',
+  );
+  expect(lines.some((line) => line.startsWith(`Amount differs,Credit,${vnTime(t2.bookedAt)},`))).toBe(true);
+  expect(
+    (await call('GET', `/markets/${market}/reconciliation?day=${today}&format=csv&lang=fr`, { token: admin })).body
+      .error.code,
+  ).toBe('SETTLEMENT.INVALID_LANG');
   expect((await call('GET', `/markets/${market}/reconciliation?day=yesterday`, { token: admin })).body.error.code).toBe(
     'SETTLEMENT.INVALID_DAY',
   );

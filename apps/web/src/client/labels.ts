@@ -1,7 +1,10 @@
 import { lang } from './i18n';
 
-/** Names people read for the services' codes: goods categories, zone codes. */
-const CATEGORY_NAMES: Record<string, { vi: string; en: string }> = {
+/**
+ * Names people read for the services' codes: goods categories, zone codes. The categories are also in
+ * @marketqr/contracts (categories.ts), which the services' CSV exports use: labels.test.ts keeps the two the same.
+ */
+export const CATEGORY_NAMES: Record<string, { vi: string; en: string }> = {
   vegetables: { vi: 'Rau củ', en: 'Vegetables' },
   fruit: { vi: 'Trái cây', en: 'Fruit' },
   meat: { vi: 'Thịt', en: 'Meat' },

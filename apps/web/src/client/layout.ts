@@ -103,17 +103,23 @@ const latestLoad = new WeakMap<HTMLElement, object>();
 /**
  * Renders into `el` what `load` produces; a loading line first, an error with a retry button on failure. Only the
  * latest call for `el` paints: a slow answer for a tab the user has already left never covers the tab now shown.
+ * `refresh`: the same content again (a dashboard's figures every minute): what is shown stays until the new answer
+ * replaces it, with no loading line in between, and a failed refresh leaves it as it was.
  */
-export async function section(el: HTMLElement, load: () => Promise<Node | Node[]>): Promise<void> {
+export async function section(
+  el: HTMLElement,
+  load: () => Promise<Node | Node[]>,
+  opts: { refresh?: boolean } = {},
+): Promise<void> {
   const ticket = {};
   latestLoad.set(el, ticket);
   const current = () => latestLoad.get(el) === ticket;
-  fill(el, h('p', { class: 'muted' }, t('common.loading')));
+  if (!opts.refresh) fill(el, h('p', { class: 'muted' }, t('common.loading')));
   try {
     const out = await load();
     if (current()) fill(el, ...(Array.isArray(out) ? out : [out]));
   } catch (e) {
-    if (!current()) return;
+    if (!current() || opts.refresh) return;
     fill(
       el,
       h('div', { class: 'notice error', role: 'alert' }, errorMessage(e)),

@@ -66,7 +66,7 @@ export const merchantSnapshotShape = {
   zone: z.string().min(1).max(100),
   /** Short code printed on the poster and carried in the static QR's 62/08 (EMVCo allows 25 characters). */
   stallCode: z.string().min(1).max(25),
-  /** Goods category for statistics: fresh_produce, meat, seafood, dry_goods, clothing, prepared_food, other … */
+  /** Goods category for statistics: one of CATEGORIES (categories.ts), e.g. vegetables, meat, dry_goods. */
   category: z.string().min(1).max(64),
   /** The vendor's display name, with diacritics ("Nguyễn Thị Hoa"): announcements and payouts show it. */
   vendorName: z.string().min(1).max(200),

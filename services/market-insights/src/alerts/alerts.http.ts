@@ -2,6 +2,15 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
+import {
+  alertKindText,
+  alertStatusText,
+  localTimeText,
+  resolutionText,
+  severityText,
+  zoneText,
+  type CellText,
+} from '../http/csv-text';
 import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table';
 import type { AlertKind } from '../store/models';
 import { publicAlert, type AlertService, type StatusFilter } from './alerts.service';
@@ -20,31 +29,51 @@ const STATUSES = ['open', 'acknowledged', 'resolved', 'unresolved'] as const sat
 /** A CSV export is every matching alert, not a page; past this many, narrow the filter. */
 const CSV_LIMIT = 10_000;
 
-const s = (name: string, nullable = false, description?: string): Column => ({
+const s = (name: string, vi: string, nullable = false, description?: string, text?: CellText): Column => ({
   name,
+  vi,
   type: 'string',
   nullable,
   description,
+  ...(text ? { text } : {}),
 });
 export const ALERT_COLUMNS: Column[] = [
-  s('id'),
-  s('kind', false, KINDS.join(' | ')),
-  s('severity', false, 'high | medium'),
-  s('status', false, 'open | acknowledged | resolved'),
-  s('marketId'),
-  s('merchantId', true),
-  s('stallCode', true),
-  s('zone', true),
-  s('title', false, 'Vietnamese, for people'),
-  s('link', false, 'relative URL of the page to act on it'),
-  s('raisedAt'),
-  s('acknowledgedAt', true),
-  s('acknowledgedBy', true),
-  s('resolvedAt', true),
-  s('resolution', true, 'payments_resumed | stall_not_active | reallocated | reversed | confirmed | line_paid'),
-  s('details', false, 'JSON object: what the alert is about (kind-specific)'),
-  { name: 'occurrences', type: 'integer', nullable: false, description: 'sightings (e.g. scans of one fake QR)' },
-  s('occurredAt', false, 'when each sighting happened (JSON array of instants)'),
+  s('id', 'Mã cảnh báo'),
+  s('kind', 'Loại', false, KINDS.join(' | '), alertKindText),
+  s('severity', 'Mức độ', false, 'high | medium', severityText),
+  s('status', 'Trạng thái', false, 'open | acknowledged | resolved', alertStatusText),
+  s('marketId', 'Mã chợ'),
+  s('merchantId', 'Mã sạp (hệ thống)', true),
+  s('stallCode', 'Sạp', true),
+  s('zone', 'Khu', true, undefined, zoneText),
+  s('title', 'Nội dung', false, 'Vietnamese, for people'),
+  s('link', 'Đường dẫn', false, 'relative URL of the page to act on it'),
+  s('raisedAt', 'Thời điểm báo', false, 'an instant (CSV: local time, Asia/Ho_Chi_Minh)', localTimeText),
+  s('acknowledgedAt', 'Thời điểm nhận xử lý', true, undefined, localTimeText),
+  s('acknowledgedBy', 'Người nhận xử lý', true),
+  s('resolvedAt', 'Thời điểm xong', true, undefined, localTimeText),
+  s(
+    'resolution',
+    'Cách giải quyết',
+    true,
+    'payments_resumed | stall_not_active | reallocated | reversed | confirmed | line_paid',
+    resolutionText,
+  ),
+  s('details', 'Chi tiết (JSON)', false, 'JSON object: what the alert is about (kind-specific)'),
+  {
+    name: 'occurrences',
+    vi: 'Số lần',
+    type: 'integer',
+    nullable: false,
+    description: 'sightings (e.g. scans of one fake QR)',
+  },
+  s(
+    'occurredAt',
+    'Các thời điểm',
+    false,
+    'when each sighting happened (JSON array of instants; CSV: local times separated by "; ")',
+    localTimeText,
+  ),
 ];
 
 const listQuery = z.object({

@@ -1,8 +1,11 @@
-import { toCsv, BOM } from '../http/table';
+import { categoryText, localTimeText, stallStatusText, yesNo, zoneText } from '../http/csv-text';
+import { BOM, tableCsv, toCsv, type Column } from '../http/table';
 import { normalisePayerName, payerHash } from './payer';
 import { parsePeriod } from './period';
 import {
+  adoptionRow,
   averageTicket,
+  emptyMeasures,
   groupAdoption,
   hasPrintedQrAt,
   payerStats,
@@ -142,6 +145,7 @@ const stall = (over: Partial<StallInfo>): StallInfo => ({
   marketId: 'm',
   marketName: 'Chợ',
   stallCode: 'A-1',
+  vendorName: 'Nguyễn Thị Hoa',
   zone: 'A',
   category: 'meat',
   registeredDay: '2025-03-01',
@@ -218,10 +222,40 @@ describe('adoption', () => {
       withPrintedQr: 0,
       withPayment7d: 1,
       withPayment30d: 2,
+      activeWithPayment7d: 1,
       activeWithPayment30d: 1,
     });
     expect(g.get('A')!.measures.paymentCount).toBe(2);
     expect(g.get('?')!.measures.paymentValue).toBe(100);
+  });
+
+  it('adoption is one figure: active stalls paid by QR in the 7 days to the as-of day, of the active stalls', () => {
+    const stalls = [
+      stall({ merchantId: 'week' }), // paid 2 days ago
+      stall({ merchantId: 'month' }), // paid 20 days ago only: active, but not using QR now
+      stall({ merchantId: 'never' }),
+      stall({ merchantId: 'gone', statusHistory: [{ status: 'suspended', day: '2025-03-01' }] }), // paid, not active
+    ];
+    const g = groupAdoption(
+      stalls,
+      [
+        counters('week', '2025-03-28', 1, 10_000),
+        counters('month', '2025-03-10', 1, 10_000),
+        counters('gone', '2025-03-29', 1, 5_000),
+      ],
+      { from: '2025-03-30', to: '2025-03-30' },
+      () => 'all',
+    ).get('all')!;
+    expect(g.adoption).toMatchObject({
+      active: 3,
+      withPayment7d: 2,
+      activeWithPayment7d: 1,
+      withPayment30d: 3,
+      activeWithPayment30d: 2,
+    });
+    const row = adoptionRow(g.adoption, emptyMeasures());
+    expect(row.adoptionRate).toBe(ratio(1, 3));
+    expect(row.adoptionRate).toBe(0.3333);
   });
 });
 
@@ -285,5 +319,49 @@ describe('CSV', () => {
       `"'=HYPERLINK(""x"")",0,1`,
       '',
     ]);
+  });
+});
+
+describe('CSV for people', () => {
+  const columns: Column[] = [
+    { name: 'stallCode', vi: 'Sạp', type: 'string' },
+    { name: 'zone', vi: 'Khu', type: 'string', text: zoneText },
+    { name: 'category', vi: 'Ngành hàng', type: 'string', text: categoryText },
+    { name: 'status', vi: 'Trạng thái', type: 'string', text: stallStatusText },
+    { name: 'paidIn7d', vi: 'Có giao dịch QR trong 7 ngày', type: 'boolean', text: yesNo },
+    { name: 'raisedAt', vi: 'Thời điểm báo', type: 'string', text: localTimeText },
+  ];
+  const rows = [
+    {
+      stallCode: 'A-01',
+      zone: 'A',
+      category: 'vegetables',
+      status: 'active',
+      paidIn7d: true,
+      raisedAt: '2026-12-07T01:55:00.000Z',
+    },
+    { stallCode: null, zone: '(unknown)', category: 'seafood', status: null, paidIn7d: false, raisedAt: null },
+  ];
+
+  it('Vietnamese headers and names, local time, a BOM', () => {
+    expect(tableCsv(columns, rows, 'vi')).toBe(
+      '\uFEFFSạp,Khu,Ngành hàng,Trạng thái,Có giao dịch QR trong 7 ngày,Thời điểm báo\r\n' +
+        'A-01,Khu A,Rau củ,Đang hoạt động,Có,2026-12-07 08:55:00\r\n' +
+        ',(chưa rõ),seafood,,Không,\r\n',
+    );
+  });
+
+  it('with lang=en: the JSON keys as headers and English names; still local time', () => {
+    expect(tableCsv(columns, rows, 'en').split('\r\n').slice(0, 2)).toEqual([
+      '\uFEFFstallCode,zone,category,status,paidIn7d,raisedAt',
+      'A-01,Zone A,Vegetables,Active,Yes,2026-12-07 08:55:00',
+    ]);
+  });
+
+  it('a list of instants is one cell of local times', () => {
+    expect(localTimeText(['2026-03-01T01:00:00Z', '2026-03-01T17:05:00Z'], 'vi')).toBe(
+      '2026-03-01 08:00:00; 2026-03-02 00:05:00',
+    );
+    expect(zoneText('Khu B – Thịt cá', 'vi')).toBe('Khu B – Thịt cá');
   });
 });

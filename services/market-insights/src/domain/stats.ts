@@ -15,6 +15,7 @@ export interface StallInfo {
   marketId: string;
   marketName: string | null;
   stallCode: string | null;
+  vendorName: string | null;
   /** Current zone and category: groups use the stall's current ones. */
   zone: string | null;
   category: string | null;
@@ -115,6 +116,7 @@ export interface AdoptionCounts {
   withPrintedQr: number;
   withPayment7d: number;
   withPayment30d: number;
+  activeWithPayment7d: number;
   activeWithPayment30d: number;
 }
 
@@ -124,6 +126,7 @@ export const emptyAdoption = (): AdoptionCounts => ({
   withPrintedQr: 0,
   withPayment7d: 0,
   withPayment30d: 0,
+  activeWithPayment7d: 0,
   activeWithPayment30d: 0,
 });
 
@@ -143,8 +146,14 @@ export function paymentColumns(m: Measures) {
 
 export type AdoptionRow = AdoptionCounts & { adoptionRate: number | null } & ReturnType<typeof paymentColumns>;
 
+/**
+ * The adoption rate, the one definition the dashboard shows: of the stalls active at the end of the as-of day, the
+ * share that received at least one QR payment in the 7 days ending on it. Numerator and denominator are the same
+ * stalls (only active ones), so it is at most 1 and "43 / 44" and "97,7 %" are one figure. A week, not a month: a
+ * stall whose payments stopped (a fake sticker over its poster, a vendor back to cash) stops counting within days.
+ */
 export function adoptionRow(a: AdoptionCounts, m: Measures): AdoptionRow {
-  return { ...a, adoptionRate: ratio(a.activeWithPayment30d, a.active), ...paymentColumns(m) };
+  return { ...a, adoptionRate: ratio(a.activeWithPayment7d, a.active), ...paymentColumns(m) };
 }
 
 export const asOfDay = (p: Period): string => p.asOf ?? p.to;
@@ -164,7 +173,7 @@ export const lookbackStart = (p: Period): string => {
  * - active: stalls whose status at the end of A is `active`;
  * - withPrintedQr: stalls with a static QR issued on or before A and not revoked by then;
  * - withPayment7d / withPayment30d: stalls with ≥ 1 counted payment in the 7 / 30 days ending on A;
- * - activeWithPayment30d: the active ones among those with a payment in 30 days (the adoption rate's numerator);
+ * - activeWithPayment7d / activeWithPayment30d: the active ones among those (7 days: the adoption rate's numerator);
  * - payment measures: counted payments with paidAt (Asia/Ho_Chi_Minh) in `from`…`to`.
  * Payments of a stall no merchant event has described yet count under the group `keyOf(undefined)`.
  */
@@ -204,7 +213,10 @@ export function groupAdoption(
     const active = statusAt(s, asOf) === 'active';
     if (active) a.active++;
     if (hasPrintedQrAt(s, asOf)) a.withPrintedQr++;
-    if (paidSince(s.merchantId, d7)) a.withPayment7d++;
+    if (paidSince(s.merchantId, d7)) {
+      a.withPayment7d++;
+      if (active) a.activeWithPayment7d++;
+    }
     if (paidSince(s.merchantId, d30)) {
       a.withPayment30d++;
       if (active) a.activeWithPayment30d++;

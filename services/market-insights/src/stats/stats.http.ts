@@ -3,35 +3,52 @@ import { AppError, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { parsePeriod, PeriodError, type Period } from '../domain/period';
 import { dayCount, localTime } from '../domain/time';
+import { categoryText, stallStatusText, yesNo, zoneText, type CellText } from '../http/csv-text';
 import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table';
 import type { Scope, StatsService } from './stats.service';
 
-const int = (name: string, description?: string): Column => ({ name, type: 'integer', description });
-const text = (name: string, description?: string, nullable = false): Column => ({
+const int = (name: string, vi: string, description?: string): Column => ({ name, vi, type: 'integer', description });
+const text = (name: string, vi: string, description?: string, nullable = false, cell?: CellText): Column => ({
   name,
+  vi,
   type: 'string',
   nullable,
   description,
+  ...(cell ? { text: cell } : {}),
+});
+const flag = (name: string, vi: string, description?: string): Column => ({
+  name,
+  vi,
+  type: 'boolean',
+  description,
+  text: yesNo,
 });
 
 const PAYMENT_COLUMNS: Column[] = [
   int(
     'paymentCount',
+    'Số giao dịch',
     'cashless payments credited to stalls, paidAt in the period (Asia/Ho_Chi_Minh), net of reversals',
   ),
-  int('paymentValue', 'their total in đồng'),
+  int('paymentValue', 'Tổng tiền (đồng)', 'their total in đồng'),
   {
     name: 'averageTicket',
+    vi: 'Trung bình mỗi giao dịch (đồng)',
     type: 'integer',
     nullable: true,
     description: 'paymentValue / paymentCount in đồng, rounded half up; null without payments',
   },
-  int('dynamicCount', 'payments to a dynamic QR (an order code, or a QR issued as dynamic)'),
-  int('dynamicValue'),
-  int('staticCount', 'payments to the printed static QR (or to the stall account without an order code)'),
-  int('staticValue'),
+  int('dynamicCount', 'Giao dịch QR động', 'payments to a dynamic QR (an order code, or a QR issued as dynamic)'),
+  int('dynamicValue', 'Tiền QR động (đồng)'),
+  int(
+    'staticCount',
+    'Giao dịch QR tĩnh',
+    'payments to the printed static QR (or to the stall account without an order code)',
+  ),
+  int('staticValue', 'Tiền QR tĩnh (đồng)'),
   {
     name: 'dynamicShare',
+    vi: 'Tỷ lệ QR động',
     type: 'number',
     nullable: true,
     description: 'dynamicCount / paymentCount, 4 decimals, rounded half up',
@@ -39,33 +56,54 @@ const PAYMENT_COLUMNS: Column[] = [
 ];
 
 const ADOPTION_COLUMNS: Column[] = [
-  int('registered', 'stalls registered on or before the as-of day'),
-  int('active', 'stalls whose status at the end of the as-of day is active'),
-  int('withPrintedQr', 'stalls with an unrevoked static QR issued on or before the as-of day'),
-  int('withPayment7d', 'stalls with ≥ 1 payment in the 7 days ending on the as-of day'),
-  int('withPayment30d', 'stalls with ≥ 1 payment in the 30 days ending on the as-of day'),
-  int('activeWithPayment30d', 'active stalls among withPayment30d'),
+  int('registered', 'Sạp đã đăng ký', 'stalls registered on or before the as-of day'),
+  int('active', 'Sạp đang hoạt động', 'stalls whose status at the end of the as-of day is active'),
+  int('withPrintedQr', 'Sạp có QR in', 'stalls with an unrevoked static QR issued on or before the as-of day'),
+  int(
+    'withPayment7d',
+    'Sạp có giao dịch QR trong 7 ngày',
+    'stalls with ≥ 1 payment in the 7 days ending on the as-of day',
+  ),
+  int(
+    'withPayment30d',
+    'Sạp có giao dịch QR trong 30 ngày',
+    'stalls with ≥ 1 payment in the 30 days ending on the as-of day',
+  ),
+  int(
+    'activeWithPayment7d',
+    'Sạp đang hoạt động có giao dịch QR trong 7 ngày',
+    'active stalls among withPayment7d: the stalls using QR, numerator of adoptionRate',
+  ),
+  int('activeWithPayment30d', 'Sạp đang hoạt động có giao dịch QR trong 30 ngày', 'active stalls among withPayment30d'),
   {
     name: 'adoptionRate',
+    vi: 'Tỷ lệ sạp dùng QR',
     type: 'number',
     nullable: true,
-    description: 'activeWithPayment30d / active, 4 decimals, rounded half up; null without active stalls',
+    description:
+      'activeWithPayment7d / active: the share of active stalls that received at least one QR payment in the 7 days ' +
+      'ending on the as-of day; 4 decimals, rounded half up; null without active stalls',
   },
   ...PAYMENT_COLUMNS,
 ];
 
+const DAY = text('day', 'Ngày');
+const ZONE = text('zone', 'Khu', undefined, false, zoneText);
+const MARKET_ID = text('marketId', 'Mã chợ');
+const MARKET_NAME = text('marketName', 'Tên chợ', undefined, true);
+
 const SETTLEMENT_COLUMNS: Column[] = [
-  text('day', 'business day of the settlement'),
-  int('batchedLines', 'lines in payout batches created for the day'),
-  int('batchedGross'),
-  int('batchedFee'),
-  int('batchedNet'),
-  int('paidLines', 'lines the bank confirmed paid (settlement.paid)'),
-  int('paidGross'),
-  int('paidFee', 'fees of the paid lines'),
-  int('paidCharges', 'market charges netted from the paid lines'),
-  int('paidNet', 'what reached the vendors'),
-  int('failedAttempts', 'payout attempts that failed (settlement.failed)'),
+  text('day', 'Ngày', 'business day of the settlement'),
+  int('batchedLines', 'Số dòng trong đợt chi trả', 'lines in payout batches created for the day'),
+  int('batchedGross', 'Tổng thu trong đợt (đồng)'),
+  int('batchedFee', 'Phí trong đợt (đồng)'),
+  int('batchedNet', 'Thực chi trong đợt (đồng)'),
+  int('paidLines', 'Số dòng đã chi trả', 'lines the bank confirmed paid (settlement.paid)'),
+  int('paidGross', 'Tổng thu đã chi trả (đồng)'),
+  int('paidFee', 'Phí đã thu (đồng)', 'fees of the paid lines'),
+  int('paidCharges', 'Phí chợ đã trừ (đồng)', 'market charges netted from the paid lines'),
+  int('paidNet', 'Tiểu thương thực nhận (đồng)', 'what reached the vendors'),
+  int('failedAttempts', 'Số lần chi trả lỗi', 'payout attempts that failed (settlement.failed)'),
 ];
 
 type Built = { rows: object[]; [extra: string]: unknown };
@@ -93,28 +131,28 @@ const TABLES: Table[] = [
     name: 'adoption-days',
     summary:
       'Adoption as of each day of the period, one row per day (the adoption table for a one-day period, day by day)',
-    columns: [text('day'), ...ADOPTION_COLUMNS],
+    columns: [DAY, ...ADOPTION_COLUMNS],
     build: (s, scope, p) => s.adoptionDays(scope, p),
   },
   {
     name: 'payments',
     summary: 'Cashless payments per day of the period (count, value, average ticket, dynamic vs static)',
-    columns: [text('day'), ...PAYMENT_COLUMNS],
+    columns: [DAY, ...PAYMENT_COLUMNS],
     build: (s, scope, p) => s.payments(scope, p),
     extraSchema: { totals: rowSchema(PAYMENT_COLUMNS) },
   },
   {
     name: 'zones',
     summary: 'Adoption and payments per zone (province: per market and zone)',
-    columns: [text('zone'), ...ADOPTION_COLUMNS],
-    provinceColumns: [text('marketId'), text('marketName', undefined, true), text('zone'), ...ADOPTION_COLUMNS],
+    columns: [ZONE, ...ADOPTION_COLUMNS],
+    provinceColumns: [MARKET_ID, MARKET_NAME, ZONE, ...ADOPTION_COLUMNS],
     build: (s, scope, p) => s.zones(scope, p),
     extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
   {
     name: 'categories',
     summary: 'Adoption and payments per goods category',
-    columns: [text('category'), ...ADOPTION_COLUMNS],
+    columns: [text('category', 'Ngành hàng', undefined, false, categoryText), ...ADOPTION_COLUMNS],
     build: (s, scope, p) => s.categories(scope, p),
     extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
@@ -122,7 +160,7 @@ const TABLES: Table[] = [
     name: 'markets',
     summary: 'Adoption and payments per market of the province',
     only: 'province',
-    columns: [text('marketId'), text('marketName', undefined, true), ...ADOPTION_COLUMNS],
+    columns: [MARKET_ID, MARKET_NAME, ...ADOPTION_COLUMNS],
     build: (s, _scope, p) => s.markets(p),
     extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
@@ -132,16 +170,28 @@ const TABLES: Table[] = [
       'Per stall: status, printed QR, paid in 7/30 days and last payment day as of the as-of day; payments in it',
     only: 'market',
     columns: [
-      text('merchantId'),
-      text('stallCode', undefined, true),
-      text('zone', undefined, true),
-      text('category', undefined, true),
-      text('status', 'status at the end of the as-of day (null before registration)', true),
-      text('registeredDay', undefined, true),
-      { name: 'hasPrintedQr', type: 'boolean' },
-      { name: 'paidIn7d', type: 'boolean' },
-      { name: 'paidIn30d', type: 'boolean' },
-      text('lastPaymentDay', 'last day with a payment within the 30 days ending on the as-of day', true),
+      text('merchantId', 'Mã sạp (hệ thống)'),
+      text('stallCode', 'Sạp', undefined, true),
+      text('vendorName', 'Tiểu thương', "the vendor's name, as registered", true),
+      text('zone', 'Khu', undefined, true, zoneText),
+      text('category', 'Ngành hàng', undefined, true, categoryText),
+      text(
+        'status',
+        'Trạng thái',
+        'status at the end of the as-of day (null before registration)',
+        true,
+        stallStatusText,
+      ),
+      text('registeredDay', 'Ngày đăng ký', undefined, true),
+      flag('hasPrintedQr', 'Có QR in'),
+      flag('paidIn7d', 'Có giao dịch QR trong 7 ngày'),
+      flag('paidIn30d', 'Có giao dịch QR trong 30 ngày'),
+      text(
+        'lastPaymentDay',
+        'Ngày có giao dịch gần nhất',
+        'last day with a payment within the 30 days ending on the as-of day',
+        true,
+      ),
       ...PAYMENT_COLUMNS,
     ],
     build: (s, scope, p) => s.stalls(scope, p),
@@ -149,7 +199,7 @@ const TABLES: Table[] = [
   {
     name: 'hours',
     summary: 'Busiest hours: payments per hour of the day (0–23, Asia/Ho_Chi_Minh) over the period',
-    columns: [int('hour'), int('paymentCount'), int('paymentValue')],
+    columns: [int('hour', 'Giờ'), int('paymentCount', 'Số giao dịch'), int('paymentValue', 'Tổng tiền (đồng)')],
     build: (s, scope, p) => s.hours(scope, p),
     extraSchema: { busiestHour: { type: ['integer', 'null'] } },
   },
@@ -158,12 +208,12 @@ const TABLES: Table[] = [
     summary:
       'New vs returning payers per day (payer = salted hash of the payer account, or of the name when the bank gives no account)',
     columns: [
-      text('day'),
-      int('payers', 'distinct payers that day'),
-      int('newPayers', 'payers whose first payment in the scope was that day'),
-      int('returningPayers', 'payers who had paid in the scope on an earlier day'),
-      int('paymentsWithPayer', 'payments whose bank notification named the payer'),
-      int('paymentsWithoutPayer'),
+      DAY,
+      int('payers', 'Số người trả', 'distinct payers that day'),
+      int('newPayers', 'Người trả lần đầu', 'payers whose first payment in the scope was that day'),
+      int('returningPayers', 'Người trả quay lại', 'payers who had paid in the scope on an earlier day'),
+      int('paymentsWithPayer', 'Giao dịch biết người trả', 'payments whose bank notification named the payer'),
+      int('paymentsWithoutPayer', 'Giao dịch không rõ người trả'),
     ],
     build: (s, scope, p) => s.payers(scope, p),
   },
@@ -178,7 +228,8 @@ const TABLES: Table[] = [
 
 const QUERY_HELP =
   'Query: ?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?period=day|week|month&date=YYYY-MM-DD (default: today); ' +
-  '?format=csv or Accept: text/csv for CSV (UTF-8 with BOM, header row).';
+  '?format=csv or Accept: text/csv for CSV (UTF-8 with BOM; Vietnamese headers and names, ?lang=en for the JSON ' +
+  'keys as headers and English names).';
 
 function docFor(t: Table, level: 'market' | 'province'): RouteDoc {
   const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;

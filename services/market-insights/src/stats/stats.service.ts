@@ -64,6 +64,7 @@ export class StatsService {
             marketId: 1,
             marketName: 1,
             stallCode: 1,
+            vendorName: 1,
             zone: 1,
             category: 1,
             registeredDay: 1,
@@ -79,6 +80,7 @@ export class StatsService {
       marketId: s.marketId,
       marketName: s.marketName ?? null,
       stallCode: s.stallCode ?? null,
+      vendorName: s.vendorName ?? null,
       zone: s.zone ?? null,
       category: s.category ?? null,
       registeredDay: s.registeredDay ?? null,
@@ -204,6 +206,7 @@ export class StatsService {
       return {
         merchantId,
         stallCode: s?.stallCode ?? null,
+        vendorName: s?.vendorName ?? null,
         zone: s?.zone ?? null,
         category: s?.category ?? null,
         status: s ? statusAt(s, asOf) : null,

@@ -78,17 +78,5 @@ export function namesMatch(typed: string, fromBank: string): boolean {
   return foldName(typed) === foldName(fromBank);
 }
 
-/** Goods categories used in statistics; a closed list so dashboards group cleanly. */
-export const CATEGORIES = [
-  'vegetables',
-  'fruit',
-  'meat',
-  'fish',
-  'dry_goods',
-  'clothing',
-  'food_stall',
-  'household',
-  'flowers',
-  'other',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** Goods categories used in statistics: the closed list lives in the contracts, with the names people read. */
+export { CATEGORIES, type Category } from '@marketqr/contracts';

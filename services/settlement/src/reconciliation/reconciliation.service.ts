@@ -1,7 +1,8 @@
 import type { BankGateway, StatementEntry } from '@marketqr/bank-gateway';
+import { businessDateTimeOf } from '@marketqr/contracts';
 import { conflict, toCsvDocument } from '@marketqr/service-kit';
 import type { MarketSettings } from '../fees/fee-schedule.service';
-import type { CreditDoc, LineDoc, Models } from '../store/models';
+import type { CreditDoc, LineDoc, Models, StallDoc } from '../store/models';
 
 export const CATEGORIES = ['matched', 'missing_ours', 'missing_at_bank', 'amount_differs'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -17,9 +18,14 @@ export interface ReconciliationItem {
   ourAmount: number | null;
   bankAmount: number | null;
   merchantId: string | null;
+  /** The stall's code and vendor, when the item is a stall's (a person reads them, not the merchantId). */
+  stallCode: string | null;
+  vendorName: string | null;
   paymentId: string | null;
   settlementLineId: string | null;
   description: string | null;
+  /** When the money moved (ISO instant): the bank's booking time, else ours (the payment's paidAt, the payout's). */
+  at: string | null;
 }
 
 export interface ReconciliationReport {
@@ -61,10 +67,18 @@ export class ReconciliationService {
     if (!collection) {
       throw conflict('SETTLEMENT.NO_COLLECTION_ACCOUNT', `no collection account is configured for ${marketId}`);
     }
-    const [credits, paid] = await Promise.all([
+    const [credits, paid, stalls] = await Promise.all([
       models.Credit.find({ marketId, bankDay: day }).lean<CreditDoc[]>(),
       models.Line.find({ marketId, state: 'paid', 'payout.bankDay': day }).lean<LineDoc[]>(),
+      models.Stall.find({ marketId }, { stallCode: 1, vendorName: 1 }).lean<
+        Pick<StallDoc, '_id' | 'stallCode' | 'vendorName'>[]
+      >(),
     ]);
+    const stallOf = new Map(stalls.map((st) => [st._id, st]));
+    const who = (merchantId: string | null) => {
+      const st = merchantId ? stallOf.get(merchantId) : undefined;
+      return { stallCode: st?.stallCode ?? null, vendorName: st?.vendorName ?? null };
+    };
     const payoutAccounts = new Set<string>([collection]);
     for (const l of paid) {
       const source = l.payout?.sourceAccount ?? this.deps.operatingAccount;
@@ -95,9 +109,11 @@ export class ReconciliationService {
         ourAmount: c.amount,
         bankAmount: bank?.amount ?? null,
         merchantId: c.merchantId,
+        ...who(c.merchantId),
         paymentId: c.paymentId,
         settlementLineId: null,
         description: bank?.description ?? null,
+        at: bank?.bookedAt ?? new Date(c.paidAt).toISOString(),
       });
     }
     for (const bank of bankCredits.values()) items.push(bankOnly('credit', bank, collection));
@@ -124,9 +140,11 @@ export class ReconciliationService {
         ourAmount: l.settle.net,
         bankAmount: hit?.entry.amount ?? null,
         merchantId: l.merchantId,
+        ...who(l.merchantId),
         paymentId: null,
         settlementLineId: l._id,
         description: hit?.entry.description ?? p.description,
+        at: hit?.entry.bookedAt ?? (p.paidAt ? new Date(p.paidAt).toISOString() : null),
       });
     }
     for (const { entry, account } of debits) {
@@ -166,30 +184,67 @@ function bankOnly(kind: 'credit' | 'payout', e: StatementEntry, account: string)
     ourAmount: null,
     bankAmount: e.amount,
     merchantId: null,
+    stallCode: null,
+    vendorName: null,
     paymentId: null,
     settlementLineId: null,
     description: e.description,
+    at: e.bookedAt,
   };
 }
 
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
-const CSV_COLUMNS: (keyof ReconciliationItem)[] = [
-  'category',
-  'kind',
-  'bankTransactionId',
-  'payoutId',
-  'account',
-  'ourAmount',
-  'bankAmount',
-  'merchantId',
-  'paymentId',
-  'settlementLineId',
-  'description',
+export type CsvLang = 'vi' | 'en';
+
+/**
+ * The CSV's columns, for a market manager opening it in Excel: what is wrong, when, whose, the two amounts, then the
+ * references. The header is Vietnamese by default (the JSON key with `lang=en`).
+ */
+const CSV_COLUMNS: { key: keyof ReconciliationItem; vi: string }[] = [
+  { key: 'category', vi: 'Kết quả đối soát' },
+  { key: 'kind', vi: 'Loại giao dịch' },
+  { key: 'at', vi: 'Thời điểm' },
+  { key: 'stallCode', vi: 'Sạp' },
+  { key: 'vendorName', vi: 'Tiểu thương' },
+  { key: 'ourAmount', vi: 'Số tiền theo hệ thống (đồng)' },
+  { key: 'bankAmount', vi: 'Số tiền theo ngân hàng (đồng)' },
+  { key: 'bankTransactionId', vi: 'Mã giao dịch ngân hàng' },
+  { key: 'payoutId', vi: 'Mã lệnh chi' },
+  { key: 'account', vi: 'Tài khoản' },
+  { key: 'merchantId', vi: 'Mã sạp (hệ thống)' },
+  { key: 'paymentId', vi: 'Mã thanh toán' },
+  { key: 'settlementLineId', vi: 'Mã dòng quyết toán' },
+  { key: 'description', vi: 'Nội dung chuyển khoản' },
 ];
 
-/** RFC 4180: every field quoted when it needs to be; a leading =+-@ is prefixed so a spreadsheet never runs it. */
-export function toCsv(report: ReconciliationReport): string {
-  // service-kit's writer: RFC 4180, control and bidirectional characters neutralised, formulas defused.
-  return toCsvDocument(CSV_COLUMNS, report.items as unknown as Record<string, unknown>[]);
+/** The words the manager's page uses for each category and kind. */
+const CATEGORY_TEXT: Record<Category, Record<CsvLang, string>> = {
+  matched: { vi: 'Khớp', en: 'Matched' },
+  missing_ours: { vi: 'Ngân hàng có, hệ thống không có', en: 'At the bank, not in our records' },
+  missing_at_bank: { vi: 'Hệ thống có, ngân hàng không có', en: 'In our records, not at the bank' },
+  amount_differs: { vi: 'Lệch số tiền', en: 'Amount differs' },
+};
+const KIND_TEXT: Record<ReconciliationItem['kind'], Record<CsvLang, string>> = {
+  credit: { vi: 'Tiền vào', en: 'Credit' },
+  payout: { vi: 'Chi trả', en: 'Payout' },
+};
+
+/**
+ * One row per item, as people read it: the category and kind in words, the time as the wall clock in
+ * Asia/Ho_Chi_Minh ("2026-12-07 08:55:00"). service-kit's writer: a BOM first (Excel reads UTF-8), RFC 4180, control
+ * and bidirectional characters neutralised, formulas defused.
+ */
+export function toCsv(report: ReconciliationReport, lang: CsvLang = 'vi'): string {
+  const rows = report.items.map((i) => ({
+    ...i,
+    category: CATEGORY_TEXT[i.category][lang],
+    kind: KIND_TEXT[i.kind][lang],
+    at: i.at ? businessDateTimeOf(i.at) : null,
+  }));
+  return toCsvDocument(
+    CSV_COLUMNS.map((c) => c.key),
+    rows,
+    CSV_COLUMNS.map((c) => (lang === 'vi' ? c.vi : c.key)),
+  );
 }

@@ -8,6 +8,7 @@ import {
   formatDateTime,
   formatDayShort,
   formatPercent,
+  formatTime,
   formatVnd,
 } from '../format';
 import { lang, t, type MessageKey } from '../i18n';
@@ -42,6 +43,9 @@ export function routeOf(pathname: string): { tab: Tab; focus: string | null } {
   }
 }
 
+/** The dashboard asks market-insights again this often while it is on screen. */
+export const DASHBOARD_REFRESH_MS = 60_000;
+
 const TAB_PATH: Record<Tab, string> = {
   dashboard: '/manager',
   approvals: '/manager/approvals',
@@ -65,7 +69,28 @@ export function managerPage(root: HTMLElement): void {
   let market: Json | null = null;
   const body = h('div', { class: 'tab-body' });
 
+  // The dashboard's figures follow the market while the tab is on screen: one refresh a minute, none while another tab
+  // is shown or the page is hidden (a phone in a pocket asks nothing), one at once when it is shown again.
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopRefresh = () => {
+    clearTimeout(refreshTimer);
+    refreshTimer = undefined;
+  };
+  const scheduleRefresh = () => {
+    stopRefresh();
+    if (tab === 'dashboard' && marketId && !document.hidden) refreshTimer = setTimeout(refresh, DASHBOARD_REFRESH_MS);
+  };
+  const refresh = () => {
+    stopRefresh();
+    if (tab !== 'dashboard' || !marketId) return;
+    const id = marketId;
+    // The figures on screen stay until the new ones are in; an answer that comes after the manager left is dropped.
+    void section(body, () => dashboard(id), { refresh: true }).finally(scheduleRefresh);
+  };
+  document.addEventListener('visibilitychange', () => (document.hidden ? stopRefresh() : refresh()));
+
   const render = () => {
+    stopRefresh();
     const name = market ? String(market.name) : (marketId ?? '');
     document.title = `${t('manager.title', { market: name })} · ${t('app.name')}`;
     fill(
@@ -88,13 +113,14 @@ export function managerPage(root: HTMLElement): void {
         },
         'tabs top',
       ),
-      h('main', { class: 'page manager' }, body),
+      // The dashboard uses a laptop's width (charts side by side); the lists of the other tabs stay readable widths.
+      h('main', { class: `page manager${tab === 'dashboard' ? ' wide' : ''}` }, body),
     );
     if (!marketId) return void fill(body, h('p', { class: 'muted' }, t('common.loading')));
     const id = marketId;
     switch (tab) {
       case 'dashboard':
-        return void section(body, () => dashboard(id));
+        return void section(body, () => dashboard(id)).finally(scheduleRefresh);
       case 'approvals':
         return void section(body, () => approvals(id, focus, render));
       case 'alerts':
@@ -127,8 +153,13 @@ export function managerPage(root: HTMLElement): void {
 
 /** The dashboard's numbers, from market-insights' answers (shapes read leniently: the service is young). */
 export interface DashboardData {
+  /** The period every chart (and its CSV) covers: the 14 days to today. */
+  from: string;
+  to: string;
   activeStalls: number | null;
   registeredStalls: number | null;
+  /** Active stalls with at least one QR payment in the 7 days to today: adoptionRate's numerator (over activeStalls). */
+  adoptedStalls: number | null;
   adoptionRate: number | null;
   paymentsToday: number | null;
   amountToday: number | null;
@@ -165,8 +196,11 @@ export async function loadDashboard(marketId: string): Promise<DashboardData> {
   const group = (data: Json, key: string) =>
     rows(data).map((r) => ({ label: labelOf(key, String(r[key])), value: num(r.paymentCount) ?? 0 }));
   return {
+    from: days[0]!,
+    to: today,
     activeStalls: num(now.active),
     registeredStalls: num(now.registered),
+    adoptedStalls: num(now.activeWithPayment7d),
     adoptionRate: num(now.adoptionRate),
     paymentsToday: num(now.paymentCount),
     amountToday: num(now.paymentValue),
@@ -185,84 +219,102 @@ async function dashboard(marketId: string): Promise<Node[]> {
   const d = await loadDashboard(marketId);
   const dash = (v: number | null, f: (n: number) => string) => (v === null ? '—' : f(v));
   const pct = (v: number) => formatPercent(v, lang());
-  const kpi = (key: MessageKey, value: string, sub?: string, id?: string) =>
+  const kpi = (key: MessageKey, value: string, sub: string | null, id: string) =>
     h(
       'div',
-      { class: 'kpi', 'data-kpi': id ?? key },
+      { class: 'kpi', 'data-kpi': id },
       h('div', { class: 'kpi-label' }, t(key)),
       h('div', { class: 'kpi-value' }, value),
-      sub ? h('div', { class: 'muted' }, sub) : null,
+      sub ? h('div', { class: 'kpi-sub muted', 'data-testid': `kpi-${id}-sub` }, sub) : null,
     );
-  const chart = (key: MessageKey, content: Node) =>
-    h('section', { class: 'card chart-card' }, h('h2', {}, t(key)), content);
-  const csv = (table: string) =>
-    withToken(paths.stats(marketId, table, `from=${addDays(businessDay(), -29)}&to=${businessDay()}&format=csv`));
+  const chart = (key: MessageKey, content: Node, note?: string) =>
+    h(
+      'section',
+      { class: 'card chart-card' },
+      h('h2', {}, t(key)),
+      content,
+      note ? h('p', { class: 'muted small' }, note) : null,
+    );
+  // The downloads cover the period the charts show.
+  const csv = (table: string) => withToken(paths.stats(marketId, table, `from=${d.from}&to=${d.to}&format=csv`));
+  const download = (href: string, key: MessageKey, testid?: string) =>
+    h('a', { class: 'btn block', href, download: true, ...(testid ? { 'data-testid': testid } : {}) }, t(key));
+  // One definition for the count and the rate: active stalls paid by QR in 7 days, over the active stalls.
+  const adoption =
+    d.adoptedStalls !== null && d.activeStalls !== null
+      ? t('dash.adoption.definition', { used: formatCount(d.adoptedStalls), active: formatCount(d.activeStalls) })
+      : null;
   return [
     h(
       'div',
       { class: 'kpis', 'data-testid': 'kpis' },
+      kpi('dash.adoption', dash(d.adoptionRate, pct), adoption, 'adoption'),
       kpi(
         'dash.activeStalls',
         dash(d.activeStalls, formatCount),
-        d.registeredStalls !== null ? `/ ${formatCount(d.registeredStalls)}` : undefined,
+        d.registeredStalls !== null ? t('dash.activeStalls.of', { n: formatCount(d.registeredStalls) }) : null,
         'active',
       ),
-      kpi('dash.adoption', dash(d.adoptionRate, pct), undefined, 'adoption'),
-      kpi('dash.paymentsToday', dash(d.paymentsToday, formatCount), undefined, 'payments'),
-      kpi('dash.amountToday', dash(d.amountToday, formatVnd), undefined, 'amount'),
-    ),
-    chart(
-      'dash.chart.adoption',
-      d.adoption.length
-        ? lineChart(d.adoption, { label: t('dash.chart.adoption'), format: pct, max: rateScale(d.adoption) })
-        : emptyChart(t('dash.chart.empty')),
-    ),
-    chart(
-      'dash.chart.daily',
-      d.daily.some((p) => p.value > 0)
-        ? barChart(d.daily, { label: t('dash.chart.daily'), format: formatCount })
-        : emptyChart(t('dash.chart.empty')),
-    ),
-    chart(
-      'dash.chart.zones',
-      d.zones.length
-        ? hbarChart(d.zones, { label: t('dash.chart.zones'), format: formatCount })
-        : emptyChart(t('dash.chart.empty')),
-    ),
-    chart(
-      'dash.chart.categories',
-      d.categories.length
-        ? hbarChart(d.categories, { label: t('dash.chart.categories'), format: formatCount })
-        : emptyChart(t('dash.chart.empty')),
-    ),
-    chart(
-      'dash.chart.hours',
-      d.hours.some((v) => v > 0)
-        ? hoursChart(d.hours, { label: t('dash.chart.hours'), format: formatCount })
-        : emptyChart(t('dash.chart.empty')),
+      kpi('dash.paymentsToday', dash(d.paymentsToday, formatCount), null, 'payments'),
+      kpi('dash.amountToday', dash(d.amountToday, formatVnd), null, 'amount'),
     ),
     monthlyReport(marketId),
     h(
-      'section',
-      { class: 'card' },
-      h('h2', {}, t('dash.csv')),
+      'p',
+      { class: 'muted small', 'data-testid': 'dash-updated' },
+      t('dash.updated', { time: formatTime(new Date()) }),
+    ),
+    h(
+      'div',
+      { class: 'charts', 'data-testid': 'charts' },
+      chart(
+        'dash.chart.adoption',
+        d.adoption.length
+          ? lineChart(d.adoption, { label: t('dash.chart.adoption'), format: pct, max: rateScale(d.adoption) })
+          : emptyChart(t('dash.chart.empty')),
+        t('dash.chart.adoption.note'),
+      ),
+      chart(
+        'dash.chart.daily',
+        d.daily.some((p) => p.value > 0)
+          ? barChart(d.daily, { label: t('dash.chart.daily'), format: formatCount })
+          : emptyChart(t('dash.chart.empty')),
+      ),
+      chart(
+        'dash.chart.zones',
+        d.zones.length
+          ? hbarChart(d.zones, { label: t('dash.chart.zones'), format: formatCount })
+          : emptyChart(t('dash.chart.empty')),
+      ),
+      chart(
+        'dash.chart.categories',
+        d.categories.length
+          ? hbarChart(d.categories, { label: t('dash.chart.categories'), format: formatCount })
+          : emptyChart(t('dash.chart.empty')),
+      ),
+      chart(
+        'dash.chart.hours',
+        d.hours.some((v) => v > 0)
+          ? hoursChart(d.hours, { label: t('dash.chart.hours'), format: formatCount })
+          : emptyChart(t('dash.chart.empty')),
+      ),
       h(
-        'div',
-        { class: 'stack' },
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('dash.csv')),
+        h('p', { class: 'muted small' }, t('dash.csv.period', { from: formatDate(d.from), to: formatDate(d.to) })),
         h(
-          'a',
-          { class: 'btn block', href: csv('payments'), download: true, 'data-testid': 'csv-daily' },
-          t('dash.csv.daily'),
-        ),
-        h('a', { class: 'btn block', href: csv('stalls'), download: true }, t('dash.csv.stalls')),
-        h(
-          'a',
-          {
-            class: 'btn block',
-            href: withToken(paths.reconciliation(marketId, businessDay(), 'csv')),
-            download: true,
-          },
-          t('dash.csv.reconciliation'),
+          'div',
+          { class: 'stack' },
+          download(csv('payments'), 'dash.csv.daily', 'csv-daily'),
+          download(csv('stalls'), 'dash.csv.stalls', 'csv-stalls'),
+          download(csv('zones'), 'dash.chart.zones', 'csv-zones'),
+          download(csv('categories'), 'dash.chart.categories', 'csv-categories'),
+          download(
+            withToken(paths.reconciliation(marketId, d.to, 'csv')),
+            'dash.csv.reconciliation',
+            'csv-reconciliation',
+          ),
         ),
       ),
     ),
@@ -699,10 +751,15 @@ async function settlement(marketId: string, focus: string | null, rerender: () =
   const [batches, attention, recon, focused] = await Promise.all([
     get(paths.batches(marketId)),
     get(paths.marketLines(marketId, 'needs_attention')),
-    get(paths.reconciliation(marketId, day, 'json')).catch(() => null),
+    // A reconciliation that could not be made (the bank's statement unreadable) is itself something to handle.
+    get(paths.reconciliation(marketId, day, 'json')).then(
+      (r) => ({ report: (r.reconciliation ?? null) as Json | null, error: null }),
+      (e: unknown) => ({ report: null, error: errorMessage(e) }),
+    ),
     focus ? get(paths.line(focus)).catch(() => null) : Promise.resolve(null),
   ]);
   const lines = itemsOf(attention);
+  const differences = reconDifferences(recon.report);
   if (focused?.line && !lines.some((l) => l.id === focus)) lines.unshift(focused.line as Json);
   const retry = (id: string) =>
     post(paths.retryLine(id))
@@ -716,7 +773,7 @@ async function settlement(marketId: string, focus: string | null, rerender: () =
       lines.length
         ? h(
             'ul',
-            { class: 'plain' },
+            { class: 'plain', 'data-testid': 'attention-lines' },
             lines.map((l) => {
               const payout = (l.payout ?? {}) as Json;
               return h(
@@ -745,7 +802,18 @@ async function settlement(marketId: string, focus: string | null, rerender: () =
               );
             }),
           )
-        : h('p', { class: 'muted' }, t('settle.attention.empty')),
+        : null,
+      recon.error
+        ? h(
+            'div',
+            { class: 'notice error', 'data-testid': 'recon-unavailable' },
+            t('recon.attention.unavailable', { day: formatDate(day), reason: recon.error }),
+          )
+        : null,
+      differences.length ? reconAttention(recon.report!, differences, marketId, day) : null,
+      !lines.length && !recon.error && !differences.length
+        ? h('p', { class: 'muted' }, t('settle.attention.empty', { day: formatDate(day) }))
+        : null,
     ),
     h(
       'section',
@@ -791,13 +859,16 @@ async function settlement(marketId: string, focus: string | null, rerender: () =
       h('h2', {}, t('settle.reconciliation')),
       h('label', { for: 'recon-day' }, t('settle.reconciliation.day')),
       dayInput,
-      recon?.reconciliation
-        ? reconciliationSummary(recon.reconciliation as Json)
-        : h('p', { class: 'muted' }, t('common.none')),
+      recon.report ? reconciliationSummary(recon.report) : h('p', { class: 'muted' }, t('common.none')),
       h(
         'a',
-        { class: 'btn block', href: withToken(paths.reconciliation(marketId, day, 'csv')), download: true },
-        t('dash.csv.reconciliation'),
+        {
+          class: 'btn block',
+          href: withToken(paths.reconciliation(marketId, day, 'csv')),
+          download: true,
+          'data-testid': 'recon-csv',
+        },
+        t('recon.csv'),
       ),
     ),
   ];
@@ -836,5 +907,122 @@ function reconciliationSummary(r: Json): HTMLElement {
     h('dd', {}, pair(sum.credits)),
     h('dt', {}, t('recon.payouts')),
     h('dd', {}, pair(sum.payouts)),
+  );
+}
+
+// ---------------------------------------------------------------- reconciliation differences
+
+type ReconItem = {
+  category: 'missing_ours' | 'missing_at_bank' | 'amount_differs';
+  kind: 'credit' | 'payout';
+  ourAmount: number | null;
+  bankAmount: number | null;
+  [key: string]: unknown;
+};
+
+/** How much one difference is off, in đồng: the whole amount when one side has none. */
+const gapOf = (i: ReconItem) => Math.abs((i.bankAmount ?? 0) - (i.ourAmount ?? 0));
+
+/** The items of a reconciliation that do not match, largest gap first. */
+export function reconDifferences(report: Json | null): ReconItem[] {
+  const items = Array.isArray(report?.items) ? (report!.items as ReconItem[]) : [];
+  return items.filter((i) => i.category !== ('matched' as string)).sort((a, b) => gapOf(b) - gapOf(a));
+}
+
+/** What one difference means, in a sentence a market manager reads without the CSV. */
+export function reconProblem(i: ReconItem): string {
+  const stall = i.stallCode
+    ? t('recon.stall', { code: String(i.stallCode), name: String(i.vendorName ?? '') })
+    : t('recon.stall.unknown');
+  return t(`recon.item.${i.kind}.${i.category}` as MessageKey, {
+    amount: formatVnd(Number(i.bankAmount ?? i.ourAmount ?? 0)),
+    ours: formatVnd(Number(i.ourAmount ?? 0)),
+    bank: formatVnd(Number(i.bankAmount ?? 0)),
+    stall,
+  });
+}
+
+/** Shown before the rest is folded away: a long list of differences would push everything else off the screen. */
+const RECON_SHOWN = 10;
+
+/**
+ * The reconciliation's differences as things to handle: the day's totals as the bank and we see them, then each
+ * difference said in words with what to do about it, its details (time, transaction, account, description) and, for a
+ * payout, the settlement line it belongs to.
+ */
+function reconAttention(report: Json, items: ReconItem[], marketId: string, day: string): HTMLElement {
+  const sum = (report.summary ?? {}) as Json;
+  const total = (key: 'credits' | 'payouts') => {
+    const o = (sum[key] ?? {}) as Json;
+    const ours = Number(o.ours ?? 0);
+    const bank = Number(o.bank ?? 0);
+    return ours === bank
+      ? null
+      : h(
+          'div',
+          { class: 'muted' },
+          t(`recon.attention.${key}`, {
+            bank: formatVnd(bank),
+            ours: formatVnd(ours),
+            gap: formatVnd(Math.abs(bank - ours)),
+          }),
+        );
+  };
+  const item = (i: ReconItem) => {
+    const fact = (key: MessageKey, value: unknown) =>
+      value === null || value === undefined || value === '' ? [] : [h('dt', {}, t(key)), h('dd', {}, String(value))];
+    return h(
+      'li',
+      { class: 'line recon-diff', 'data-recon-category': i.category, 'data-recon-kind': i.kind },
+      h('strong', {}, reconProblem(i)),
+      h('div', { class: 'muted' }, t(`recon.advice.${i.kind}.${i.category}` as MessageKey)),
+      h(
+        'div',
+        { class: 'row wrap' },
+        i.kind === 'credit' && i.category === 'missing_ours'
+          ? h('a', { class: 'btn', href: '/manager/suspense' }, t('manager.tab.suspense'))
+          : null,
+        i.settlementLineId
+          ? h(
+              'a',
+              { class: 'btn', href: `/manager/settlement-lines/${encodeURIComponent(String(i.settlementLineId))}` },
+              t('recon.line'),
+            )
+          : null,
+      ),
+      h(
+        'details',
+        {},
+        h('summary', {}, t('recon.details')),
+        h(
+          'dl',
+          { class: 'facts' },
+          fact('recon.fact.time', i.at ? formatDateTime(String(i.at)) : null),
+          fact('recon.fact.transaction', i.bankTransactionId),
+          fact('recon.fact.payout', i.payoutId),
+          fact('recon.fact.account', i.account),
+          fact('recon.fact.payment', i.paymentId),
+          fact('recon.fact.description', i.description),
+        ),
+      ),
+    );
+  };
+  const rest = items.slice(RECON_SHOWN);
+  return h(
+    'div',
+    { class: 'recon-attention', 'data-testid': 'recon-attention' },
+    h('h3', {}, t('recon.attention.title', { day: formatDate(day), n: formatCount(items.length) })),
+    total('credits'),
+    total('payouts'),
+    h('ul', { class: 'plain' }, items.slice(0, RECON_SHOWN).map(item)),
+    rest.length
+      ? h(
+          'details',
+          {},
+          h('summary', {}, t('recon.more', { n: formatCount(rest.length) })),
+          h('ul', { class: 'plain' }, rest.map(item)),
+        )
+      : null,
+    // The CSV of these differences is the reconciliation card's download, just below: one button, not two.
   );
 }
