@@ -41,6 +41,7 @@ import {
   TODAY,
   type Script,
 } from './script';
+import { parseCsv } from './csv';
 
 const JWT_SECRET = 'market-insights-test-secret-at-least-32-chars';
 const SALT = 'market-insights-test-payer-salt';
@@ -151,37 +152,6 @@ afterAll(async () => {
 
 const nenhStalls = STALLS.filter((s) => s.market.id === NENH.id);
 const nenhPayments = () => script.payments.filter((p) => p.market === NENH.id);
-
-/** Parses the CSV this service writes (RFC 4180, BOM, CRLF). */
-function parseCsv(text: string): string[][] {
-  expect(text.charCodeAt(0)).toBe(0xfeff);
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const body = text.slice(1);
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && body[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 type Lang = 'vi' | 'en';
 /** What a cell of a column reads in a CSV for people, from its JSON value; the rest are written as they are. */

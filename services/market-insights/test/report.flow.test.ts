@@ -27,6 +27,7 @@ import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
 import { pdfText, testInfra, uniqueName, waitForProgress } from '@marketqr/test-harness';
 import { createDefinition } from '../src/service';
+import { parseCsv } from './csv';
 
 const JWT_SECRET = 'market-insights-report-test-secret-32-chars';
 const prefix = `${uniqueName('mirep')}.`;
@@ -206,7 +207,7 @@ const EXPECTED = {
     stallsPaid: 4, // pl-01, 02, 03, 05
     activeStallsPaid: 3,
     paidRate: 0.75,
-    adoptionRate: 0.75, // active stalls paid in the 30 days to 31 March (pl-01, 02, 03) / 4
+    adoptionRate: 0.5, // the dashboard's: active stalls paid in the 7 days to 31 March (pl-01, pl-03) / 4
     paymentCount: 9,
     paymentValue: 785_500, // 275.500 + 320.000 + 150.000 + 40.000
     averageTicket: 87_278, // 785.500 / 9 = 87.277,8
@@ -220,7 +221,7 @@ const EXPECTED = {
     stallsPaid: 2,
     activeStallsPaid: 2,
     paidRate: 0.5,
-    adoptionRate: 0.5,
+    adoptionRate: 0, // nobody paid in the 7 days to 28 February (the last payment was on the 20th)
     paymentCount: 3,
     paymentValue: 350_000,
     averageTicket: 116_667,
@@ -583,37 +584,6 @@ afterAll(async () => {
   await db?.dropDatabase().catch(() => undefined);
   await db?.close();
 });
-
-/** The CSV as rows of cells (RFC 4180, CRLF), after checking the BOM. */
-function parseCsv(text: string): string[][] {
-  expect(text.charCodeAt(0)).toBe(0xfeff);
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const body = text.slice(1);
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && body[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 describe('the monthly report of March', () => {
   const path = `/markets/${MARKET.id}/reports/monthly?month=2025-03`;

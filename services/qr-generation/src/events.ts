@@ -170,11 +170,8 @@ export function qrExpiredEvent(qr: QrRecord & { amount: number; orderCode: strin
   });
 }
 
-/**
- * qr.check-flagged: a genuine check that did not answer "genuine" (market-insights turns these into "unknown poster"
- * alerts). Keyed by the stall the payload points at, else the market it was checked from.
- */
-export function qrCheckFlaggedEvent(check: {
+/** What the flagged-check events say about a stored check (a GenuineCheckRecord). */
+interface FlaggedCheck {
   _id: string;
   at: Date;
   verdict: string;
@@ -187,7 +184,13 @@ export function qrCheckFlaggedEvent(check: {
   bin: string | null;
   accountNumber: string | null;
   payloadHash: string | null;
-}): Envelope {
+}
+
+/**
+ * qr.check-flagged: a genuine check that did not answer "genuine" (market-insights turns these into "unknown poster"
+ * alerts). Keyed by the stall the payload points at, else the market it was checked from.
+ */
+export function qrCheckFlaggedEvent(check: FlaggedCheck): Envelope {
   return createEvent(qrCheckFlaggedV1, {
     aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',
     producer: SERVICE,
@@ -212,21 +215,7 @@ export function qrCheckFlaggedEvent(check: {
  * qr.reported: the shopper a flagged check warned reported the code to the market's management. One per check (the
  * event id is derived from the check id, so a second report that races the first is refused by the outbox).
  */
-export function qrReportedEvent(
-  check: {
-    _id: string;
-    at: Date;
-    verdict: string;
-    merchantId: string | null;
-    marketId: string | null;
-    reportedMarketId: string | null;
-    stallCode: string | null;
-    bin: string | null;
-    accountNumber: string | null;
-    payloadHash: string | null;
-  },
-  reportedAt: Date,
-): Envelope {
+export function qrReportedEvent(check: FlaggedCheck, reportedAt: Date): Envelope {
   return createEvent(qrReportedV1, {
     eventId: stableEventId(check._id, qrReportedV1.type),
     aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',

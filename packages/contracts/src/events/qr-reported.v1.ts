@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define';
-import { accountNumberSchema, bankBinSchema, idSchema, instantSchema } from './common';
+import { instantSchema } from './common';
+import { qrCheckFlaggedV1Schema } from './qr-check-flagged.v1';
 
 export const QR_REPORTED = 'qr.reported';
 
@@ -12,22 +13,9 @@ export const QR_REPORTED = 'qr.reported';
  *
  * Key: as qr.check-flagged (the stall, else the market, else `unknown`).
  */
-export const qrReportedV1Schema = z.object({
-  checkId: idSchema,
-  verdict: z.string().regex(/^[A-Z][A-Z_]{1,63}$/),
-  merchantId: idSchema.nullable(),
-  marketId: idSchema.nullable(),
-  reportedMarketId: idSchema.nullable(),
-  stallCode: z.string().min(1).max(25).nullable(),
+export const qrReportedV1Schema = qrCheckFlaggedV1Schema.omit({ qrId: true, input: true }).extend({
   /** UNKNOWN_ACCOUNT: the code copies this stall's poster but pays `bin`/`accountNumber`. */
   imitates: z.boolean(),
-  bin: bankBinSchema.nullable(),
-  accountNumber: accountNumberSchema.nullable(),
-  payloadHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-  checkedAt: instantSchema,
   reportedAt: instantSchema,
 });
 export type QrReportedV1 = z.infer<typeof qrReportedV1Schema>;

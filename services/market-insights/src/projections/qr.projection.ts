@@ -44,12 +44,10 @@ export class QrProjection {
     const severity = POSTER_VERDICTS[d.verdict];
     const marketId = d.marketId ?? d.reportedMarketId;
     if (!severity || !marketId) return;
-    const account = d.bin && d.accountNumber ? `${d.bin}/${d.accountNumber}` : null;
-    const bank = d.bin ? (findBank(d.bin)?.shortName ?? null) : null;
+    const { account, bank, details } = checkFacts(d);
     const fake = d.verdict === 'UNKNOWN_ACCOUNT' && d.merchantId !== null;
     const key = `${fake ? 'fake-qr' : 'unknown-poster'}:${marketId}:${d.payloadHash ?? d.checkId}`;
-    const at = new Date(d.checkedAt);
-    await this.alerts.raise({
+    await this.raiseCounted(e.eventId, new Date(d.checkedAt), {
       key,
       kind: fake ? 'fake_qr' : 'unknown_poster',
       severity,
@@ -60,21 +58,8 @@ export class QrProjection {
         : d.verdict === 'UNKNOWN_ACCOUNT'
           ? `Mã QR lạ (tài khoản ${account ?? 'không rõ'}) được báo tại chợ: có thể dán đè lên mã của sạp`
           : `${VERDICT_TITLES[d.verdict] ?? 'Mã QR không hợp lệ'}${d.stallCode ? ` tại sạp ${d.stallCode}` : ''}`,
-      details: {
-        checkId: d.checkId,
-        verdict: d.verdict,
-        stallCode: d.stallCode,
-        account,
-        bin: d.bin,
-        accountNumber: d.accountNumber,
-        bank,
-        qrId: d.qrId,
-        input: d.input,
-      },
-      link: links.alert(alertIdOf(key)),
-      at,
+      details: { ...details, qrId: d.qrId, input: d.input },
     });
-    await this.alerts.recordOccurrence(key, at, e.eventId);
   }
 
   /**
@@ -86,12 +71,10 @@ export class QrProjection {
     const d = e.data;
     const marketId = d.marketId ?? d.reportedMarketId;
     if (!marketId) return;
-    const account = d.bin && d.accountNumber ? `${d.bin}/${d.accountNumber}` : null;
-    const bank = d.bin ? (findBank(d.bin)?.shortName ?? null) : null;
+    const { bank, details } = checkFacts(d);
     const key = `qr-reported:${marketId}:${d.payloadHash ?? d.checkId}`;
-    const at = new Date(d.reportedAt);
     const where = d.stallCode ? ` tại sạp ${d.stallCode}` : ' tại chợ';
-    await this.alerts.raise({
+    await this.raiseCounted(e.eventId, new Date(d.reportedAt), {
       key,
       kind: 'qr_reported',
       severity: 'high',
@@ -100,19 +83,18 @@ export class QrProjection {
       title: d.imitates
         ? `Khách báo mã QR giả${where}: tiền chuyển vào tài khoản ${d.accountNumber ?? '?'}${bank ? ` (${bank})` : ''}, không phải của sạp`
         : `Khách báo mã QR đáng ngờ${where} (${lowerFirst(VERDICT_TITLES[d.verdict] ?? 'mã không an toàn')})`,
-      details: {
-        checkId: d.checkId,
-        verdict: d.verdict,
-        stallCode: d.stallCode,
-        account,
-        bin: d.bin,
-        accountNumber: d.accountNumber,
-        bank,
-      },
-      link: links.alert(alertIdOf(key)),
-      at,
+      details,
     });
-    await this.alerts.recordOccurrence(key, at, e.eventId);
+  }
+
+  /** A QR alert counts its sightings on itself: one alert per code, each event one more occurrence with its time. */
+  private async raiseCounted(
+    eventId: string,
+    at: Date,
+    alert: Omit<Parameters<AlertService['raise']>[0], 'link' | 'at'>,
+  ): Promise<void> {
+    await this.alerts.raise({ ...alert, link: links.alert(alertIdOf(alert.key)), at });
+    await this.alerts.recordOccurrence(alert.key, at, eventId);
   }
 
   async issued(e: EventOfType<'qr.issued'>): Promise<void> {
@@ -148,3 +130,28 @@ export class QrProjection {
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** What a QR alert shows of the check behind it: the account the money would go to, and the bank's name for it. */
+function checkFacts(d: {
+  checkId: string;
+  verdict: string;
+  stallCode: string | null;
+  bin: string | null;
+  accountNumber: string | null;
+}) {
+  const account = d.bin && d.accountNumber ? `${d.bin}/${d.accountNumber}` : null;
+  const bank = d.bin ? (findBank(d.bin)?.shortName ?? null) : null;
+  return {
+    account,
+    bank,
+    details: {
+      checkId: d.checkId,
+      verdict: d.verdict,
+      stallCode: d.stallCode,
+      account,
+      bin: d.bin,
+      accountNumber: d.accountNumber,
+      bank,
+    },
+  };
+}

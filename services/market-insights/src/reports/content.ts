@@ -129,7 +129,7 @@ export function sections(r: MonthlyReport): Section[] {
           previous: p.paidRate,
         },
         {
-          label: 'Tỷ lệ sử dụng 30 ngày (như bảng điều khiển)',
+          label: 'Tỷ lệ dùng QR 7 ngày cuối tháng (như bảng điều khiển)',
           unit: 'tỷ lệ',
           value: c.adoptionRate,
           previous: p.adoptionRate,

@@ -87,7 +87,7 @@ export interface MonthFigures {
   activeStallsPaid: number;
   /** activeStallsPaid / active, 4 decimals; null without active stalls. */
   paidRate: number | null;
-  /** The dashboard's adoption rate at the end of the month: active stalls paid in the 30 days ending then / active. */
+  /** The dashboard's adoption rate at the end of the month: active stalls paid in the 7 days ending then / active (one definition, see stats). */
   adoptionRate: number | null;
   paymentCount: number;
   paymentValue: number;
