@@ -192,22 +192,10 @@ interface FlaggedCheck {
  */
 export function qrCheckFlaggedEvent(check: FlaggedCheck): Envelope {
   return createEvent(qrCheckFlaggedV1, {
-    aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',
+    aggregateId: checkKey(check),
     producer: SERVICE,
     occurredAt: check.at,
-    data: {
-      checkId: check._id,
-      verdict: check.verdict,
-      merchantId: check.merchantId,
-      marketId: check.marketId,
-      reportedMarketId: check.reportedMarketId,
-      stallCode: check.stallCode,
-      qrId: check.qrId,
-      ...wellFormedAccount(check),
-      payloadHash: check.payloadHash,
-      input: check.input,
-      checkedAt: check.at.toISOString(),
-    },
+    data: { ...checkFacts(check), qrId: check.qrId, input: check.input },
   });
 }
 
@@ -218,24 +206,35 @@ export function qrCheckFlaggedEvent(check: FlaggedCheck): Envelope {
 export function qrReportedEvent(check: FlaggedCheck, reportedAt: Date): Envelope {
   return createEvent(qrReportedV1, {
     eventId: stableEventId(check._id, qrReportedV1.type),
-    aggregateId: check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown',
+    aggregateId: checkKey(check),
     producer: SERVICE,
     occurredAt: reportedAt,
     data: {
-      checkId: check._id,
-      verdict: check.verdict,
-      merchantId: check.merchantId,
-      marketId: check.marketId,
-      reportedMarketId: check.reportedMarketId,
-      stallCode: check.stallCode,
+      ...checkFacts(check),
       // A foreign account with one of our stalls named: the stall is the one the sticker imitates.
       imitates: check.verdict === 'UNKNOWN_ACCOUNT' && check.merchantId !== null,
-      ...wellFormedAccount(check),
-      payloadHash: check.payloadHash,
-      checkedAt: check.at.toISOString(),
       reportedAt: reportedAt.toISOString(),
     },
   });
+}
+
+/** Both flagged-check events are keyed by the stall the payload points at, else the market it was checked from. */
+const checkKey = (check: FlaggedCheck): string =>
+  check.merchantId ?? check.marketId ?? check.reportedMarketId ?? 'unknown';
+
+/** What both flagged-check events say of the check. */
+function checkFacts(check: FlaggedCheck) {
+  return {
+    checkId: check._id,
+    verdict: check.verdict,
+    merchantId: check.merchantId,
+    marketId: check.marketId,
+    reportedMarketId: check.reportedMarketId,
+    stallCode: check.stallCode,
+    ...wellFormedAccount(check),
+    payloadHash: check.payloadHash,
+    checkedAt: check.at.toISOString(),
+  };
 }
 
 /** Only well-formed values travel: a tampered payload may carry anything in these fields. */
