@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure for MarketQR without Docker: a real single-node Apache Kafka (KRaft, jars from Maven Central)
-# and FerretDB 1.24 (MongoDB wire protocol on SQLite, built from the Go module proxy).
+# and FerretDB 1.24 (MongoDB wire protocol, built from the Go module proxy) on SQLite, or on PostgreSQL with
+# MARKETQR_MONGO_BACKEND=postgresql (Debian's PostgreSQL binaries, a cluster of our own under $MARKETQR_STATE).
 #
 #   infra.sh start [kafka|mongo]    start (idempotent), wait until ready
 #   infra.sh stop [kafka|mongo]     stop (SIGTERM, then SIGKILL after a grace period)
@@ -19,6 +20,11 @@ FERRETDB_VERSION="1.24.2" # pinned in ferretdb/go.mod
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 MONGO_PORT="${MONGO_PORT:-27017}"
+# Where FerretDB keeps documents: sqlite (files, nothing else to run) or postgresql (faster lookups once a collection
+# grows: see postgresql/ferretdb-gin.sql and the README's "Embedded database" section).
+MONGO_BACKEND="${MARKETQR_MONGO_BACKEND:-sqlite}"
+PG_PORT="${MARKETQR_PG_PORT:-25432}"
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 KAFKA_HEAP="${KAFKA_HEAP:-768m}"
 CACHE="${MARKETQR_CACHE:-$HOME/.cache/marketqr}"
 STATE="${MARKETQR_STATE:-$REPO/.run}"
@@ -140,14 +146,62 @@ start_kafka() {
 
 mongo_ready() { pid_alive ferretdb && port_open "$MONGO_PORT"; }
 
+# PostgreSQL refuses to run as root: as root, the cluster is the `postgres` user's (Debian's package creates it).
+as_pg() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local dir="$STATE/postgresql"
+  if pid_alive postgresql; then say "postgresql already running (pid $(cat "$PIDS/postgresql.pid"), port $PG_PORT)"; return 0; fi
+  [[ -n "$PG_BIN" && -x "$PG_BIN/initdb" ]] \
+    || die "PostgreSQL is missing: it is needed for MARKETQR_MONGO_BACKEND=postgresql. Install it: apt-get install -y postgresql-15"
+  port_open "$PG_PORT" && die "port $PG_PORT is taken by another process; set MARKETQR_PG_PORT to a free port"
+  mkdir -p "$dir" "$LOGS" "$PIDS"
+  [[ $EUID -eq 0 ]] && chown postgres "$dir"
+  if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+    say "creating a PostgreSQL cluster in $dir/data"
+    as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  say "starting postgresql on 127.0.0.1:$PG_PORT (log: $dir/postgresql.log)"
+  # force_custom_plan: FerretDB's prepared statements pass field names as parameters, and only a plan made for the
+  # actual values can use the GIN indexes of ferretdb-gin.sql.
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t "$READY_TIMEOUT" \
+    -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c plan_cache_mode=force_custom_plan" start >/dev/null \
+    || { tail -20 "$dir/postgresql.log" >&2; die "postgresql did not start; see $dir/postgresql.log"; }
+  head -1 "$dir/data/postmaster.pid" >"$PIDS/postgresql.pid"
+  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q)
+  "${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'ferretdb'" | grep -q 1 \
+    || "${psql[@]}" -d postgres -c "create database ferretdb"
+  "${psql[@]}" -d ferretdb -f "$HERE/postgresql/ferretdb-gin.sql" >/dev/null
+  say "postgresql ready"
+}
+
+stop_postgres() {
+  if ! pid_alive postgresql; then rm -f "$PIDS/postgresql.pid"; say "postgresql not running"; return 0; fi
+  as_pg "$PG_BIN/pg_ctl" -D "$STATE/postgresql/data" -m fast -w stop >/dev/null || true
+  rm -f "$PIDS/postgresql.pid"
+  say "postgresql stopped"
+}
+
 start_mongo() {
   if pid_alive ferretdb; then say "ferretdb already running (pid $(cat "$PIDS/ferretdb.pid"), port $MONGO_PORT)"; return 0; fi
   port_open "$MONGO_PORT" && die "port $MONGO_PORT is taken by another process; set MONGO_PORT to a free port"
   prepare_ferretdb
+  local backend=()
+  case "$MONGO_BACKEND" in
+    sqlite) ;;
+    postgresql)
+      start_postgres
+      backend=(--postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb")
+      ;;
+    *) die "MARKETQR_MONGO_BACKEND is sqlite or postgresql, not '$MONGO_BACKEND'" ;;
+  esac
   mkdir -p "$STATE/ferretdb/data" "$LOGS" "$PIDS"
   [[ -f "$LOGS/ferretdb.log" ]] && mv -f "$LOGS/ferretdb.log" "$LOGS/ferretdb.log.1"
-  say "starting ferretdb $FERRETDB_VERSION on 127.0.0.1:$MONGO_PORT (log: $LOGS/ferretdb.log)"
-  setsid "$FERRET_BIN" --listen-addr "127.0.0.1:$MONGO_PORT" --data-dir "$STATE/ferretdb/data" \
+  say "starting ferretdb $FERRETDB_VERSION ($MONGO_BACKEND) on 127.0.0.1:$MONGO_PORT (log: $LOGS/ferretdb.log)"
+  setsid "$FERRET_BIN" --listen-addr "127.0.0.1:$MONGO_PORT" --data-dir "$STATE/ferretdb/data" "${backend[@]}" \
     >"$LOGS/ferretdb.log" 2>&1 </dev/null &
   echo $! >"$PIDS/ferretdb.pid"
   if ! wait_until ferretdb mongo_ready; then
@@ -202,6 +256,8 @@ case "$cmd" in
   stop)
     [[ "$what" == mongo ]] || stop_one kafka
     [[ "$what" == kafka ]] || stop_one ferretdb
+    # Whatever the backend setting now: a cluster started earlier is stopped with the database it served.
+    [[ "$what" == kafka ]] || stop_postgres
     ;;
   restart)
     "$0" stop "$what" && "$0" start "$what"
@@ -210,6 +266,7 @@ case "$cmd" in
     rc=0
     status_one kafka "$KAFKA_PORT" || rc=1
     status_one ferretdb "$MONGO_PORT" || rc=1
+    if [[ "$MONGO_BACKEND" == postgresql ]] || pid_alive postgresql; then status_one postgresql "$PG_PORT" || rc=1; fi
     exit $rc
     ;;
   *) die "usage: infra.sh start|stop|restart|status|prepare [kafka|mongo]" ;;

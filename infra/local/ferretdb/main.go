@@ -1,4 +1,5 @@
-// Command ferretdb runs FerretDB 1.24 (MongoDB wire protocol) on SQLite for MarketQR's local infrastructure.
+// Command ferretdb runs FerretDB 1.24 (MongoDB wire protocol) on SQLite, or on PostgreSQL with --postgresql-url, for
+// MarketQR's local infrastructure.
 //
 // Why a main of our own: `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at
 // start, because it reads a generated build/version/version.txt that the module zip does not contain (FerretDB issue 2982).
@@ -22,6 +23,7 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "", "directory for the SQLite databases (created if missing)")
+	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL: store in PostgreSQL instead of SQLite")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -39,11 +41,19 @@ func main() {
 		dir += "/"
 	}
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	cfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir,
-	})
+	}
+	if *pgURL != "" {
+		cfg = &ferretdb.Config{
+			Listener:      ferretdb.ListenerConfig{TCP: *listen},
+			Handler:       "postgresql",
+			PostgreSQLURL: *pgURL,
+		}
+	}
+	f, err := ferretdb.New(cfg)
 	if err != nil {
 		log.Fatalf("ferretdb: %v", err)
 	}
