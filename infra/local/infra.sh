@@ -179,7 +179,11 @@ start_postgres() {
 }
 
 stop_postgres() {
-  if ! pid_alive postgresql; then rm -f "$PIDS/postgresql.pid"; say "postgresql not running"; return 0; fi
+  if ! pid_alive postgresql; then
+    rm -f "$PIDS/postgresql.pid"
+    [[ "$MONGO_BACKEND" == postgresql ]] && say "postgresql not running"
+    return 0
+  fi
   as_pg "$PG_BIN/pg_ctl" -D "$STATE/postgresql/data" -m fast -w stop >/dev/null || true
   rm -f "$PIDS/postgresql.pid"
   say "postgresql stopped"
