@@ -1,5 +1,6 @@
 export * from './business-day';
 export * from './categories';
+export * from './order-code';
 export * from './topics';
 export * from './envelope';
 export * from './define';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { authConfigShape } from '@marketqr/auth';
+import { ORDER_CODE_SOURCE } from '@marketqr/contracts';
 import { productionSecrets } from '@marketqr/service-kit';
 
-/** The order codes qr-generation prints (`MQ` + 8 symbols of its unambiguous alphabet). */
-export const DEFAULT_ORDER_CODE_PATTERN = 'MQ[23456789ABCDEFGHJKMNPQRSTVWXYZ]{8}';
+/** The order codes qr-generation prints (`MQ` + 8 symbols of its unambiguous alphabet): the contracts' definition. */
+export const DEFAULT_ORDER_CODE_PATTERN = ORDER_CODE_SOURCE;
 
 /**
  * payment-ledger's own settings, on top of the shared ones (service-runtime) and auth's (JWT_*).

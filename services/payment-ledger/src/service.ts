@@ -9,7 +9,7 @@ import { createEventOutbox, createLedgerConsumer } from './events';
 import { Ledger } from './ledger/ledger';
 import { paymentStreamRouter, streamRoutes } from './live/payments-stream.http';
 import { PaymentStreams } from './live/payment-streams';
-import { ledgerEventHandlers } from './matching/events.consumer';
+import { ledgerEventHandlers } from './consumers/incoming-events.consumer';
 import { InboxProcessor } from './matching/inbox.processor';
 import { Projections } from './matching/projections';
 import { bindLedgerMetrics, createLedgerMetrics } from './metrics';

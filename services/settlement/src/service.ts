@@ -13,7 +13,7 @@ import { configShape } from './config';
 import { cutoffScheduler } from './cutoff/cutoff.scheduler';
 import { CutoffService } from './cutoff/cutoff.service';
 import { createEventOutbox, createSettlementConsumer } from './events';
-import { MarketSettings } from './fees/fee-schedule.service';
+import { MarketSettings } from './fees/market-settings.service';
 import { feeRoutes, feesRouter } from './fees/fees.http';
 import { lineRoutes, linesRouter } from './lines/lines.http';
 import { merchantEventHandlers } from './merchants/merchant-events.consumer';

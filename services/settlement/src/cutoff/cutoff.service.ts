@@ -7,7 +7,7 @@ import type { FeeSchedule } from '../domain/fees';
 import { computeLine, holdReason, type LineState } from '../domain/line';
 import { batchCreatedEvent, type Cause } from '../events';
 import type { ChargesService } from '../charges/charges.service';
-import type { MarketSettings } from '../fees/fee-schedule.service';
+import type { MarketSettings } from '../fees/market-settings.service';
 import type { SettlementMetrics } from '../metrics';
 import {
   type BatchDoc,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseBody, type RouteDoc } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { param } from '../http/common';
-import type { MarketSettings } from './fee-schedule.service';
+import type { MarketSettings } from './market-settings.service';
 
 export const feeRoutes: RouteDoc[] = [
   {

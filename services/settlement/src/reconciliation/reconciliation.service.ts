@@ -1,7 +1,7 @@
 import type { BankGateway, StatementEntry } from '@marketqr/bank-gateway';
 import { businessDateTimeOf } from '@marketqr/contracts';
 import { conflict, toCsvDocument } from '@marketqr/service-kit';
-import type { MarketSettings } from '../fees/fee-schedule.service';
+import type { MarketSettings } from '../fees/market-settings.service';
 import type { CreditDoc, LineDoc, Models, StallDoc } from '../store/models';
 
 export const CATEGORIES = ['matched', 'missing_ours', 'missing_at_bank', 'amount_differs'] as const;

@@ -3,8 +3,8 @@ import type { EventHandlers } from '@marketqr/messaging';
 import type { KeyedMutex, Logger } from '@marketqr/service-kit';
 import type { Ledger } from '../ledger/ledger';
 import { postPayout } from '../settlement/payouts';
-import type { InboxProcessor } from './inbox.processor';
-import type { Projections } from './projections';
+import type { InboxProcessor } from '../matching/inbox.processor';
+import type { Projections } from '../matching/projections';
 
 type MerchantEvent = EventOfType<
   'merchant.registered' | 'merchant.verified' | 'merchant.activated' | 'merchant.suspended' | 'merchant.updated'
