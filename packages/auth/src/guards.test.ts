@@ -1,9 +1,9 @@
 import type { Request } from 'express';
-import type { Principal } from './claims';
+import type { PrincipalClaims } from './claims';
 import { actorOf, assertEveryMarket, assertMarket, assertStall, assertStallManager } from './guards';
 
 const exp = new Date(Date.now() + 60_000);
-const as = (p: Omit<Principal, 'expiresAt'> | undefined) =>
+const as = (p: PrincipalClaims | undefined) =>
   ({ auth: p ? { ...p, expiresAt: exp } : undefined }) as unknown as Request;
 
 const vendorA = as({ role: 'vendor', sub: 'u-a', merchantId: 'stall-a', marketId: 'm1' });

@@ -4,7 +4,7 @@
 require('./register-ts');
 const mongoose = require('mongoose');
 const pino = require('pino');
-const { createKafka, createEventConsumer, applyOnce } = require('../index.ts');
+const { createKafka, createEventConsumer, applyOnce } = require('../../src/index.ts');
 
 const cfg = JSON.parse(process.env.CHILD_CONFIG);
 

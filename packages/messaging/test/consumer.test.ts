@@ -16,7 +16,7 @@ import {
   RetryableError,
   type EventConsumer,
   type EventConsumerOptions,
-} from './index';
+} from '../src/index';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const infra = testInfra();

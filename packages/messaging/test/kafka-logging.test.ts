@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createIdempotentProducer, createKafka } from './kafka';
+import { createIdempotentProducer, createKafka } from '../src/kafka';
 
 function capture(level: 'warn' | 'debug') {
   const lines: { level: number; msg: string; component?: string }[] = [];

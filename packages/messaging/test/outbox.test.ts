@@ -16,7 +16,7 @@ import {
   type Outbox,
   type OutboxRelay,
   type OutboxRelayOptions,
-} from './index';
+} from '../src/index';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const infra = testInfra();

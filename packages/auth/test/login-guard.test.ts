@@ -7,7 +7,7 @@ import {
   type LoginAttemptStore,
   type LoginClient,
   type LoginPolicy,
-} from './index';
+} from '../src/index';
 
 const policy: LoginPolicy = {
   maxFailures: 3,

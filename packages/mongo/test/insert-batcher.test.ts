@@ -1,6 +1,6 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { testInfra, uniqueName } from '@marketqr/test-harness';
-import { InsertBatcher, insertManyReporting } from './insert-batcher';
+import { InsertBatcher, insertManyReporting } from '../src/insert-batcher';
 
 interface Doc {
   _id: string;
