@@ -7,7 +7,10 @@ export interface BankInfo {
   name: string;
 }
 
-/** The banks and wallets that take VietQR transfers (a copy of shared/data/vn-banks.json), keyed by BIN. */
+/**
+ * The banks and wallets that take VietQR transfers, keyed by BIN: the vietqr.io list, the same file as
+ * packages/vietqr/src/banks.json.
+ */
 export class BankDirectory {
   private readonly byBin: Map<string, BankInfo>;
   constructor(banks: BankInfo[] = banksJson as BankInfo[]) {

@@ -2,7 +2,7 @@ import type { Notification } from './notification';
 
 /**
  * Matching a notification to a stall, as a pure decision over what the projections know. The processor looks things
- * up, this decides, the ledger posts. Rules (docs/bank-notifications.md, "What follows for us"):
+ * up, this decides, the ledger posts. Rules (docs/bank-notifications.md, "What follows for matching"):
  *
  * 1. A dynamic QR's order code found anywhere in the description (case-insensitive) wins: the QR's stall is
  *    credited and the amount compared: equal → paid, less → underpaid, more → overpaid; booked after the QR's expiry

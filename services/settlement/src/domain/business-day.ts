@@ -7,8 +7,8 @@ import {
 } from '@marketqr/contracts';
 
 /**
- * Business days and cut-offs are in Asia/Ho_Chi_Minh (DESIGN.md), whatever the host's time zone: the day arithmetic is
- * @marketqr/contracts' (one implementation for every service); what is settlement's own is the cut-off.
+ * Business days and cut-offs are in Asia/Ho_Chi_Minh (docs/design.md), whatever the host's time zone: the day
+ * arithmetic is @marketqr/contracts' (one implementation for every service); what is settlement's own is the cut-off.
  */
 export const TIME_ZONE = BUSINESS_TIME_ZONE;
 export { businessDayOf, isBusinessDay };
