@@ -169,7 +169,7 @@ start_demo() {
     "$REPO/scripts/demo/history.js" "$LOGS/demo-history.log" \
     "$REPO/scripts/demo/shoppers.js" "$LOGS/demo-shoppers.log" </dev/null &
   echo $! >"$DEMO_PID"
-  say "replaying the demo market's last 60 days in the background, a few minutes (log: $LOGS/demo-history.log)"
+  say "replaying the demo market's last 60 days in the background, at the ledger's pace (log: $LOGS/demo-history.log)"
   say "then simulated shoppers pay stalls every few seconds (log: $LOGS/demo-shoppers.log)"
 }
 
