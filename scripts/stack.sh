@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole MarketQR system on one machine: local Kafka + FerretDB (infra/local/infra.sh) and the five services.
-#   stack.sh up       install, build, start everything, wait until every /readyz is green, seed the demo market and
-#                     start the simulated shoppers (MARKETQR_DEMO=0 skips both), print the URLs and demo logins
+#   stack.sh up       install, build, start everything, wait until every /readyz is green, seed the demo market,
+#                     replay its last 60 days once (scripts/demo/history.js, in the background) and start the
+#                     simulated shoppers (MARKETQR_DEMO=0 skips all three), print the URLs and demo logins
 #   stack.sh down     stop the shoppers, the web app and the services, then the infrastructure
 #   stack.sh status   infrastructure and service readiness
 # Settings come from the environment or a .env file at the repo root (see .env.example).
@@ -30,6 +31,14 @@ export BANK_SIMULATOR_URL="${BANK_SIMULATOR_URL:-$BANK_BASE_URL}"
 export BANK_SIM_WEBHOOK_URL="${BANK_SIM_WEBHOOK_URL:-$PAYMENT_LEDGER_URL/webhooks/bank-sim}"
 export BANK_SIM_WEBHOOK_PROVIDER="${BANK_SIM_WEBHOOK_PROVIDER:-bank-sim}"
 # The markets' collection accounts need no setting here: merchant events carry them to the ledger and settlement.
+# The demo's past (scripts/demo/history.js): its market was onboarded two months ago (merchant-onboarding accepts a
+# backdated registration), and the simulator books 60 days of transfers at their historic time, which the ledger
+# believes of the simulator alone. Demo only: without MARKETQR_DEMO both stay at their defaults (refused).
+if [[ "${MARKETQR_DEMO:-1}" != 0 ]]; then
+  export BACKDATED_ONBOARDING_DAYS="${BACKDATED_ONBOARDING_DAYS:-62}"
+  export BACKDATED_BANK_TIME_DAYS="${BACKDATED_BANK_TIME_DAYS:-bank-sim=62}"
+  export DEMO_ONBOARDED_DAYS_AGO="${DEMO_ONBOARDED_DAYS_AGO:-61}"
+fi
 
 svc_port() {
   local name="${1%%:*}" default="${1##*:}" var
@@ -138,7 +147,7 @@ status_services() {
   return $rc
 }
 
-# The demo (scripts/demo): the seeded market, then simulated shoppers paying stalls in the background.
+# The demo (scripts/demo): the seeded market, its replayed history and simulated shoppers, the last two in the background.
 DEMO_PID="$PIDS/demo-shoppers.pid"
 demo_enabled() { [[ "${MARKETQR_DEMO:-1}" != 0 ]]; }
 
@@ -152,9 +161,16 @@ start_demo() {
   fi
   tail -1 "$LOGS/demo-seed.log" | sed 's/^\[demo\] /[marketqr] demo: /'
   if [[ -f "$DEMO_PID" ]] && kill -0 "$(cat "$DEMO_PID")" 2>/dev/null; then return 0; fi
-  setsid node "$REPO/scripts/demo/shoppers.js" >>"$LOGS/demo-shoppers.log" 2>&1 </dev/null &
+  # First the past 60 days, once (history.js finds the history of an earlier start and does nothing at once), then the
+  # shoppers, in one background job so the services are usable meanwhile. The shoppers wait for the history: their
+  # payments of today would let settlement's scheduler cut off today (after the 22:00 cut-off time) before the replay
+  # has cut off the past days, and then every past day would land in today's batch.
+  setsid bash -c 'node "$1" >>"$2" 2>&1; exec node "$3" >>"$4" 2>&1' demo \
+    "$REPO/scripts/demo/history.js" "$LOGS/demo-history.log" \
+    "$REPO/scripts/demo/shoppers.js" "$LOGS/demo-shoppers.log" </dev/null &
   echo $! >"$DEMO_PID"
-  say "simulated shoppers paying stalls every few seconds (log: $LOGS/demo-shoppers.log)"
+  say "replaying the demo market's last 60 days in the background, at the ledger's pace (log: $LOGS/demo-history.log)"
+  say "then simulated shoppers pay stalls every few seconds (log: $LOGS/demo-shoppers.log)"
 }
 
 stop_demo() {
@@ -162,11 +178,12 @@ stop_demo() {
   local pid
   pid="$(cat "$DEMO_PID")"
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
+    # Its process group (setsid made it the leader): the history replay's node, if it still runs, goes with it.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + 10))
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-    say "demo shoppers stopped"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    say "demo shoppers (and history replay) stopped"
   fi
   rm -f "$DEMO_PID"
 }

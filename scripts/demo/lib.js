@@ -12,6 +12,7 @@ const URLS = {
   qr: process.env.QR_GENERATION_URL || `http://127.0.0.1:${port('QR_GENERATION', 4102)}`,
   ledger: process.env.PAYMENT_LEDGER_URL || `http://127.0.0.1:${port('PAYMENT_LEDGER', 4103)}`,
   settlement: process.env.SETTLEMENT_URL || `http://127.0.0.1:${port('SETTLEMENT', 4104)}`,
+  insights: process.env.MARKET_INSIGHTS_URL || `http://127.0.0.1:${port('MARKET_INSIGHTS', 4105)}`,
   bank: process.env.BANK_SIMULATOR_URL || `http://127.0.0.1:${port('BANK_SIMULATOR', 4199)}`,
   web: process.env.WEB_URL || `http://127.0.0.1:${port('WEB', 4100)}`,
 };

@@ -7,11 +7,16 @@
 //   5. settlement learns the market's collection account (payouts and reconciliation) and a 0.3 % fee;
 //   6. the simulator is re-taught each stall's virtual account, in registration order, after a restart.
 // Writes the demo logins to .run/demo/logins.txt (printed by `npm start`).
+// DEMO_ONBOARDED_DAYS_AGO (set by stack.sh, with merchant-onboarding's BACKDATED_ONBOARDING_DAYS) dates the stalls'
+// onboarding that many days back, so the history replay (history.js) has a market whose stalls were registered and
+// approved before the days it replays: the adoption chart counts a day's stalls from their events' dates.
 'use strict';
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const { DEMO_STALLS, MANAGER, MARKET, VENDOR_PIN } = require('./data');
 const { STATE, URLS, HttpError, call, log, login, secret } = require('./lib');
+
+const ONBOARDED_DAYS_AGO = Number(process.env.DEMO_ONBOARDED_DAYS_AGO || 0);
 
 async function listStalls(token) {
   const out = [];
@@ -80,7 +85,11 @@ async function main() {
   await inParallel(
     DEMO_STALLS.filter((s) => !byCode.has(s.stallCode)),
     async (s) => {
-      const { approve: _a, bankName: _b, ...body } = s;
+      const { approve: _a, bankName: _b, ...fields } = s;
+      // One offset for every stall (not one date): their order, which numbers the virtual accounts, stays as it is.
+      const body = ONBOARDED_DAYS_AGO
+        ? { ...fields, registeredAt: new Date(Date.now() - ONBOARDED_DAYS_AGO * 86_400_000).toISOString() }
+        : fields;
       try {
         await call('POST', `${URLS.onboarding}/markets/${MARKET.id}/stalls`, body, managerToken);
         registered++;

@@ -41,6 +41,8 @@ export interface StackOptions {
   web?: boolean;
   /** Run the demo seed (default true). */
   seed?: boolean;
+  /** Extra environment of the demo seed (e.g. DEMO_ONBOARDED_DAYS_AGO for a test of the history replay). */
+  seedEnv?: NodeJS.ProcessEnv;
 }
 
 export interface Stack {
@@ -171,6 +173,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           BANK_SIM_WEBHOOK_URL: `${urls.ledger}/webhooks/bank-sim`,
           WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
           ADMIN_PASSWORD,
+          ...opts.seedEnv,
         },
         timeout: 480_000,
       });

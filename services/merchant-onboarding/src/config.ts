@@ -40,5 +40,12 @@ export const configShape = {
    * devices may log in until the window ends, and the market's managers are alerted (merchant.login-attack).
    */
   LOGIN_ATTACK_THRESHOLD: z.coerce.number().int().min(2).max(10_000).default(20),
+  /**
+   * Demo only (default 0: refused): how many days back a manager or admin may date a registration (`registeredAt`) or
+   * an approval (`approvedAt`). The demo stack sets it so its seeded market has been on MarketQR for two months and
+   * the replayed history (scripts/demo/history.js) has stalls to count in the adoption of past days. In production a
+   * stall is registered and approved when it is, and the events say so.
+   */
+  BACKDATED_ONBOARDING_DAYS: z.coerce.number().int().min(0).max(366).default(0),
 };
 export type OnboardingConfig = { [K in keyof typeof configShape]: z.infer<(typeof configShape)[K]> };

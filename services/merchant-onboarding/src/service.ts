@@ -59,6 +59,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
     });
     const stalls = new StallService(models, outbox, gateway, logger, {
       verifyRetryBaseMs: config.VERIFY_RETRY_BASE_MS,
+      backdatedDays: config.BACKDATED_ONBOARDING_DAYS,
     });
     const worker = verificationWorker({ stalls, logger, pollMs: config.VERIFY_POLL_MS });
     const guard = new LoginGuard(new MongoLoginAttemptStore(db), {

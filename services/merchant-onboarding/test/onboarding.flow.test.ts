@@ -483,3 +483,24 @@ test('a PIN guessed from many addresses: only known devices log in, and the mark
   await new Promise((r) => setImmediate(r));
   expect(events.messages.filter((m) => (m.value as Json).type === 'merchant.login-attack')).toHaveLength(1);
 });
+
+it('refuses a registration dated back unless BACKDATED_ONBOARDING_DAYS (the demo) allows it', async () => {
+  const body = {
+    ...vendor('0912000999', 'Lê Văn Cũ', '123450999', 'A-98'),
+    registeredAt: new Date(Date.now() - 86_400_000).toISOString(),
+  };
+  // The production default: refused before anything is written.
+  const byManager = await call('POST', '/markets/cho-nenh/stalls', body, managerToken);
+  expect({ status: byManager.status, code: byManager.body.error?.code }).toEqual({
+    status: 400,
+    code: 'MERCHANT.BACKDATING_DISABLED',
+  });
+  // A vendor registering their own stall may never date it.
+  const byVendor = await call('POST', '/markets/cho-nenh/stalls', body);
+  expect({ status: byVendor.status, code: byVendor.body.error?.code }).toEqual({
+    status: 403,
+    code: 'MERCHANT.FORBIDDEN_FIELD',
+  });
+  const stalls = await call('GET', '/markets/cho-nenh/stalls?pageSize=100', undefined, managerToken);
+  expect(stalls.body.items.some((s: Json) => s.stallCode === 'A-98')).toBe(false);
+});

@@ -90,6 +90,30 @@ export const configShape = {
     .min(60_000)
     .max(7 * 86_400_000)
     .default(86_400_000),
+  /**
+   * Past bank times believed per provider beyond PLAUSIBLE_CLOCK_SKEW_MS, in days (`provider=days`, comma-separated;
+   * default none). For a demo or test bank only: the demo stack (scripts/stack.sh) sets `bank-sim=62` so its history
+   * replay (scripts/demo/history.js) can book 60 days of backdated transfers at their own time. A production provider
+   * must never be named here: a notification weeks old is a replay or a forgery, and goes to review.
+   */
+  BACKDATED_BANK_TIME_DAYS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out: Partial<Record<Provider, number>> = {};
+      for (const pair of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const m = /^(bank-sim|sepay|casso)=(\d{1,3})$/.exec(pair);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 366) {
+          ctx.addIssue({ code: 'custom', message: `expected provider=days (1–366), got "${pair}"` });
+          continue;
+        }
+        out[m[1] as Provider] = Number(m[2]);
+      }
+      return out;
+    }),
   /** What an order code looks like inside a transfer description (a regular expression, matched case-insensitively). */
   ORDER_CODE_PATTERN: z
     .string()

@@ -67,6 +67,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         plausibility: (provider) => ({
           maxAmount: config.PLAUSIBLE_MAX_AMOUNTS[provider],
           maxClockSkewMs: config.PLAUSIBLE_CLOCK_SKEW_MS,
+          maxPastMs: (config.BACKDATED_BANK_TIME_DAYS[provider] ?? 0) * 86_400_000,
         }),
       },
     });

@@ -55,6 +55,12 @@ export interface Stall {
   virtualAccount?: AccountRef | null;
   status: StallStatus;
   suspension?: { reasonCode: string; reason: string; by: string; at: Date } | null;
+  /**
+   * Demo only (BACKDATED_ONBOARDING_DAYS): how far back the stall's onboarding is dated. Its events up to and including
+   * the first approval carry occurredAt that much earlier (whoever raises them: the request, the verification worker),
+   * so they stay in order for their consumers; the approval clears it, and everything after happens when it happens.
+   */
+  backdateMs?: number | null;
   /** Bumped by every change; updates are conditional on it so a stale writer changes nothing. */
   version: number;
   history: AuditEntry[];

@@ -27,6 +27,6 @@ export function snapshotOf(stall: Stall, market: Market): MerchantSnapshot {
 
 /** The stall as the HTTP API shows it: no outbox internals. */
 export function publicStall(stall: Stall) {
-  const { outboxWriteIds: _writeIds, ...rest } = stall as Stall & { outboxWriteIds?: unknown };
+  const { outboxWriteIds: _writeIds, backdateMs: _backdate, ...rest } = stall as Stall & { outboxWriteIds?: unknown };
   return { ...rest, id: stall._id };
 }

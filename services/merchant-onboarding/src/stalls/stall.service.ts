@@ -29,6 +29,8 @@ export interface RegisterStallInput {
   category: string;
   vendor: { fullName: string; phone: string; userId: string };
   payoutAccount: { bin: string; accountNumber: string };
+  /** Demo only: when the registration happened, if earlier than now (checked by `backdated`). */
+  registeredAt?: Date;
 }
 
 export const newStallId = () => `stl-${randomBytes(8).toString('hex')}`;
@@ -46,11 +48,35 @@ export class StallService {
     private readonly outbox: Outbox,
     private readonly gateway: BankGateway,
     private readonly logger: Logger,
-    private readonly opts: { verifyRetryBaseMs: number; now?: () => Date } = { verifyRetryBaseMs: 30_000 },
+    private readonly opts: { verifyRetryBaseMs: number; now?: () => Date; backdatedDays?: number } = {
+      verifyRetryBaseMs: 30_000,
+    },
   ) {}
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();
+  }
+
+  /**
+   * A registration dated in the past (the demo seed's market has been on MarketQR for two months), checked: only when
+   * BACKDATED_ONBOARDING_DAYS allows it, never in the future, never further back than that many days.
+   */
+  backdated(text: string | undefined): Date | undefined {
+    if (text === undefined) return undefined;
+    const days = this.opts.backdatedDays ?? 0;
+    if (days <= 0) {
+      throw new AppError('MERCHANT.BACKDATING_DISABLED', 'registeredAt is accepted only in the demo', 400, {
+        field: 'registeredAt',
+      });
+    }
+    const at = new Date(text).getTime();
+    const now = this.now().getTime();
+    if (!(at <= now && at >= now - days * 86_400_000)) {
+      throw new AppError('MERCHANT.INVALID_REQUEST', `registeredAt must be in the last ${days} days`, 400, {
+        field: 'registeredAt',
+      });
+    }
+    return new Date(at);
   }
 
   async market(marketId: string): Promise<Market> {
@@ -84,6 +110,7 @@ export class StallService {
       });
     }
     const now = this.now();
+    const backdateMs = input.registeredAt ? now.getTime() - input.registeredAt.getTime() : 0;
     const stall: Stall = {
       _id: stallId,
       marketId: market._id,
@@ -99,12 +126,13 @@ export class StallService {
       history: [{ at: now, action: 'registered', by: actor.userId }],
       createdAt: now,
       updatedAt: now,
+      ...(backdateMs > 0 ? { backdateMs } : {}),
     };
     const event = createEvent(merchantRegisteredV1, {
       aggregateId: stall._id,
       producer: PRODUCER,
       correlationId,
-      occurredAt: now,
+      occurredAt: new Date(now.getTime() - backdateMs),
       data: {
         ...snapshotOf(stall, market),
         registeredBy: { userId: actor.userId, role: actor.role === 'service' ? 'admin' : actor.role },
@@ -155,7 +183,15 @@ export class StallService {
   }
 
   private event<D>(def: Parameters<typeof createEvent>[0], stall: Stall, data: D, correlationId?: string): Envelope {
-    return createEvent(def, { aggregateId: stall._id, producer: PRODUCER, correlationId, data: data as never });
+    // A backdated onboarding (demo only) dates its events by the stall's offset: see Stall.backdateMs.
+    const occurredAt = stall.backdateMs ? new Date(this.now().getTime() - stall.backdateMs) : undefined;
+    return createEvent(def, {
+      aggregateId: stall._id,
+      producer: PRODUCER,
+      correlationId,
+      data: data as never,
+      ...(occurredAt ? { occurredAt } : {}),
+    });
   }
 
   /**
@@ -368,9 +404,10 @@ export class StallService {
       } else if (!s.virtualAccount || s.verification.state !== 'verified') {
         throw conflict('MERCHANT.NOT_VERIFIED', 'a suspended stall is reactivated only with a verified payout account');
       }
+      // The approval is the last event of a backdated onboarding (its own event is still dated back, from `after`).
       const after: Stall = { ...s, status: 'active', suspension: null };
       return {
-        set: { status: 'active', suspension: null },
+        set: { status: 'active', suspension: null, ...(s.backdateMs ? { backdateMs: null } : {}) },
         events: [
           this.event(
             merchantActivatedV1,

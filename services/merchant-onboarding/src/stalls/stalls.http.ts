@@ -101,6 +101,8 @@ const registerSchema = z.object({
     pin: z.string().regex(/^\d{6}$/, 'a 6-digit PIN'),
   }),
   payoutAccount: z.object({ bin: z.string(), accountNumber: z.string() }),
+  /** Demo only (BACKDATED_ONBOARDING_DAYS): a registration dated in the past, by a manager or admin. */
+  registeredAt: z.iso.datetime({ offset: true }).optional(),
 });
 const accountSchema = z.object({ bin: z.string(), accountNumber: z.string() });
 const suspendSchema = z.object({
@@ -143,8 +145,15 @@ export function stallsRouter(deps: {
     const caller = access.claims(req);
     // Anyone may register their own stall; a logged-in caller registering for someone else must manage this market.
     if (caller && caller.role !== 'vendor') access.requireMarket(req, marketId);
+    // Only someone registering on a vendor's behalf (the demo seed, as manager) may date it back.
+    if (body.registeredAt !== undefined && (!caller || caller.role === 'vendor')) {
+      throw new AppError('MERCHANT.FORBIDDEN_FIELD', 'only a manager or admin may date a registration', 403, {
+        field: 'registeredAt',
+      });
+    }
     const input = {
       marketId,
+      registeredAt: stalls.backdated(body.registeredAt),
       stallCode: normaliseStallCode(body.stallCode),
       zone: body.zone,
       category: body.category,

@@ -89,6 +89,8 @@ const stallSchema = new Schema<Stall>(
       type: new Schema({ reasonCode: String, reason: String, by: String, at: Date }, { _id: false }),
       default: null,
     },
+    /** Demo only: how far back the onboarding is dated, until the approval (see Stall.backdateMs). */
+    backdateMs: { type: Number, default: undefined },
     version: { type: Number, required: true },
     history: { type: [{ _id: false, at: Date, action: String, by: String, note: String }], default: [] },
     createdAt: { type: Date, required: true },

@@ -101,6 +101,15 @@ describe('matching', () => {
     expect(implausibility(n({ amount: 500_000_000 }), at, limits)).toBe('amount_implausible');
     expect(implausibility(n({ bankTime: new Date('2025-03-02T03:00:01Z') }), at, limits)).toBe('bank_time_implausible');
     expect(implausibility(n({ bankTime: new Date('2019-01-01T00:00:00Z') }), at, limits)).toBe('bank_time_implausible');
+    // A provider allowed backdated bank times (the demo's replay): weeks back is believed, the future is not widened.
+    const backdated = { ...limits, maxPastMs: 62 * 86_400_000 };
+    expect(implausibility(n({ bankTime: new Date('2025-01-01T03:00:00Z') }), at, backdated)).toBeNull();
+    expect(implausibility(n({ bankTime: new Date('2024-12-01T03:00:00Z') }), at, backdated)).toBe(
+      'bank_time_implausible',
+    );
+    expect(implausibility(n({ bankTime: new Date('2025-03-02T03:00:01Z') }), at, backdated)).toBe(
+      'bank_time_implausible',
+    );
     const paid = decide(facts({ qr: qr() }));
     if (paid.action !== 'post') throw new Error('expected a post');
     expect(forReview(paid, 'amount_implausible')).toEqual({

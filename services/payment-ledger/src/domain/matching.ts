@@ -88,6 +88,12 @@ export type Decision =
 export interface Plausibility {
   maxAmount: number;
   maxClockSkewMs: number;
+  /**
+   * How far in the past a bank time may be and still be believed (0: no further than maxClockSkewMs). Only for a
+   * provider an operator named (BACKDATED_BANK_TIME_DAYS): the demo's history replay has the simulator book transfers
+   * weeks back. A bank time in the future never gets more than maxClockSkewMs.
+   */
+  maxPastMs?: number;
 }
 
 /**
@@ -101,7 +107,9 @@ export function implausibility(
   limits: Plausibility,
 ): 'amount_implausible' | 'bank_time_implausible' | null {
   if (n.amount > limits.maxAmount) return 'amount_implausible';
-  if (Math.abs(n.bankTime.getTime() - receivedAt.getTime()) > limits.maxClockSkewMs) return 'bank_time_implausible';
+  const ahead = n.bankTime.getTime() - receivedAt.getTime();
+  const allowed = ahead < 0 ? Math.max(limits.maxClockSkewMs, limits.maxPastMs ?? 0) : limits.maxClockSkewMs;
+  if (Math.abs(ahead) > allowed) return 'bank_time_implausible';
   return null;
 }
 
