@@ -1,7 +1,7 @@
 import jpeg from 'jpeg-js';
-import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { AppError } from '@marketqr/service-kit';
+import { readQrPixels } from './qr-reader';
 
 export type ImageKind = 'png' | 'jpeg';
 
@@ -55,9 +55,10 @@ function decodeJpeg(bytes: Buffer, maxPixels: number): Rgba {
 
 /**
  * Halves the image (2×2 box average) until its long side is at most `maxSide`. A QR photographed by a phone still
- * spans hundreds of pixels after that, and jsQR's time grows with the pixel count.
+ * spans hundreds of pixels after that, and the reader's time grows with the pixel count (a 12 MP photo would take
+ * seconds; bench/results/photos.md has the times).
  */
-function shrink(img: Rgba, maxSide: number): Rgba {
+export function shrink(img: Rgba, maxSide: number): Rgba {
   let { data, width, height } = img;
   while (Math.max(width, height) > maxSide) {
     const w = width >> 1;
@@ -78,21 +79,20 @@ function shrink(img: Rgba, maxSide: number): Rgba {
   return { data, width, height };
 }
 
-/** The text of the one QR in a PNG or JPEG image. Throws a 4xx AppError with a stable code when there is none. */
-export function readQrFromImage(bytes: Buffer, maxPixels: number): string {
+/** RGBA pixels of a PNG or JPEG, refused with a stable 4xx code when it is not one, too large, or corrupt. */
+export function decodeImage(bytes: Buffer, maxPixels: number): Rgba {
   const kind = sniffImage(bytes);
   if (!kind) throw new AppError('QR.UNSUPPORTED_IMAGE', 'only PNG and JPEG images are read', 415);
-  const img = shrink(kind === 'png' ? decodePng(bytes, maxPixels) : decodeJpeg(bytes, maxPixels), 2_000);
-  const rgba =
-    img.data instanceof Uint8ClampedArray
-      ? img.data
-      : new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length);
-  const code = jsQR(rgba, img.width, img.height, { inversionAttempts: 'attemptBoth' });
-  if (!code) throw new AppError('QR.NO_QR_IN_IMAGE', 'no QR code was found in the image', 422);
-  // Byte-mode content is UTF-8 (template 64 carries diacritics); jsQR's own text falls back to Latin-1 on failure.
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(code.binaryData));
-  } catch {
-    return code.data;
-  }
+  return kind === 'png' ? decodePng(bytes, maxPixels) : decodeJpeg(bytes, maxPixels);
+}
+
+/** Long side, in pixels, a photo is shrunk to before reading: a QR filling a tenth of a 12 MP frame keeps ~3 px/module. */
+export const READ_MAX_SIDE = 2_000;
+
+/** The text of the one QR in a PNG or JPEG image. Throws a 4xx AppError with a stable code when there is none. */
+export async function readQrFromImage(bytes: Buffer, maxPixels: number): Promise<string> {
+  const img = shrink(decodeImage(bytes, maxPixels), READ_MAX_SIDE);
+  const read = await readQrPixels({ data: img.data, width: img.width, height: img.height });
+  if (!read) throw new AppError('QR.NO_QR_IN_IMAGE', 'no QR code was found in the image', 422);
+  return read.text;
 }
