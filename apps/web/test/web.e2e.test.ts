@@ -1116,8 +1116,18 @@ describe('the shopper reads a poster as a phone photographs it (ZXing-C++ in Web
       await page1.click('[data-testid=scan]');
       await page1.locator('video.camera').waitFor();
       await page1.getByText(DICTIONARIES.vi['shopper.scan.slow']).waitFor();
-      // The fake camera has no torch, so no torch button is shown (it appears only where the track has one).
-      await expect(page1.locator('[data-testid=torch]').isHidden()).resolves.toBe(true);
+      // The torch button is there exactly when the camera's track says it has a torch; where it is, it switches.
+      const hasTorch = await page1.evaluate(() => {
+        const video = document.querySelector('video.camera') as HTMLVideoElement;
+        const track = (video.srcObject as MediaStream).getVideoTracks()[0]!;
+        return (track.getCapabilities() as { torch?: boolean }).torch === true;
+      });
+      const torch = page1.locator('[data-testid=torch]');
+      await expect(torch.isVisible()).resolves.toBe(hasTorch);
+      if (hasTorch) {
+        await torch.click();
+        await page1.locator('[data-testid=torch][aria-pressed=true]').waitFor();
+      }
       await shot(page1, '41-shopper-camera-hint');
       await ctx1.close();
 
