@@ -5,6 +5,7 @@
  * photos themselves to bench/photos/ (git-ignored) to look at. Runs alone: `pnpm bench -- --only photos`, or
  * `node bench/dist/photos.js [--quick]` after a build. Needs no infrastructure.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,21 @@ interface KindResult {
   zxingMs: number[];
   jsqrMs: number[];
   misses: string[];
+  /** Read by ZXing-C++'s own Python package, when it is installed (see zxingCpp). */
+  zxingCpp?: number;
+}
+
+/**
+ * The same photos through ZXing-C++'s Python package (zxing-cpp on PyPI), the reader the issue's outside set was
+ * measured with: file → text, or null when `import zxingcpp` fails (the bench then says it had no such column).
+ * ZXING_CPP_PYTHON names the interpreter (a venv with `pip install zxing-cpp pillow`); default python3.
+ */
+function zxingCpp(dir: string): Record<string, string | null> | null {
+  const python = process.env.ZXING_CPP_PYTHON ?? 'python3';
+  const script = join(repoRoot, 'bench/scripts/zxing_cpp_read.py');
+  const r = spawnSync(python, [script, dir], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout) as Record<string, string | null>;
 }
 
 const ms = (t0: number) => performance.now() - t0;
@@ -42,7 +58,9 @@ export async function photoBench(opts: { perKind: number; bigPhotos: number }) {
   mkdirSync(dir, { recursive: true });
   await loadZxing();
   const kinds = new Map<string, KindResult>();
+  const expected = new Map<string, { kind: string; payload: string }>();
   for (const photo of photoSet({ perKind: opts.perKind })) {
+    expected.set(`${photo.id}.jpg`, { kind: photo.kind, payload: photo.payload });
     writeFileSync(join(dir, `${photo.id}.jpg`), photo.jpeg);
     const img = await decodeForReading(photo.jpeg, 50_000_000);
     let t0 = performance.now();
@@ -72,6 +90,15 @@ export async function photoBench(opts: { perKind: number; bigPhotos: number }) {
     process.stdout.write(`[bench] photos: ${photo.id} zxing ${z === photo.payload ? 'read' : 'MISSED'}\n`);
   }
 
+  const cpp = zxingCpp(dir);
+  if (cpp) {
+    for (const k of kinds.values()) k.zxingCpp = 0;
+    for (const [file, text] of Object.entries(cpp)) {
+      const e = expected.get(file);
+      if (e && text === e.payload) kinds.get(e.kind)!.zxingCpp! += 1;
+    }
+  }
+
   // 12 MP: decode (shrunk while decoding), then read, as POST /qr/verify does, each stage timed.
   const big: { decodeMs: number; readMs: number; totalMs: number; read: boolean }[] = [];
   for (let i = 0; i < opts.bigPhotos; i++) {
@@ -92,8 +119,9 @@ export async function photoBench(opts: { perKind: number; bigPhotos: number }) {
       zxing: a.zxing + k.zxing,
       jsqr: a.jsqr + k.jsqr,
       only: a.only + k.jsqrOnly,
+      cpp: a.cpp + (k.zxingCpp ?? 0),
     }),
-    { photos: 0, zxing: 0, jsqr: 0, only: 0 },
+    { photos: 0, zxing: 0, jsqr: 0, only: 0, cpp: 0 },
   );
   const pct = (n: number, of: number) => `${fmt((100 * n) / of)} %`;
   const allZ = summarise(rows.flatMap((k) => k.zxingMs));
@@ -114,20 +142,36 @@ export async function photoBench(opts: { perKind: number; bigPhotos: number }) {
         `ZXing-C++ (zxing-wasm ${ZXING_WASM_VERSION})`,
         `jsQR ${JSQR_VERSION}`,
         'jsQR reads ZXing misses',
+        'ZXing, then jsQR (what POST /qr/verify does)',
+        ...(cpp ? ['ZXing-C++ Python (zxing-cpp)'] : []),
       ],
-      rows.map((k) => [
-        k.kind,
-        k.photos,
-        `${k.zxing} (${pct(k.zxing, k.photos)})`,
-        `${k.jsqr} (${pct(k.jsqr, k.photos)})`,
-        k.jsqrOnly,
-      ]),
+      [
+        ...rows.map((k) => [
+          k.kind,
+          k.photos,
+          `${k.zxing} (${pct(k.zxing, k.photos)})`,
+          `${k.jsqr} (${pct(k.jsqr, k.photos)})`,
+          k.jsqrOnly,
+          `${k.zxing + k.jsqrOnly} (${pct(k.zxing + k.jsqrOnly, k.photos)})`,
+          ...(cpp ? [`${k.zxingCpp} (${pct(k.zxingCpp ?? 0, k.photos)})`] : []),
+        ]),
+        [
+          '**all**',
+          total.photos,
+          `**${total.zxing} (${pct(total.zxing, total.photos)})**`,
+          `**${total.jsqr} (${pct(total.jsqr, total.photos)})**`,
+          total.only,
+          `**${total.zxing + total.only} (${pct(total.zxing + total.only, total.photos)})**`,
+          ...(cpp ? [`**${total.cpp} (${pct(total.cpp, total.photos)})**`] : []),
+        ],
+      ],
     ),
-    `| **all** | ${total.photos} | **${total.zxing} (${pct(total.zxing, total.photos)})** | **${total.jsqr} (${pct(total.jsqr, total.photos)})** | ${total.only} |`,
     '',
     `Read time on these 960×720 photos, decoded pixels in: ZXing p50 ${fmt(allZ.p50)} ms, p95 ${fmt(allZ.p95)} ms, max ${fmt(allZ.max)} ms; jsQR p50 ${fmt(allJ.p50)} ms, p95 ${fmt(allJ.p95)} ms, max ${fmt(allJ.max)} ms (jsQR is slowest on the photos it fails).`,
     '',
-    `ZXing-C++'s own Python package (zxing-cpp on PyPI), which the issue's outside set was measured with, cannot be installed on this machine (PyPI's ZXing wheel is not reachable here), so there is no column for it: zxing-wasm is the same C++ library (commit in the package) compiled to WebAssembly, with QR only, tryHarder, tryRotate, tryInvert, tryDownscale and tryDenoise on.`,
+    cpp
+      ? `The last column is ZXing-C++'s own Python package (zxing-cpp on PyPI, the reader the issue's outside set was measured with), run on the same JPEG files with its defaults and QR only (bench/scripts/zxing_cpp_read.py). MarketQR's column is the same C++ library compiled to WebAssembly, with tryDenoise on as well.`
+      : `ZXing-C++'s own Python package (zxing-cpp on PyPI) was not importable (set ZXING_CPP_PYTHON to a Python with \`pip install zxing-cpp pillow\`), so it has no column in this run.`,
     '',
     `## A 12-megapixel photo (4000×3000 JPEG of a poster), through POST /qr/verify's path: decode with sharp (libvips), shrunk while decoding to at most ${READ_MAX_SIDE} px on the long side, then read`,
     '',

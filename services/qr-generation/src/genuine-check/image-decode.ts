@@ -22,13 +22,17 @@ export interface Rgba {
   height: number;
 }
 
-/** Long side, in pixels, a photo is shrunk to before reading: a QR filling a tenth of a 12 MP frame keeps ~3 px/module. */
-export const READ_MAX_SIDE = 2_000;
+/**
+ * Long side, in pixels, a photo is shrunk to before reading. 1,500 keeps a 12 MP photo under 100 ms on this project's
+ * 2-core machine (2,000 took ~190 ms: bench/results/photos.md), and a code a shopper aimed at (a quarter of the frame
+ * or more) keeps ~8 px a module; a code under ~240 px across in a 4,000 px photo drops below the ~60 px ZXing reads.
+ */
+export const READ_MAX_SIDE = 1_500;
 
 /**
  * RGBA pixels of a PNG or JPEG, no larger than `maxSide` on its long side, refused with a stable 4xx code when it is
- * not one, too large, or corrupt. libvips (sharp) decodes: a JPEG is shrunk while it is decoded (DCT scaling), which is
- * what brings a 12 MP phone photo under 100 ms (bench/results/photos.md; jpeg-js took seconds).
+ * not one, too large, or corrupt. libvips (sharp) decodes: a JPEG is shrunk while it is decoded (DCT scaling); jpeg-js
+ * took seconds on a 12 MP photo (bench/results/photos.md has the times).
  */
 export async function decodeForReading(bytes: Buffer, maxPixels: number, maxSide = READ_MAX_SIDE): Promise<Rgba> {
   const kind = sniffImage(bytes);
