@@ -1,12 +1,14 @@
 /**
  * pnpm bench: measures MarketQR on this machine against the limits of its own infrastructure, and writes
- * bench/results/system.{json,md} (the table is printed too). Uses KAFKA_BROKERS/MONGO_URL when set, else the local
+ * bench/results/system.{json,md} (the table is printed too), then reads the QR photo set (photos.ts →
+ * bench/results/photos.{json,md}). `--only photos` runs that last step alone, without infrastructure. Uses KAFKA_BROKERS/MONGO_URL when set, else the local
  * infrastructure (started if needed). Numbers belong here, never in timed tests.
  */
 import { cpus, totalmem } from 'node:os';
 import { infra, localInfraUp } from '@marketqr/test-harness';
 import { kafkaFloor, mongoFloor } from './floor';
 import { e2eBench } from './e2e';
+import { photoBench } from './photos';
 import { qrBench } from './qr';
 import { fmt, mdTable, rssMb, writeResults } from './support';
 import { readFileSync } from 'node:fs';
@@ -36,6 +38,13 @@ function infraRss(): Record<string, number | undefined> {
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const photos = () => photoBench({ perKind: quick ? 6 : 24, bigPhotos: quick ? 2 : 5 });
+  if (only === 'photos') {
+    process.stdout.write(`\n${await photos()}\n[bench] written to bench/results/photos.json and photos.md\n`);
+    return;
+  }
+  if (only) throw new Error(`--only ${only}: the one step that runs alone is "photos"`);
   const { brokers, mongoUrl } = await infrastructure();
   const count = quick ? 2_000 : 20_000;
   const bytes = 700; // about the size of a payment.confirmed envelope
@@ -183,6 +192,8 @@ async function main() {
   ].join('\n');
   writeResults('system', { started, machine, floor: { kafka, mongo }, e2e, qr, memory }, md);
   process.stdout.write(`\n${md}\n[bench] written to bench/results/system.json and system.md\n`);
+  process.stdout.write('[bench] QR photo reading: ZXing-C++ (WebAssembly) and jsQR on the degraded photo set…\n');
+  process.stdout.write(`\n${await photos()}\n[bench] written to bench/results/photos.json and photos.md\n`);
 }
 
 main().catch((err) => {

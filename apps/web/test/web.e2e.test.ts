@@ -6,7 +6,9 @@
  * - a fake QR gets the red warning;
  * - the manager's dashboard shows the numbers market-insights answers, and the approval queue its pending stalls;
  * - every page fits a phone (390 × 844): no horizontal scroll, the key buttons on screen;
- * - the language switch is remembered.
+ * - the language switch is remembered;
+ * - a damaged photo of a stall's poster, picked from the gallery or seen by a (fake) live camera, reaches the genuine
+ *   check, with the QR reader's WebAssembly served by the web app itself.
  * Screenshots are kept in test-results/web/.
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { encodeVietQr } from '@marketqr/vietqr';
 import { businessDay, formatPercent, formatVnd } from '../src/client/format';
 import { DICTIONARIES } from '../src/client/i18n';
 import { DASHBOARD_REFRESH_MS, lastMonth, loadDashboard } from '../src/client/pages/manager';
+import { photoOf } from '../../../services/qr-generation/src/genuine-check/photo-set';
 import { ARTEFACTS, holdRequests, horizontalOverflow, launch, phone, shot, spoken } from './support/browser';
 import { json, startStack, type Stack } from './support/stack';
 
@@ -1013,3 +1016,134 @@ async function withFetchToken<T>(token: string, insightsUrl: string, fn: () => P
     delete g.localStorage;
   }
 }
+
+/**
+ * A YUV4MPEG2 video (4:2:0, full-range BT.601, as `C420jpeg` says) of `frames` copies of one RGBA picture: what
+ * Chromium's --use-file-for-fake-video-capture plays, looping, as the camera.
+ */
+function y4m(rgba: Uint8Array, width: number, height: number, frames: number): Buffer {
+  const w2 = width >> 1;
+  const h2 = height >> 1;
+  const frame = Buffer.alloc(width * height + 2 * w2 * h2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      frame[y * width + x] = Math.round(0.299 * rgba[i]! + 0.587 * rgba[i + 1]! + 0.114 * rgba[i + 2]!);
+    }
+  }
+  for (let y = 0; y < h2; y++) {
+    for (let x = 0; x < w2; x++) {
+      const i = (2 * y * width + 2 * x) * 4;
+      const [r, g, b] = [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!];
+      frame[width * height + y * w2 + x] = Math.max(
+        0,
+        Math.min(255, Math.round(128 - 0.1687 * r - 0.3313 * g + 0.5 * b)),
+      );
+      frame[width * height + w2 * h2 + y * w2 + x] = Math.max(
+        0,
+        Math.min(255, Math.round(128 + 0.5 * r - 0.4187 * g - 0.0813 * b)),
+      );
+    }
+  }
+  const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let f = 0; f < frames; f++) parts.push(Buffer.from('FRAME\n'), frame);
+  return Buffer.concat(parts);
+}
+
+describe('the shopper reads a poster as a phone photographs it (ZXing-C++ in WebAssembly, served by the web app)', () => {
+  let payload: string;
+  beforeAll(async () => {
+    const stalls = (
+      await json(
+        'GET',
+        `${stack.urls.onboarding}/markets/cho-nenh/stalls?status=active&pageSize=100`,
+        undefined,
+        managerToken,
+      )
+    ).items as { id: string; stallCode: string }[];
+    const a02 = stalls.find((st) => st.stallCode === 'A-02')!;
+    payload = (await json('GET', `${stack.urls.qr}/stalls/${a02.id}/qr/static`, undefined, managerToken)).qr.payload;
+  });
+
+  /** Every request the page makes: the reader's .wasm must come from the web app, nothing from anywhere else. */
+  const requests = (page: Page) => {
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    return urls;
+  };
+  const foreign = (urls: string[]) => urls.filter((u) => !u.startsWith(stack.urls.web) && !/^(data|blob):/.test(u));
+
+  test('a noisy photo of the stall’s poster, picked from the gallery, reaches the genuine check', async () => {
+    // Sensor noise: the damage jsQR read none of in the photo set (bench/results/photos.md).
+    const photo = photoOf(payload, 'noise', 4);
+    const file = resolve(ARTEFACTS, 'poster-noisy-photo.jpg');
+    writeFileSync(file, photo.jpeg);
+    const ctx = await phone(browser);
+    const page = await ctx.newPage();
+    const urls = requests(page);
+    await page.goto(`${stack.urls.web}/shopper`);
+    await page.setInputFiles('[data-testid=qr-file]', file);
+    const verdict = page.locator('[data-testid=verdict]');
+    await verdict.waitFor();
+    await expect(verdict.getAttribute('data-verdict')).resolves.toBe('GENUINE');
+    expect(urls.some((u) => u.startsWith(`${stack.urls.web}/zxing_reader.wasm?v=`))).toBe(true);
+    expect(foreign(urls)).toEqual([]);
+    await shot(page, '40-shopper-noisy-photo');
+    await ctx.close();
+  });
+
+  test('the live camera reads frame after frame until the code is read; with nothing to read it says how to aim', async () => {
+    const camera = async (name: string, rgba: Uint8Array, width: number, height: number) => {
+      const video = resolve(ARTEFACTS, `${name}.y4m`);
+      writeFileSync(video, y4m(rgba, width, height, 10));
+      return launch([
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`,
+      ]);
+    };
+    // A tilted poster under a lamp's glare, 640×480 as a phone's preview stream is.
+    const photo = photoOf(payload, 'glare', 7, { w: 640, h: 480 });
+    const poster = await camera('camera-poster', photo.rgba, photo.width, photo.height);
+    // A wall with nothing on it: grey, lit unevenly.
+    const blank = new Uint8Array(640 * 480 * 4).map((_, i) => (i % 4 === 3 ? 255 : 90 + ((i >> 2) % 640) / 8));
+    const empty = await camera('camera-empty', blank, 640, 480);
+    try {
+      // Nothing readable: the scan goes on, and after a few seconds the page says how to hold the phone.
+      const ctx1 = await phone(empty);
+      const page1 = await ctx1.newPage();
+      await page1.goto(`${stack.urls.web}/shopper`);
+      await page1.click('[data-testid=scan]');
+      await page1.locator('video.camera').waitFor();
+      await page1.getByText(DICTIONARIES.vi['shopper.scan.slow']).waitFor();
+      // The torch button is there exactly when the camera's track says it has a torch; where it is, it switches.
+      const hasTorch = await page1.evaluate(() => {
+        const video = document.querySelector('video.camera') as HTMLVideoElement;
+        const track = (video.srcObject as MediaStream).getVideoTracks()[0]!;
+        return (track.getCapabilities() as { torch?: boolean }).torch === true;
+      });
+      const torch = page1.locator('[data-testid=torch]');
+      await expect(torch.isVisible()).resolves.toBe(hasTorch);
+      if (hasTorch) {
+        await torch.click();
+        await page1.locator('[data-testid=torch][aria-pressed=true]').waitFor();
+      }
+      await shot(page1, '41-shopper-camera-hint');
+      await ctx1.close();
+
+      const ctx2 = await phone(poster);
+      const page2 = await ctx2.newPage();
+      const urls = requests(page2);
+      await page2.goto(`${stack.urls.web}/shopper`);
+      await page2.click('[data-testid=scan]');
+      const verdict = page2.locator('[data-testid=verdict]');
+      await verdict.waitFor();
+      await expect(verdict.getAttribute('data-verdict')).resolves.toBe('GENUINE');
+      expect(foreign(urls)).toEqual([]);
+      await shot(page2, '42-shopper-camera-read');
+      await ctx2.close();
+    } finally {
+      await Promise.all([poster.close(), empty.close()]);
+    }
+  });
+});

@@ -317,6 +317,14 @@ describe('genuine check', () => {
     blank.data.fill(255);
     const huge = Buffer.from(renderPng(poster.payload));
     huge.writeUInt32BE(30_000, 16); // IHDR width: 30,000 × height, far over the pixel limit
+    // A small JPEG whose frame header (SOF0) says 30,000 × 30,000: refused from the header, never decoded.
+    const hugeJpeg = () => {
+      const j = Buffer.from(jpeg.encode({ data: Buffer.alloc(64 * 64 * 4, 200), width: 64, height: 64 }, 80).data);
+      const sof = j.indexOf(Buffer.from([0xff, 0xc0]));
+      j.writeUInt16BE(30_000, sof + 5);
+      j.writeUInt16BE(30_000, sof + 7);
+      return j;
+    };
     const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'binary');
     const cases: [Promise<{ status: number; body: { error: { code: string } } }>, number, string][] = [
       [h.http('POST', '/qr/verify', { body: { payload: '' } }), 400, 'QR.INVALID_REQUEST'],
@@ -327,6 +335,7 @@ describe('genuine check', () => {
       [upload(huge, 'image/png'), 413, 'QR.IMAGE_TOO_LARGE'],
       [upload(Buffer.alloc(UPLOAD_MAX + 10, 1), 'image/png'), 413, 'QR.IMAGE_TOO_LARGE'],
       [upload(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), 'image/jpeg'), 400, 'QR.IMAGE_UNREADABLE'],
+      [upload(hugeJpeg(), 'image/jpeg'), 413, 'QR.IMAGE_TOO_LARGE'],
     ];
     for (const [pending, status, code] of cases) {
       const r = await pending;

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 
 /**
  * The browser-side protections every answer of the public origin carries:
- * - a Content-Security-Policy that allows only this origin's own script (the shell has no inline script), images from
+ * - a Content-Security-Policy that allows only this origin's own script (the shell has no inline script) and its
+ *   WebAssembly (the QR reader), images from
  *   this origin and the `data:`/`blob:` URLs the QR images and the camera use, and no framing;
  * - `X-Content-Type-Options: nosniff` and `X-Frame-Options: DENY` for browsers that predate CSP's frame-ancestors;
  * - `Referrer-Policy: no-referrer`: links carry `?access_token=` (a PDF, a CSV, the event stream), and a Referer must
@@ -11,7 +12,8 @@ import type { RequestHandler } from 'express';
  */
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  // 'wasm-unsafe-eval' lets the page compile WebAssembly (the QR reader, served from this origin); it allows no eval().
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",

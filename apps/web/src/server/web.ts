@@ -24,12 +24,22 @@ export const PAGES = {
 
 const publicDir = resolve(packageRoot, 'public');
 
+/** ZXing-C++'s reader compiled to WebAssembly, from the zxing-wasm package (left alone, the library would fetch it from a CDN). */
+const ZXING_WASM = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
+
 /** The app's icons, made at start from one drawing (app-icon.ts). */
 const ICON_FILES = ['/icon.svg', '/icon-192.png', '/icon-512.png'] as const;
 
 const routes: RouteDoc[] = [
   ...Object.keys(PAGES).map((path) => ({ method: 'get' as const, path, summary: 'page', tags: ['pages'] })),
   { method: 'get', path: '/app.js', summary: 'the browser bundle (gzip/br by Accept-Encoding)', tags: ['assets'] },
+  {
+    method: 'get',
+    path: '/zxing_reader.wasm',
+    summary:
+      'the QR reader (ZXing-C++ as WebAssembly, from the zxing-wasm package), served here so the page fetches nothing from elsewhere',
+    tags: ['assets'],
+  },
   { method: 'get', path: '/app.css', summary: 'the stylesheet (gzip/br by Accept-Encoding)', tags: ['assets'] },
   { method: 'get', path: '/manifest.webmanifest', summary: 'the web app manifest (installable app)', tags: ['assets'] },
   { method: 'get', path: '/sw.js', summary: 'the service worker (offline shell), never cached', tags: ['assets'] },
@@ -46,10 +56,12 @@ const routes: RouteDoc[] = [
 export interface ShellLinks {
   js: string;
   css: string;
+  /** The QR reader's WebAssembly: qr-scan.ts reads the URL from `<body data-zxing-wasm>`. */
+  wasm: string;
 }
 
 /** The one HTML document every page uses. Text appears only after the script runs (it holds both languages). */
-export function shell(page: string, { js, css }: ShellLinks): string {
+export function shell(page: string, { js, css, wasm }: ShellLinks): string {
   return `<!doctype html>
 <html lang="vi">
 <head>
@@ -62,7 +74,7 @@ export function shell(page: string, { js, css }: ShellLinks): string {
 <link rel="apple-touch-icon" href="/icon-192.png">
 <link rel="stylesheet" href="${css}">
 </head>
-<body data-page="${page}">
+<body data-page="${page}" data-zxing-wasm="${wasm}">
 <noscript>MarketQR cần JavaScript. / MarketQR needs JavaScript.</noscript>
 <div id="app"></div>
 <script src="${js}" defer></script>
@@ -107,6 +119,7 @@ export interface WebAssets {
   bundle: ClientBundle;
   js: Asset;
   css: Asset;
+  wasm: Asset;
   pages: Record<string, Asset>;
   manifest: Asset;
   sw: Asset;
@@ -116,9 +129,11 @@ export interface WebAssets {
 }
 
 export async function buildWebAssets(bundle: ClientBundle): Promise<WebAssets> {
-  const [js, css, manifestAsset, iconSvgAsset] = await Promise.all([
+  const [js, css, wasm, manifestAsset, iconSvgAsset] = await Promise.all([
     textAsset(bundle.js, 'application/javascript; charset=utf-8'),
     textAsset(readFileSync(resolve(publicDir, 'app.css')), 'text/css; charset=utf-8'),
+    // application/wasm: browsers compile it as it streams in (WebAssembly.instantiateStreaming) only with that type.
+    textAsset(readFileSync(ZXING_WASM), 'application/wasm', true),
     textAsset(JSON.stringify(manifest(), null, 2), 'application/manifest+json; charset=utf-8'),
     textAsset(iconSvg(), 'image/svg+xml'),
   ]);
@@ -127,7 +142,11 @@ export async function buildWebAssets(bundle: ClientBundle): Promise<WebAssets> {
     '/icon-192.png': binaryAsset(iconPng(192), 'image/png'),
     '/icon-512.png': binaryAsset(iconPng(512), 'image/png'),
   };
-  const links: ShellLinks = { js: `/app.js?v=${js.hash}`, css: `/app.css?v=${css.hash}` };
+  const links: ShellLinks = {
+    js: `/app.js?v=${js.hash}`,
+    css: `/app.css?v=${css.hash}`,
+    wasm: `/zxing_reader.wasm?v=${wasm.hash}`,
+  };
   const pageEntries = await Promise.all(
     Object.values(PAGES).map(async (page) => [page, await textAsset(shell(page, links), 'text/html; charset=utf-8')]),
   );
@@ -145,7 +164,7 @@ export async function buildWebAssets(bundle: ClientBundle): Promise<WebAssets> {
     }),
     'application/javascript; charset=utf-8',
   );
-  return { bundle, js, css, pages, manifest: manifestAsset, sw, icons, version };
+  return { bundle, js, css, wasm, pages, manifest: manifestAsset, sw, icons, version };
 }
 
 export function mountWeb(app: Express, config: WebConfig, logger: Logger, assets: () => WebAssets | undefined): void {
@@ -176,6 +195,11 @@ export function mountWeb(app: Express, config: WebConfig, logger: Logger, assets
   app.get('/app.js', (req, res) => {
     const a = current(res);
     if (a) sendAsset(req, res, a.js, versioned(req, a.js));
+  });
+  // Not in the service worker's shell: a megabyte each visitor would download for a scan that needs the network anyway.
+  app.get('/zxing_reader.wasm', (req, res) => {
+    const a = current(res);
+    if (a) sendAsset(req, res, a.wasm, versioned(req, a.wasm));
   });
   app.get('/app.css', (req, res) => {
     const a = current(res);

@@ -7,7 +7,8 @@ import { repoRoot } from '@marketqr/test-harness';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTEFACTS = resolve(repoRoot, 'test-results/web');
 
-export async function launch(): Promise<Browser> {
+/** `args`: more Chromium switches (a fake camera: --use-file-for-fake-video-capture and its companions). */
+export async function launch(args: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
   mkdirSync(ARTEFACTS, { recursive: true });
   return chromium.launch({
@@ -21,6 +22,7 @@ export async function launch(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }

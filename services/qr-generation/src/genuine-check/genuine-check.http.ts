@@ -99,11 +99,11 @@ export function genuineCheckRouter(deps: {
     let text: string;
     let input: 'payload' | 'image';
     if (req.file) {
-      text = readQrFromImage(req.file.buffer, deps.imageMaxPixels);
+      text = await readQrFromImage(req.file.buffer, deps.imageMaxPixels);
       input = 'image';
     } else if (Buffer.isBuffer(req.body)) {
       if (req.body.length === 0) throw new AppError('QR.INVALID_REQUEST', 'the image body is empty', 400);
-      text = readQrFromImage(req.body, deps.imageMaxPixels);
+      text = await readQrFromImage(req.body, deps.imageMaxPixels);
       input = 'image';
     } else if (req.is('multipart/form-data')) {
       throw new AppError('QR.INVALID_REQUEST', 'send the image in a multipart field named "image"', 400);

@@ -1,7 +1,6 @@
-import jpeg from 'jpeg-js';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import { AppError } from '@marketqr/service-kit';
+import { readQrPixels } from './qr-reader';
 
 export type ImageKind = 'png' | 'jpeg';
 
@@ -17,82 +16,52 @@ const tooLarge = (max: number, pixels?: number) =>
   });
 const unreadable = (why: string) => new AppError('QR.IMAGE_UNREADABLE', `the image cannot be read: ${why}`, 400);
 
-interface Rgba {
-  data: Uint8Array | Uint8ClampedArray | Buffer;
+export interface Rgba {
+  data: Uint8Array;
   width: number;
   height: number;
 }
 
-function decodePng(bytes: Buffer, maxPixels: number): Rgba {
-  // The size is in the header: refuse a decompression bomb before inflating it.
-  if (bytes.length < 24 || bytes.toString('ascii', 12, 16) !== 'IHDR') throw unreadable('no PNG header');
-  const width = bytes.readUInt32BE(16);
-  const height = bytes.readUInt32BE(20);
-  if (width * height > maxPixels) throw tooLarge(maxPixels, width * height);
-  try {
-    const png = PNG.sync.read(bytes);
-    return { data: png.data, width: png.width, height: png.height };
-  } catch (e) {
-    throw unreadable((e as Error).message);
-  }
-}
+/**
+ * Long side, in pixels, a photo is shrunk to before reading. 1,500 keeps a 12 MP photo under 100 ms on this project's
+ * 2-core machine (2,000 took ~190 ms: bench/results/photos.md), and a code a shopper aimed at (a quarter of the frame
+ * or more) keeps ~8 px a module; a code under ~240 px across in a 4,000 px photo drops below the ~60 px ZXing reads.
+ */
+export const READ_MAX_SIDE = 1_500;
 
-function decodeJpeg(bytes: Buffer, maxPixels: number): Rgba {
+/**
+ * RGBA pixels of a PNG or JPEG, no larger than `maxSide` on its long side, refused with a stable 4xx code when it is
+ * not one, too large, or corrupt. libvips (sharp) decodes: a JPEG is shrunk while it is decoded (DCT scaling); jpeg-js
+ * took seconds on a 12 MP photo (bench/results/photos.md has the times).
+ */
+export async function decodeForReading(bytes: Buffer, maxPixels: number, maxSide = READ_MAX_SIDE): Promise<Rgba> {
+  const kind = sniffImage(bytes);
+  if (!kind) throw new AppError('QR.UNSUPPORTED_IMAGE', 'only PNG and JPEG images are read', 415);
+  if (kind === 'png') {
+    // The size is in the header: refuse a decompression bomb before anything inflates it.
+    if (bytes.length < 24 || bytes.toString('ascii', 12, 16) !== 'IHDR') throw unreadable('no PNG header');
+    const pixels = bytes.readUInt32BE(16) * bytes.readUInt32BE(20);
+    if (pixels > maxPixels) throw tooLarge(maxPixels, pixels);
+  }
   try {
-    const img = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      maxResolutionInMP: maxPixels / 1_000_000,
-      maxMemoryUsageInMB: Math.ceil((maxPixels * 4 * 2) / 1_000_000) + 64,
-    });
-    return { data: img.data, width: img.width, height: img.height };
+    // limitInputPixels: libvips reads the size from the header and refuses before decoding (JPEG bombs too).
+    // failOn 'error': a phone's slightly truncated JPEG is still read; only what cannot be decoded is refused.
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
   } catch (e) {
     const message = (e as Error).message ?? String(e);
-    if (/maxResolutionInMP|maxMemoryUsage/i.test(message)) throw tooLarge(maxPixels);
+    if (/pixel limit/i.test(message)) throw tooLarge(maxPixels);
     throw unreadable(message);
   }
 }
 
-/**
- * Halves the image (2×2 box average) until its long side is at most `maxSide`. A QR photographed by a phone still
- * spans hundreds of pixels after that, and jsQR's time grows with the pixel count.
- */
-function shrink(img: Rgba, maxSide: number): Rgba {
-  let { data, width, height } = img;
-  while (Math.max(width, height) > maxSide) {
-    const w = width >> 1;
-    const h = height >> 1;
-    const out = new Uint8ClampedArray(w * h * 4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        for (let c = 0; c < 4; c++) {
-          const i = (2 * y * width + 2 * x) * 4 + c;
-          out[(y * w + x) * 4 + c] = (data[i]! + data[i + 4]! + data[i + width * 4]! + data[i + width * 4 + 4]!) >> 2;
-        }
-      }
-    }
-    data = out;
-    width = w;
-    height = h;
-  }
-  return { data, width, height };
-}
-
 /** The text of the one QR in a PNG or JPEG image. Throws a 4xx AppError with a stable code when there is none. */
-export function readQrFromImage(bytes: Buffer, maxPixels: number): string {
-  const kind = sniffImage(bytes);
-  if (!kind) throw new AppError('QR.UNSUPPORTED_IMAGE', 'only PNG and JPEG images are read', 415);
-  const img = shrink(kind === 'png' ? decodePng(bytes, maxPixels) : decodeJpeg(bytes, maxPixels), 2_000);
-  const rgba =
-    img.data instanceof Uint8ClampedArray
-      ? img.data
-      : new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length);
-  const code = jsQR(rgba, img.width, img.height, { inversionAttempts: 'attemptBoth' });
-  if (!code) throw new AppError('QR.NO_QR_IN_IMAGE', 'no QR code was found in the image', 422);
-  // Byte-mode content is UTF-8 (template 64 carries diacritics); jsQR's own text falls back to Latin-1 on failure.
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(code.binaryData));
-  } catch {
-    return code.data;
-  }
+export async function readQrFromImage(bytes: Buffer, maxPixels: number): Promise<string> {
+  const read = await readQrPixels(await decodeForReading(bytes, maxPixels));
+  if (!read) throw new AppError('QR.NO_QR_IN_IMAGE', 'no QR code was found in the image', 422);
+  return read.text;
 }

@@ -100,10 +100,20 @@ export function shopperPage(root: HTMLElement): void {
     try {
       scanning = true;
       renderStep();
-      await scanner.start((payload) => {
-        scanning = false;
-        void check(payload);
-      });
+      await scanner.start(
+        (payload) => {
+          scanning = false;
+          void check(payload);
+        },
+        {
+          // Nothing read after a few seconds: the usual causes are a code off-centre or a lamp's reflection on it.
+          onSlow: () => {
+            if (scanStatus) scanStatus.textContent = t('shopper.scan.slow');
+          },
+        },
+      );
+      // The torch button appears only once the camera says it has one (feature detection, not the user agent).
+      if (torchButton && scanner.hasTorch) torchButton.hidden = false;
     } catch {
       scanning = false;
       go({ kind: 'scan', message: t('shopper.camera.denied') });
@@ -143,6 +153,10 @@ export function shopperPage(root: HTMLElement): void {
     }
   };
 
+  // Updated in place while the camera runs: re-rendering would take the playing video out of the page.
+  let scanStatus: HTMLElement | null = null;
+  let torchButton: HTMLButtonElement | null = null;
+
   const scanView = (message?: string) => {
     const file = h('input', {
       type: 'file',
@@ -162,10 +176,31 @@ export function shopperPage(root: HTMLElement): void {
         'section',
         { class: 'card scan' },
         scanning ? video : null,
-        scanning ? h('p', { class: 'muted', role: 'status' }, t('shopper.scanning')) : null,
+        (scanStatus = scanning
+          ? h('p', { class: 'muted', role: 'status', 'data-testid': 'scan-status' }, t('shopper.scanning'))
+          : null),
         h(
           'div',
           { class: 'stack' },
+          (torchButton = scanning
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn block',
+                  'data-testid': 'torch',
+                  'aria-pressed': String(scanner.torch),
+                  hidden: !scanner.hasTorch,
+                  onclick: async () => {
+                    const on = !scanner.torch;
+                    if (!(await scanner.setTorch(on)) || !torchButton) return;
+                    torchButton.setAttribute('aria-pressed', String(on));
+                    torchButton.textContent = t(on ? 'shopper.torch.off' : 'shopper.torch.on');
+                  },
+                },
+                t(scanner.torch ? 'shopper.torch.off' : 'shopper.torch.on'),
+              )
+            : null),
           scanning
             ? h(
                 'button',
