@@ -5,7 +5,7 @@
  * authorization, and redelivery straight into the projections.
  */
 import type { Producer } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import {
   createEvent,
@@ -17,12 +17,10 @@ import {
   type KnownEvent,
 } from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
-import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
 import { testInfra, uniqueName, waitFor, waitForProgress } from '@marketqr/test-harness';
 import { AlertService } from '../src/alerts/alerts.service';
 import { createProjections } from '../src/projections/insights.consumer';
-import { createDefinition } from '../src/service';
 import { registerStore } from '../src/store/models';
 import {
   addDays,
@@ -42,6 +40,7 @@ import {
   type Script,
 } from './script';
 import { parseCsv } from './csv';
+import { startInsights } from './service';
 
 const JWT_SECRET = 'market-insights-test-secret-at-least-32-chars';
 const SALT = 'market-insights-test-payer-salt';
@@ -96,21 +95,16 @@ async function produceAndWait(events: KnownEvent[], expectedProcessed: number, w
 }
 
 beforeAll(async () => {
-  const { kafkaBrokers, mongoUrl } = testInfra();
+  const { kafkaBrokers } = testInfra();
   script = buildScript();
-  svc = await runService(createDefinition({ clock: () => now }), {
+  ({ svc, base, db } = await startInsights({
+    clock: () => now,
+    dbName,
+    prefix,
+    jwtSecret: JWT_SECRET,
+    payerSalt: SALT,
+    logger,
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
-      JWT_SECRET,
-      INSIGHTS_PAYER_SALT: SALT,
       ALERT_EVAL_INTERVAL_MS: '100',
       ALERT_PROFILE_TTL_MS: '0',
       ALERT_HISTORY_DAYS: '14',
@@ -118,11 +112,7 @@ beforeAll(async () => {
       ALERT_STOPPED_HOURS: '3',
       INSIGHTS_CONSUMER_CONCURRENCY: '6',
     },
-    logger,
-  });
-  await svc.ready;
-  base = `http://127.0.0.1:${svc.port}`;
-  db = await mongoose.createConnection(mongoUrl, { dbName }).asPromise();
+  }));
 
   const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET }, { issuer: true }));
   tokens.admin = issuer.issue({ role: 'admin', sub: 'usr-admin' }).token;

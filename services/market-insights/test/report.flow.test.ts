@@ -5,7 +5,7 @@
  * pdf.js reads back with its diacritics. Bad and future months, other markets' managers and vendors are refused.
  */
 import type { Producer } from 'kafkajs';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import {
   createEvent,
@@ -23,11 +23,10 @@ import {
   type KnownEvent,
 } from '@marketqr/contracts';
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
-import { runService } from '@marketqr/service-runtime';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
 import { pdfText, testInfra, uniqueName, waitForProgress } from '@marketqr/test-harness';
-import { createDefinition } from '../src/service';
 import { parseCsv } from './csv';
+import { startInsights } from './service';
 
 const JWT_SECRET = 'market-insights-report-test-secret-32-chars';
 const prefix = `${uniqueName('mirep')}.`;
@@ -525,26 +524,15 @@ async function request(path: string, token: string | null = tokens.manager, acce
 }
 
 beforeAll(async () => {
-  const { kafkaBrokers, mongoUrl } = testInfra();
-  svc = await runService(createDefinition({ clock: () => NOW }), {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
-      JWT_SECRET,
-      INSIGHTS_PAYER_SALT: 'market-insights-report-test-salt',
-    },
+  const { kafkaBrokers } = testInfra();
+  ({ svc, base, db } = await startInsights({
+    clock: () => NOW,
+    dbName,
+    prefix,
+    jwtSecret: JWT_SECRET,
+    payerSalt: 'market-insights-report-test-salt',
     logger,
-  });
-  await svc.ready;
-  base = `http://127.0.0.1:${svc.port}`;
-  db = await mongoose.createConnection(mongoUrl, { dbName }).asPromise();
+  }));
 
   const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET }, { issuer: true }));
   tokens.manager = issuer.issue({ role: 'market_manager', sub: 'usr-bql-phu-ly', marketId: MARKET.id }).token;
