@@ -1,6 +1,6 @@
-import { decodeForReading, readQrFromImage } from './image-decode';
-import { DAMAGE_KINDS, photoSet, type DamageKind } from './photo-set';
-import { readWithZxing } from './qr-reader';
+import { decodeForReading, readQrFromImage } from '../src/genuine-check/image-decode';
+import { DAMAGE_KINDS, photoSet, type DamageKind } from '../src/genuine-check/photo-set';
+import { readWithZxing } from '../src/genuine-check/qr-reader';
 
 /**
  * The reader's rate per kind of damage on the start of the photo set (the same photos the bench begins with), held
