@@ -341,9 +341,9 @@ function markdown(p, sources) {
     '',
     `At ${fmt(m.measuredAt.rate)} payments/s offered, ${fmt(m.measuredAt.confirmedPerSecond, 1)}/s were confirmed ` +
       `with ${m.measuredAt.streams} vendor streams open; that was the fastest step that held its latency, and the ` +
-      'database (FerretDB on SQLite, sharing the two cores), not the services, set that limit. "Planned throughput" ' +
-      `is what one replica does at ${fmt(p.assumptions.targetCpuPerReplica * 100)} % of its one-core limit if the ` +
-      'database keeps up, i.e. the CPU per payment extrapolated. Open vendor streams cost the ledger about ' +
+      'database (FerretDB on SQLite, sharing the two cores), not the services, set that limit. The last column is ' +
+      `what one replica would do at ${fmt(p.assumptions.targetCpuPerReplica * 100)} % of its one-core limit if the ` +
+      'database kept up: the CPU per payment, extrapolated. Open vendor streams cost the ledger about ' +
       `${fmt(m.streamCpu * 1e6, 1)} µs of CPU per stream per second (its idle CPU beyond the other services'). ` +
       `qr-generation issued ${fmt(m.qr.perReplica)} dynamic QRs/s without errors (the only rate it held; its CPU was ` +
       `not recorded), peak RSS ${fmt(m.qr.peakRssMb)} MB. Infrastructure floor: one Kafka broker moved ` +
