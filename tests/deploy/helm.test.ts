@@ -421,6 +421,19 @@ test('Kafka: a Strimzi KRaft cluster of 3 nodes, RF 3, min.insync.replicas 2, ev
   }
 });
 
+test('a topic prefix reaches the services and the topics they are declared under alike', async () => {
+  const prefixed = await render(['kafka.topicPrefix=Tinh_BG.']);
+  for (const name of SERVICES)
+    expect(envOf(containerOf(deploymentOf(prefixed, name))).get('KAFKA_TOPIC_PREFIX')?.value).toBe('Tinh_BG.');
+  const topics = of(prefixed, 'KafkaTopic');
+  expect(topics.length).toBeGreaterThan(0);
+  for (const t of topics) {
+    expect(t.spec.topicName).toMatch(/^Tinh_BG\.marketqr\./);
+    // Kubernetes names are lower-case DNS labels, whatever the Kafka topic is called.
+    expect(t.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  }
+});
+
 test('MongoDB: a MongoDB Community replica set of 3, one user per service in its own database only', () => {
   const [mongo] = of(docs, 'MongoDBCommunity');
   expect(mongo?.apiVersion).toBe('mongodbcommunity.mongodb.com/v1');
