@@ -9,6 +9,9 @@ install_and_build
 cd "$REPO"
 # The web app's tests drive a real headless Chromium: Debian's package, installed once if missing.
 bash "$REPO/scripts/ensure-chromium.sh"
+# tests/deploy renders the Helm chart with a pinned helm built from the Go module proxy: the first time, build it here
+# (a few minutes) rather than inside a test while the other worker's tests compete for the cores. Cached afterwards.
+bash "$REPO/deploy/scripts/helm.sh" version >/dev/null || say "helm could not be built: tests/deploy/helm.test.ts will fail"
 say "running tests (jest)…"
 # With arguments, one jest run of what they select.
 if [[ $# -gt 0 ]]; then exec pnpm exec jest "$@"; fi

@@ -226,7 +226,8 @@ export async function e2eBench(
     // What the open streams cost while nothing happens: every stall's phone connected, no payments.
     const idleCpu = await cpuOver(services, 10_000);
     const idleRss = Object.fromEntries(services.map((s) => [s.name, rssMb(s.pid) ?? 0]));
-    const docsBefore = await documentCount(mongoUrl, Object.values(dbs));
+    const databases = { 'payment-ledger': dbs.ledger, settlement: dbs.settlement, 'market-insights': dbs.insights };
+    const docsBefore = await documentStats(mongoUrl, databases);
     let paymentsMeasured = 0;
 
     for (const { rate, seconds } of opts.steps) {
@@ -307,7 +308,8 @@ export async function e2eBench(
     abort.abort();
     await Promise.allSettled(streams);
     await settlementDb.close();
-    const docsAfter = await documentCount(mongoUrl, Object.values(dbs));
+    const docsAfter = await documentStats(mongoUrl, databases);
+    const total = (stats: DocumentStats) => Object.values(stats).reduce((n, c) => n + c.count, 0);
     return {
       stalls: opts.stalls,
       streams: opts.stalls,
@@ -316,7 +318,25 @@ export async function e2eBench(
       rssMb: rss,
       idle: { cpu: idleCpu, rssMb: idleRss },
       /** Documents left stored per acknowledged payment, over the three services' databases (outbox rows are gone). */
-      documentsPerPayment: paymentsMeasured ? (docsAfter - docsBefore) / paymentsMeasured : NaN,
+      documentsPerPayment: paymentsMeasured ? (total(docsAfter) - total(docsBefore)) / paymentsMeasured : NaN,
+      /**
+       * The same by collection (`service/collection`): documents left per payment and their average BSON size, what
+       * `pnpm capacity` sizes the databases from. Collections the payments did not grow are left out.
+       */
+      documents: Object.fromEntries(
+        Object.entries(docsAfter)
+          .map(([key, after]) => {
+            const added = after.count - (docsBefore[key]?.count ?? 0);
+            return [
+              key,
+              {
+                perPayment: paymentsMeasured ? added / paymentsMeasured : NaN,
+                bytesPerDocument: after.count ? after.bytes / after.count : NaN,
+              },
+            ] as const;
+          })
+          .filter(([, c]) => c.perPayment > 0),
+      ),
     };
   } finally {
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
@@ -384,18 +404,29 @@ async function cpuOver(services: ServiceProcess[], ms: number): Promise<Record<s
   );
 }
 
-/** Documents in every collection of these databases. */
-async function documentCount(mongoUrl: string, dbNames: string[]): Promise<number> {
-  let total = 0;
-  for (const name of dbNames) {
+/** Documents and their BSON bytes per collection, keyed `service/collection`. */
+type DocumentStats = Record<string, { count: number; bytes: number }>;
+
+/**
+ * Counts every collection of these databases and sums its documents' BSON sizes, computed here from the documents
+ * themselves: the MongoDB-wire server may be FerretDB, whose collStats sizes are its own storage's, not MongoDB's.
+ */
+async function documentStats(mongoUrl: string, databases: Record<string, string>): Promise<DocumentStats> {
+  const out: DocumentStats = {};
+  for (const [service, name] of Object.entries(databases)) {
     const conn = await mongoose.createConnection(mongoUrl, { dbName: name }).asPromise();
     try {
       for (const c of await conn.db!.listCollections().toArray()) {
-        total += await conn.db!.collection(c.name).countDocuments();
+        const stats = { count: 0, bytes: 0 };
+        for await (const doc of conn.db!.collection(c.name).find({})) {
+          stats.count += 1;
+          stats.bytes += mongoose.mongo.BSON.calculateObjectSize(doc);
+        }
+        out[`${service}/${c.name}`] = stats;
       }
     } finally {
       await conn.close();
     }
   }
-  return total;
+  return out;
 }

@@ -1,7 +1,9 @@
 /**
  * pnpm bench: measures MarketQR on this machine against the limits of its own infrastructure, and writes
  * bench/results/system.{json,md} (the table is printed too), then reads the QR photo set (photos.ts →
- * bench/results/photos.{json,md}). `--only photos` runs that last step alone, without infrastructure. Uses KAFKA_BROKERS/MONGO_URL when set, else the local
+ * bench/results/photos.{json,md}). `--only photos` runs that last step alone, without infrastructure. `--only documents`
+ * runs a short end-to-end step for what the databases keep per payment (bench/results/documents.{json,md}, read by
+ * `pnpm capacity`). Uses KAFKA_BROKERS/MONGO_URL when set, else the local
  * infrastructure (started if needed). Numbers belong here, never in timed tests.
  */
 import { cpus, totalmem } from 'node:os';
@@ -44,7 +46,12 @@ async function main() {
     process.stdout.write(`\n${await photos()}\n[bench] written to bench/results/photos.json and photos.md\n`);
     return;
   }
-  if (only) throw new Error(`--only ${only}: the one step that runs alone is "photos"`);
+  if (only === 'documents') {
+    const { brokers, mongoUrl } = await infrastructure();
+    await documentsStep(brokers, mongoUrl);
+    return;
+  }
+  if (only) throw new Error(`--only ${only}: the steps that run alone are "photos" and "documents"`);
   const { brokers, mongoUrl } = await infrastructure();
   const count = quick ? 2_000 : 20_000;
   const bytes = 700; // about the size of a payment.confirmed envelope
@@ -143,6 +150,8 @@ async function main() {
       .map(([k, v]) => `${k} ${v} MB`)
       .join(', ')}. Documents stored per payment (three databases, after the run): ${fmt(e2e.documentsPerPayment, 1)}.`,
     '',
+    documentsTable(e2e.documents),
+    '',
     // The last step's database time: on FerretDB a lookup or update scans its whole collection, and this says which.
     ...(e2e.steps.length
       ? [
@@ -194,6 +203,54 @@ async function main() {
   process.stdout.write(`\n${md}\n[bench] written to bench/results/system.json and system.md\n`);
   process.stdout.write('[bench] QR photo reading: ZXing-C++ (WebAssembly) and jsQR on the degraded photo set…\n');
   process.stdout.write(`\n${await photos()}\n[bench] written to bench/results/photos.json and photos.md\n`);
+}
+
+/** Per collection: documents kept per payment and their average BSON size. */
+function documentsTable(documents: Record<string, { perPayment: number; bytesPerDocument: number }>): string {
+  return mdTable(
+    ['collection', 'documents per payment', 'bytes per document (BSON)'],
+    Object.entries(documents)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, fmt(v.perPayment, 2), fmt(v.bytesPerDocument)]),
+  );
+}
+
+/**
+ * What the three consuming services' databases keep per payment, by collection, with document sizes: a short,
+ * unhurried end-to-end step (the sizes do not depend on the rate), written to bench/results/documents.{json,md}
+ * without touching system.json.
+ */
+async function documentsStep(brokers: string[], mongoUrl: string): Promise<void> {
+  const started = new Date();
+  process.stdout.write('[bench] documents per payment: 50 stalls, 10 payments/s for 30 s…\n');
+  const e2e = await e2eBench(brokers, mongoUrl, { stalls: 50, steps: [{ rate: 10, seconds: 30 }] });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+  const payments = e2e.steps.reduce((n, s) => n + s.acked, 0);
+  const md = [
+    `# MarketQR: what the databases keep per payment (${started.toISOString()})`,
+    '',
+    `Machine: ${machine}. Database: the MongoDB-wire server at ${mongoUrl}. ${e2e.stalls} stalls, ${payments} payments ` +
+      'through the real path (signed webhook → ledger → Kafka → settlement and market-insights). Sizes are BSON, ' +
+      "computed from the documents (what MongoDB's dataSize counts before compression), indexes not included.",
+    '',
+    `Documents per payment, all three databases: ${fmt(e2e.documentsPerPayment, 2)}.`,
+    '',
+    documentsTable(e2e.documents),
+    '',
+  ].join('\n');
+  writeResults(
+    'documents',
+    {
+      started,
+      machine,
+      stalls: e2e.stalls,
+      payments,
+      documentsPerPayment: e2e.documentsPerPayment,
+      documents: e2e.documents,
+    },
+    md,
+  );
+  process.stdout.write(`\n${md}\n[bench] written to bench/results/documents.json and documents.md\n`);
 }
 
 main().catch((err) => {
