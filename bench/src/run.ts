@@ -38,6 +38,19 @@ function infraRss(): Record<string, number | undefined> {
   return out;
 }
 
+const QR_RATES = [25, 50, 100, 200, 300, 400, 500, 600, 800, 1_000, 1_200];
+
+function qrTable(qr: Awaited<ReturnType<typeof qrBench>>): string {
+  return [
+    mdTable(
+      ['target /s', 'sent', '2xx', 'errors', 'p50 ms', 'p97.5 ms', 'p99 ms', 'achieved /s'],
+      qr.steps.map((s) => [s.rate, s.sent, s.ok, s.errors, s.p50, s.p975, s.p99, fmt(s.achieved, 1)]),
+    ),
+    '',
+    `Highest rate achieved (≥ 95 % of the target) with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB.`,
+  ].join('\n');
+}
+
 async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -51,8 +64,16 @@ async function main() {
     await documentsStep(brokers, mongoUrl);
     return;
   }
-  if (only) throw new Error(`--only ${only}: the steps that run alone are "photos" and "documents"`);
+  if (only && only !== 'qr') {
+    throw new Error(`--only ${only}: the steps that run alone are "photos", "documents" and "qr"`);
+  }
   const { brokers, mongoUrl } = await infrastructure();
+  if (only === 'qr') {
+    // The dynamic QR step alone, printed and not written (bench/results keeps the full run's numbers together).
+    const qr = await qrBench(brokers, mongoUrl, { seconds: quick ? 3 : 10, rates: QR_RATES });
+    process.stdout.write(`\n${qrTable(qr)}\n`);
+    return;
+  }
   const count = quick ? 2_000 : 20_000;
   const bytes = 700; // about the size of a payment.confirmed envelope
   const started = new Date();
@@ -82,7 +103,7 @@ async function main() {
   process.stdout.write('[bench] dynamic QR issue through the HTTP API at rising fixed rates…\n');
   const qr = await qrBench(brokers, mongoUrl, {
     seconds: quick ? 3 : 10,
-    rates: [25, 50, 100, 200, 300, 400, 500, 600, 800],
+    rates: QR_RATES,
   });
   const memory = infraRss();
 
@@ -184,12 +205,7 @@ async function main() {
     '',
     '## Dynamic QR issue (POST /stalls/:id/qr/dynamic: payload + SVG; the PNG only when its link is fetched) at fixed arrival rates',
     '',
-    mdTable(
-      ['target /s', 'sent', '2xx', 'errors', 'p50 ms', 'p97.5 ms', 'p99 ms', 'achieved /s'],
-      qr.steps.map((s) => [s.rate, s.sent, s.ok, s.errors, s.p50, s.p975, s.p99, fmt(s.achieved, 1)]),
-    ),
-    '',
-    `Highest rate achieved (≥ 95 % of the target) with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB.`,
+    qrTable(qr),
     '',
     '## Memory (RSS) of the infrastructure after the run',
     '',

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { deleteByIds, findIn, keyLookupOf } from '@marketqr/mongo';
 import { freePortRun, infra } from '@marketqr/test-harness';
 
 const pgVersions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : [];
@@ -83,5 +84,21 @@ async function indexesUsed(collection: string, filter: Record<string, unknown>):
       .asPromise();
     expect(await conn.db!.collection('stalls').countDocuments()).toBe(1_999);
     expect((await indexesUsed('stalls', { _id: 'st-42' })).some((n) => n.endsWith('_gin'))).toBe(true);
+  });
+
+  test('many keys are looked up one indexed equality each (FerretDB scans the whole table for an $in)', async () => {
+    const stalls = conn.db!.collection<{ _id: string; marketId: string; code: string }>('stalls');
+    expect(await keyLookupOf(stalls)).toBe('each');
+    // The same answers an `$in` gives, by `_id` and by another field.
+    const ids = ['st-1', 'st-77', 'st-1999', 'missing'];
+    expect((await findIn(stalls, ids)).map((d) => d._id).sort()).toEqual(['st-1', 'st-1999', 'st-77']);
+    expect((await findIn(stalls, ['m-3', 'm-4'], { field: 'marketId' })).length).toBe(200);
+    expect(await deleteByIds(stalls, ['st-1', 'st-77', 'missing'])).toBe(2);
+    expect(await stalls.countDocuments({ _id: { $in: ids } })).toBe(1);
+    // Why: an equality is pushed down to PostgreSQL (an index scan), an $in is not.
+    const pushed = async (filter: Record<string, unknown>) =>
+      (await conn.db!.command({ explain: { find: 'stalls', filter } })).filterPushdown as boolean;
+    expect(await pushed({ _id: 'st-5' })).toBe(true);
+    expect(await pushed({ _id: { $in: ['st-5', 'st-6'] } })).toBe(false);
   });
 });

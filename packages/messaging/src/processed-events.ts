@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { insertManyOnce } from '@marketqr/mongo';
+import { findIn, insertManyOnce } from '@marketqr/mongo';
 import { MicroBatcher } from '@marketqr/service-kit';
 
 /**
@@ -67,11 +67,13 @@ export function processedEventsStore(connection: Connection): ProcessedEventsSto
   return {
     async seen(consumer, eventIds) {
       if (eventIds.length === 0) return new Set();
-      // One query per batch, on `_id` (MongoDB answers it from the index; FerretDB 1.24 scans either way, once).
-      const rows = await col
-        .find({ _id: { $in: eventIds.map((id) => idOf(consumer, id)) } })
-        .project<{ eventId: string }>({ eventId: 1 })
-        .toArray();
+      // By `_id`: one `$in` on MongoDB, one indexed lookup per id where FerretDB would scan for an `$in` (the
+      // collection grows with every event handled, so a scan per batch would grow with it).
+      const rows = await findIn(
+        col,
+        eventIds.map((id) => idOf(consumer, id)),
+        { projection: { eventId: 1 } },
+      );
       return new Set(rows.map((r) => r.eventId));
     },
     async markMany(records) {

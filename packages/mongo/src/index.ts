@@ -1,2 +1,3 @@
 export * from './connection';
 export * from './insert-batcher';
+export * from './by-ids';

@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { deleteByIds } from './by-ids';
 import { isDuplicateKey, MicroBatcher, type ItemOutcome, type MicroBatchOptions } from '@marketqr/service-kit';
 
 /**
@@ -88,16 +89,16 @@ export class InsertBatcher<T extends mongo.Document> {
 
 /**
  * Group commit for deletes by `_id`: concurrent callers each delete one document, and the ids travel together, one
- * `deleteMany({_id: {$in: ids}})` per batch. On FerretDB 1.24 a delete scans its collection whatever the filter, so
- * one delete of fifty ids costs about what one delete of one id does. A caller resolves once its delete was applied
- * (deleting what is already gone is no error, as with `deleteOne`).
+ * delete round trip per batch (`deleteByIds`: one `$in`, or one statement per id where the server finds each by its
+ * index). A caller resolves once its delete was applied (deleting what is already gone is no error, as with
+ * `deleteOne`).
  */
 export class DeleteBatcher<T extends { _id: string }> {
   private readonly batcher: MicroBatcher<string, void>;
 
   constructor(collection: mongo.Collection<T>, opts: MicroBatchOptions) {
     this.batcher = new MicroBatcher(opts, async (ids) => {
-      await collection.deleteMany({ _id: { $in: [...new Set(ids)] } } as mongo.Filter<T>);
+      await deleteByIds(collection, ids);
       return ids.map(() => ({ ok: true as const, value: undefined }));
     });
   }

@@ -191,6 +191,27 @@ describe('static poster', () => {
 });
 
 describe('dynamic QR', () => {
+  test('QRs issued while the stall is being suspended: none is left active, every one that answered 201 is revoked', async () => {
+    const s = stall();
+    await activate(s);
+    // Issues in flight before, during and after the suspension is applied (they are not serialised per stall).
+    const issues = Array.from({ length: 40 }, (_, i) =>
+      h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, { token: vendorOf(s), body: { amount: 1_000 + i } }),
+    );
+    await h.publish(suspended(s));
+    const answers = await Promise.all(issues);
+    for (const a of answers) expect([201, 409]).toContain(a.status);
+    const issued = answers.filter((a) => a.status === 201).map((a) => a.body.qr.id as string);
+    await waitFor(
+      async () =>
+        (await h.db.collection('qr_codes').countDocuments({ merchantId: s.merchantId, status: 'active' })) === 0,
+      { timeoutMs: 60_000, what: 'no active QR left for the suspended stall' },
+    );
+    for (const qrId of issued) {
+      await h.waitForQrEvent('qr.revoked', (e) => e.data.qrId === qrId, `revocation of ${qrId}`);
+    }
+  });
+
   test('issue, then cancel', async () => {
     const s = stall();
     await activate(s);

@@ -1,3 +1,4 @@
+import { findIn } from '@marketqr/mongo';
 import { periodicResource, type Logger, type PeriodicJob, type Resource } from '@marketqr/service-kit';
 import { addDays, localTime } from '../domain/time';
 import { learnUsualHours, stoppedWindow } from '../domain/usual-hours';
@@ -182,8 +183,8 @@ export class AlertEvaluator implements Resource {
     if (open.length === 0) return;
     const ids = open.map((a) => String(a.details.paymentId));
     const [resolutions, counted] = await Promise.all([
-      store.resolutions.find({ _id: { $in: ids } }).toArray(),
-      store.paymentFacts.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
+      findIn(store.resolutions, ids),
+      findIn(store.paymentFacts, ids, { projection: { _id: 1 } }),
     ]);
     const how = new Map<string, string>(counted.map((c) => [c._id, 'confirmed']));
     for (const r of resolutions) how.set(r._id, r.how);

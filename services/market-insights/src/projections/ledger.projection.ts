@@ -1,5 +1,6 @@
 import type { EventOfType } from '@marketqr/contracts';
 import { mergedAcrossPartitions } from '@marketqr/messaging';
+import { findIn } from '@marketqr/mongo';
 import type { Store } from '../store/models';
 
 /**
@@ -23,7 +24,7 @@ export class LedgerProjection {
     }
     const current = new Map(
       (
-        await this.store.balances.find({ _id: { $in: [...latest.keys()] } }, { projection: { postedAt: 1 } }).toArray()
+        await findIn(this.store.balances, [...latest.keys()], { projection: { postedAt: 1 } })
       ).map((b) => [b._id, b.postedAt]),
     );
     for (const e of latest.values()) {

@@ -1,6 +1,6 @@
 import type { EventOfType } from '@marketqr/contracts';
 import { applyOnce, mergedAcrossPartitions } from '@marketqr/messaging';
-import { insertManyOnce } from '@marketqr/mongo';
+import { findIn, insertManyOnce } from '@marketqr/mongo';
 import { isDuplicateKey } from '@marketqr/service-kit';
 import { formatVnd, links, type AlertService } from '../alerts/alerts.service';
 import { payerHash } from '../domain/payer';
@@ -151,8 +151,8 @@ export class PaymentProjection {
     const unique = new Map(events.map((e) => [e.data.paymentId, e]));
     const ids = [...unique.keys()];
     const [counted, suspended, kinds] = await Promise.all([
-      this.store.paymentFacts.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
-      this.store.suspense.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
+      findIn(this.store.paymentFacts, ids, { projection: { _id: 1 } }),
+      findIn(this.store.suspense, ids, { projection: { _id: 1 } }),
       this.kindsOf(events.map((e) => e.data)),
     ]);
     const done = new Set(counted.map((f) => f._id));
@@ -216,7 +216,7 @@ export class PaymentProjection {
   private async kindsOf(ds: { orderCode: string | null; qrId: string | null }[]): Promise<Map<string, PaymentKind>> {
     const ids = [...new Set(ds.filter((d) => !d.orderCode && d.qrId).map((d) => d.qrId!))];
     if (!ids.length) return new Map();
-    const rows = await this.store.qrKinds.find({ _id: { $in: ids } }, { projection: { kind: 1 } }).toArray();
+    const rows = await findIn(this.store.qrKinds, ids, { projection: { kind: 1 } });
     return new Map(rows.map((r) => [r._id, r.kind === 'dynamic' ? 'dynamic' : 'static']));
   }
 

@@ -1,5 +1,5 @@
 import type { Outbox } from '@marketqr/messaging';
-import { insertManyReporting, type InsertResult } from '@marketqr/mongo';
+import { deleteByIds, findIn, insertManyReporting, type InsertResult } from '@marketqr/mongo';
 import {
   MicroBatcher,
   periodicResource,
@@ -165,14 +165,14 @@ export class Ledger {
     const stored = new Map<string, JournalEntry>();
     for (const d of drafts) if (fresh.has(d._id)) stored.set(d._id, d);
     if (duplicates.length) {
-      for (const e of await models.entries.find({ _id: { $in: duplicates } }).toArray()) {
+      for (const e of await findIn(models.entries, duplicates)) {
         stored.set(e._id, e as JournalEntry);
       }
     }
     for (const j of jobs) if (j.type === 'complete') stored.set(j.entry._id, j.entry);
 
     const postings = await this.appendAll([...stored.values()], fresh);
-    if (markers.length) await models.pending.deleteMany({ _id: { $in: markers.map((m) => m._id) } });
+    if (markers.length) await deleteByIds(models.pending, markers.map((m) => m._id));
     // Entries tracked by their caller are recorded as complete, so a caller checking later needs one `_id` lookup.
     const done = [...new Set(jobs.filter((j) => j.type === 'complete' || !j.marked).map(idOfJob))].filter((id) =>
       stored.has(id),
@@ -211,7 +211,7 @@ export class Ledger {
     for (let attempt = 1; ; attempt++) {
       if (lookup.length) {
         const ids = lookup.map((e) => e._id);
-        for (const p of await this.models.postings.find({ entryId: { $in: ids } }).toArray()) {
+        for (const p of await findIn(this.models.postings, ids, { field: 'entryId' })) {
           written.get(p.entryId)?.set(p.account, p as Posting);
         }
       }

@@ -1,4 +1,5 @@
 import type { MerchantSnapshot, QrExpiredV1, QrIssuedV1 } from '@marketqr/contracts';
+import { findIn, keyLookupOf } from '@marketqr/mongo';
 import type { Logger } from '@marketqr/service-kit';
 import type { QrRef, StallRef } from '../domain/matching';
 import type { Models, QrView, StallView } from '../store/models';
@@ -181,6 +182,14 @@ export class Projections {
    * whose virtual account received it (their codes are then looked for anywhere in the description). One query.
    */
   async qrCandidates(codes: string[], merchantId: string | null): Promise<QrView[]> {
+    if ((await keyLookupOf(this.models.qrs)) === 'each') {
+      // FerretDB on PostgreSQL answers each equality from an index but scans the whole table for an `$or`/`$in`.
+      const [byCode, dynamic] = await Promise.all([
+        findIn(this.models.qrs, codes, { field: 'orderCode' }),
+        merchantId ? this.models.qrs.find({ merchantId, kind: 'dynamic' }).limit(500).toArray() : [],
+      ]);
+      return [...new Map([...byCode, ...dynamic].map((q) => [q._id, q])).values()];
+    }
     const or: Record<string, unknown>[] = [];
     if (codes.length) or.push({ orderCode: { $in: codes } });
     if (merchantId) or.push({ merchantId, kind: 'dynamic' });

@@ -22,64 +22,80 @@ export class DynamicQrService {
     },
   ) {}
 
+  /**
+   * Not under the stall's mutex: a vendor's QRs are independent of each other, and a lock held across the store's
+   * group commit would let one stall issue one QR per batch. What the lock guarded — a suspension or an account
+   * change racing the issue — is checked after the QR is stored, which also covers other replicas (a lock here never
+   * did): the merchant consumer writes the stall's new state before it revokes the QRs it finds, so a QR stored too
+   * late for that sweep sees the new state in its own re-read, and is revoked by its issuer.
+   */
   async issue(merchantId: string, req: DynamicQrRequest, issuedBy: IssuedBy, cause: Cause): Promise<QrRecord> {
-    const { merchants, mutex, store, city } = this.deps;
-    return mutex.run(merchantId, async () => {
-      const m = await merchants.require(merchantId);
-      const account = eligibleAccount(m);
+    const { merchants, store, city } = this.deps;
+    let m = await merchants.require(merchantId);
 
-      for (let attempt = 1; ; attempt++) {
-        const orderCode = newOrderCode();
-        const payload = dynamicPayload({ merchant: m, account, city, orderCode, amount: req.amount });
-        const issuedAt = this.deps.clock.now();
-        const _id = newQrId();
-        const qr: QrRecord = {
-          _id,
-          kind: 'dynamic',
-          status: 'active',
-          merchantId: m._id,
-          marketId: m.marketId,
-          stallCode: m.stallCode,
-          bin: account.bin,
-          accountNumber: account.accountNumber,
-          accountKey: accountKeyOf(account),
-          code: orderCode,
-          slot: _id,
-          generation: null,
-          orderCode,
-          posterSerial: null,
-          amount: req.amount,
-          note: req.note,
-          payload,
-          payloadHash: payloadHash(payload),
-          poster: posterTextOf(m, account, city),
-          issuedAt,
-          issuedBy,
-          ttlSeconds: req.ttlSeconds,
-          expiresAt: new Date(issuedAt.getTime() + req.ttlSeconds * 1000),
-          revokedAt: null,
-          revokedReasonCode: null,
-          revokedReason: null,
-          revokedBy: null,
-          expiredAt: null,
-        };
-        try {
-          await store.insert(qr, cause);
-        } catch (e) {
-          // An order code already taken (the unique index): draw another.
-          if (isDuplicateKey(e) && attempt < ORDER_CODE_ATTEMPTS) continue;
-          throw e;
-        }
-        // Another replica's consumer may have suspended the stall meanwhile: never leave a QR active for it.
-        const after = await merchants.get(merchantId);
-        if (!after || notEligible(after)) {
-          const reason = { reasonCode: 'merchant_suspended', reason: 'stall left active state', by: 'qr-generation' };
-          await store.revoke(qr, reason, cause);
-          throw notEligible(after ?? m) ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
-        }
-        return qr;
+    for (let attempt = 1; ; attempt++) {
+      const account = eligibleAccount(m);
+      const orderCode = newOrderCode();
+      const payload = dynamicPayload({ merchant: m, account, city, orderCode, amount: req.amount });
+      const issuedAt = this.deps.clock.now();
+      const _id = newQrId();
+      const qr: QrRecord = {
+        _id,
+        kind: 'dynamic',
+        status: 'active',
+        merchantId: m._id,
+        marketId: m.marketId,
+        stallCode: m.stallCode,
+        bin: account.bin,
+        accountNumber: account.accountNumber,
+        accountKey: accountKeyOf(account),
+        code: orderCode,
+        slot: _id,
+        generation: null,
+        orderCode,
+        posterSerial: null,
+        amount: req.amount,
+        note: req.note,
+        payload,
+        payloadHash: payloadHash(payload),
+        poster: posterTextOf(m, account, city),
+        issuedAt,
+        issuedBy,
+        ttlSeconds: req.ttlSeconds,
+        expiresAt: new Date(issuedAt.getTime() + req.ttlSeconds * 1000),
+        revokedAt: null,
+        revokedReasonCode: null,
+        revokedReason: null,
+        revokedBy: null,
+        expiredAt: null,
+      };
+      try {
+        await store.insert(qr, cause);
+      } catch (e) {
+        // An order code already taken (the unique index): draw another.
+        if (isDuplicateKey(e) && attempt < ORDER_CODE_ATTEMPTS) continue;
+        throw e;
       }
-    });
+      // The stall may have been suspended or moved to another account meanwhile: never leave such a QR active.
+      const after = await merchants.get(merchantId);
+      if (!after || notEligible(after)) {
+        const reason = { reasonCode: 'merchant_suspended', reason: 'stall left active state', by: 'qr-generation' };
+        await store.revoke(qr, reason, cause);
+        throw notEligible(after ?? m) ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+      }
+      if (accountKeyOf(eligibleAccount(after)) !== qr.accountKey) {
+        const reason = {
+          reasonCode: 'virtual_account_changed',
+          reason: 'the stall’s virtual account changed',
+          by: 'qr-generation',
+        };
+        await store.revoke(qr, reason, cause);
+        if (attempt >= ORDER_CODE_ATTEMPTS) throw new AppError('QR.CONCURRENT_UPDATE', 'the stall changed', 409);
+        m = after;
+        continue;
+      }
+      return qr;
+    }
   }
 
   /** Cancels an open dynamic QR (the shopper paid cash, the vendor typed the wrong amount). */

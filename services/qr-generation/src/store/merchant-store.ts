@@ -1,4 +1,6 @@
-import { AppError } from '@marketqr/service-kit';
+import type { mongo } from 'mongoose';
+import { findIn } from '@marketqr/mongo';
+import { AppError, MicroBatcher } from '@marketqr/service-kit';
 import { accountKeyOf, type Merchant, type MerchantStatus, type VirtualAccount } from '../domain/model';
 import type { Models } from './models';
 
@@ -20,10 +22,23 @@ export type ApplyOutcome = 'applied' | 'stale';
 
 /** The merchant projection: our copy of each stall, written only by the merchant-events consumer. */
 export class MerchantStore {
-  constructor(private readonly models: Models) {}
+  /**
+   * Reads by id of concurrent requests made together (every QR issue reads its stall before and after storing the
+   * QR): one query per batch, and one read for all the requests of one stall in it. A read joins a batch that starts
+   * after it was asked for, so it is never older than a read made on its own.
+   */
+  private readonly reads: MicroBatcher<string, Merchant | null>;
+
+  constructor(private readonly models: Models) {
+    this.reads = new MicroBatcher({ maxItems: 200, maxWaitMs: 1 }, async (ids) => {
+      const found = await findIn(this.models.Merchant.collection as unknown as mongo.Collection<Merchant>, ids);
+      const byId = new Map(found.map((m): [string, Merchant] => [m._id, m]));
+      return ids.map((id) => ({ ok: true as const, value: byId.get(id) ?? null }));
+    });
+  }
 
   get(id: string): Promise<Merchant | null> {
-    return this.models.Merchant.findById(id).lean<Merchant>().exec();
+    return this.reads.submit(id);
   }
 
   async require(id: string): Promise<Merchant> {

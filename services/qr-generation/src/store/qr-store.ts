@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AppError, isDuplicateKey, type Clock } from '@marketqr/service-kit';
+import { AppError, isDuplicateKey, MicroBatcher, type Clock } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { qrExpiredEvent, qrIssuedEvent, qrRevokedEvent, type Cause } from '../events';
 import type { QrMetrics } from '../metrics';
@@ -18,17 +18,45 @@ export interface Revocation {
  * apply, so the conditions below (`status: 'active'`) are guards for MongoDB and for other replicas, not locks.
  */
 export class QrStore {
+  /**
+   * New QRs of concurrent requests stored together (group commit): one outbox `insertBatch` — the events, the QRs,
+   * the events marked ready — per batch instead of per QR. Each request still answers only once its own QR and
+   * qr.issued are stored, and learns on its own that its order code was taken.
+   */
+  private readonly inserts: MicroBatcher<{ qr: QrRecord; cause: Cause }, void>;
+
   constructor(
     private readonly models: Models,
     private readonly outbox: Outbox,
     private readonly metrics: QrMetrics,
     private readonly logger: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.inserts = new MicroBatcher({ maxItems: 100, maxWaitMs: 2 }, async (items) => {
+      const results = await this.outbox.insertBatch(
+        this.models.Qr,
+        items.map(({ qr, cause }) => ({ doc: { ...qr }, events: [qrIssuedEvent(qr, cause)] })),
+        { ordered: false },
+      );
+      return results.map((r) =>
+        r.status === 'inserted'
+          ? { ok: true as const, value: undefined }
+          : {
+              ok: false as const,
+              error:
+                r.status === 'duplicate'
+                  ? Object.assign(new Error('duplicate key: code or slot taken'), { code: 11000 })
+                  : r.status === 'failed'
+                    ? r.error
+                    : new Error('QR not stored'),
+            },
+      );
+    });
+  }
 
   /** Stores a new QR and its qr.issued. A duplicate `code` or `slot` surfaces as the driver's 11000. */
   async insert(qr: QrRecord, cause: Cause): Promise<void> {
-    await this.outbox.insert(this.models.Qr, { ...qr }, [qrIssuedEvent(qr, cause)]);
+    await this.inserts.submit({ qr, cause });
     this.metrics.m.issued.inc({ kind: qr.kind, via: qr.issuedBy.via });
     this.logger.info(
       { qrId: qr._id, merchantId: qr.merchantId, kind: qr.kind, code: qr.code, via: qr.issuedBy.via },
