@@ -1,7 +1,7 @@
-# The web app and the bank simulator (compose passes PACKAGE and PORT): one Dockerfile for the workspace's Node apps that
-# are not services (each service has its own, as the foundation asked). Multi-stage from the monorepo root: stage 1
-# builds the workspace and `pnpm deploy`s the package with its production dependencies into /out; stage 2 runs it as
-# the unprivileged "node" user. Host, port and everything else come from compose's environment.
+# Every Node app of the workspace: the five services, the web app and the bank simulator. Compose passes PACKAGE (the
+# workspace package) and PORT (where it listens). Multi-stage from the monorepo root: stage 1 builds the workspace and
+# `pnpm deploy`s the package with its production dependencies into /out; stage 2 runs it as the unprivileged "node"
+# user. Production mode and the listening address are the image's defaults; everything else comes from the environment.
 FROM node:20-bookworm-slim AS build
 ARG PACKAGE
 WORKDIR /repo
@@ -13,7 +13,7 @@ RUN pnpm install --frozen-lockfile \
 
 FROM node:20-bookworm-slim
 ARG PORT
-ENV HEALTH_PORT=${PORT}
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT} HEALTH_PORT=${PORT}
 WORKDIR /app
 COPY --from=build --chown=node:node /out ./
 USER node

@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml cannot run on machines without Docker, so this keeps it honest another way: it parses, it runs the
- * same Kafka version as the local scripts, every service has a Dockerfile of its own, and every variable it sets is one
- * the services actually read (a typo there would be silently ignored by a container).
+ * same Kafka version as the local scripts, every app is built by the one Node app Dockerfile for its package and port,
+ * and every variable it sets is one the services actually read (a typo there would be silently ignored by a container).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +21,13 @@ test('runs the Kafka version the local infrastructure runs, and MongoDB 8 as a r
   expect(compose.services.mongo.command).toEqual(expect.arrayContaining(['--replSet']));
 });
 
-test.each(SERVICES)('%s: built from its own multi-stage, non-root Dockerfile with known variables', (name) => {
+test.each(SERVICES)('%s: built by the shared multi-stage, non-root Dockerfile, with known variables', (name) => {
   const svc = compose.services[name];
-  expect(svc.build.dockerfile).toBe(`services/${name}/Dockerfile`);
+  expect(svc.build.dockerfile).toBe('infra/docker/node-app.Dockerfile');
+  expect(svc.build.args).toEqual({ PACKAGE: `@marketqr/${name}`, PORT: String(svc.environment.PORT) });
+  expect(JSON.parse(readFileSync(join(repoRoot, 'services', name, 'package.json'), 'utf8')).name).toBe(
+    `@marketqr/${name}`,
+  );
   const dockerfile = readFileSync(join(repoRoot, svc.build.dockerfile), 'utf8');
   expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
   expect(dockerfile).toMatch(/^USER node$/m);
