@@ -1,4 +1,4 @@
-import { reconDifferences, reconProblem } from './manager';
+import { reconDifferences, reconProblem } from '.';
 
 const item = (over: Record<string, unknown>) => ({
   category: 'matched',
