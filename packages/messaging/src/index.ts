@@ -7,3 +7,4 @@ export * from './relay';
 export * from './processed-events';
 export * from './idempotent';
 export * from './consumer';
+export * from './dead-letters';
