@@ -1,4 +1,4 @@
-import { isAppError } from '@marketqr/service-kit';
+import { isDomainError } from '@marketqr/service-kit';
 
 /**
  * A handler throws this for an operational failure that may pass on a later attempt (a lock, a timeout, a dependency
@@ -24,13 +24,14 @@ export class NonRetryableError extends Error {
 }
 
 /**
- * Domain errors (an AppError with a 4xx status, a validation failure, NonRetryableError) will fail the same way on
- * every attempt: retrying only delays the partition. Anything else is presumed operational and worth retrying.
+ * Domain errors (a DomainError of any kind but `unavailable`/`internal`, a validation failure, NonRetryableError)
+ * will fail the same way on every attempt: retrying only delays the partition. Anything else is presumed operational
+ * and worth retrying. The kind decides, never an HTTP status.
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RetryableError) return true;
   if (err instanceof NonRetryableError) return false;
-  if (isAppError(err)) return err.status >= 500;
+  if (isDomainError(err)) return err.kind === 'unavailable' || err.kind === 'internal';
   const name = (err as { name?: unknown } | null)?.name;
   if (name === 'ZodError' || name === 'EventValidationError') return false;
   return true;

@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { AppError } from './errors';
+import { AppError, DomainError, HTTP_STATUS_OF, type DomainErrorKind } from './errors';
 import { createHttpApp } from './http';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -49,6 +49,10 @@ function app(opts: { ready?: boolean; started?: boolean } = {}) {
       throw new AppError('THING.INVALID_AMOUNT', 'amount must be positive', 400, { field: 'amount' });
     res.status(201).json({ id: req.params.id, ...req.body });
   });
+  a.get('/domain/:kind', (req) => {
+    // What domain code throws: a code and a kind, no status.
+    throw new DomainError('THING.REFUSED', 'refused', req.params.kind as DomainErrorKind, { why: 'test' });
+  });
   a.get('/boom', () => {
     throw new Error('secret internal detail');
   });
@@ -77,6 +81,20 @@ test('domain errors become {error: {code, message, details}} with their status',
   expect(r.body).toEqual({
     error: { code: 'THING.INVALID_AMOUNT', message: 'amount must be positive', details: { field: 'amount' } },
   });
+});
+
+test.each(Object.entries(HTTP_STATUS_OF))('a domain error of kind %s answers %i', async (kind, status) => {
+  const r = await request(app()).get(`/domain/${kind}`);
+  expect(r.status).toBe(status);
+  expect(r.body.error).toMatchObject({ code: 'THING.REFUSED', details: { why: 'test' } });
+});
+
+test('an AppError keeps its status and gets the kind that status means', () => {
+  expect(new AppError('X.Y', 'conflict', 409).kind).toBe('conflict');
+  expect(new AppError('X.Y', 'locked out', 429)).toMatchObject({ kind: 'invalid', status: 429 });
+  expect(new AppError('X.Y', 'gateway', 502)).toMatchObject({ kind: 'internal', status: 502 });
+  expect(new AppError('X.Y', 'down', 503).kind).toBe('unavailable');
+  expect(new AppError('X.Y', 'bad')).toBeInstanceOf(DomainError);
 });
 
 test('malformed JSON, oversized bodies and unknown routes get stable codes', async () => {

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, isAppError } from './errors';
+import { AppError, isDomainError } from './errors';
 import { runReadinessChecks, type ReadinessCheck } from './health';
 import type { Metrics } from './metrics';
 import { buildOpenApi, type RouteDoc } from './openapi';
@@ -155,7 +155,8 @@ function errorMiddleware(logger: Logger, metrics: Metrics): ErrorRequestHandler 
       logger.warn({ err: (err as Error).message, method: req.method, path: req.path }, 'dependency unavailable');
       res.set('Retry-After', '5');
     }
-    const known = isAppError(err) ? err : (dependency ?? fromHttpLayer(err as { type?: string; status?: number }));
+    // A domain error's kind decides the status (HTTP_STATUS_OF); an AppError carries its own.
+    const known = isDomainError(err) ? err : (dependency ?? fromHttpLayer(err as { type?: string; status?: number }));
     const appErr = known ?? new AppError('INTERNAL', 'internal error', 500);
     if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     metrics.httpErrors.inc({ code: appErr.code, status: String(appErr.status) });

@@ -1,11 +1,11 @@
 import { findBank, foldToAscii } from '@marketqr/vietqr';
-import { AppError } from '@marketqr/service-kit';
+import { DomainError } from '@marketqr/service-kit';
 
 /**
  * Input rules for people, stalls and bank accounts. Each failure is a 400 with a stable code and the field, so a form
  * can point at it; nothing is stored when any rule fails.
  */
-const invalid = (code: string, field: string, message: string) => new AppError(code, message, 400, { field });
+const invalid = (code: string, field: string, message: string) => new DomainError(code, message, 'invalid', { field });
 
 /**
  * Vietnamese mobile numbers: 10 digits starting 03, 05, 07, 08 or 09 (the prefixes since the 2018 renumbering), written

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { isAppError, type Logger, type RouteDoc } from '@marketqr/service-kit';
+import { isDomainError, type Logger, type RouteDoc } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import type { LedgerMetrics } from '../metrics';
 import { malformed } from './errors';
@@ -72,7 +72,7 @@ export function webhooksRouter(deps: {
       count(stored.duplicate ? 'duplicate' : stored.ignored ? 'ignored_outgoing' : 'stored');
       res.status(200).json(adapter.reply({ duplicate: stored.duplicate }));
     } catch (err) {
-      if (isAppError(err)) {
+      if (isDomainError(err)) {
         count(err.code);
         if (err.status === 401) deps.logger.warn({ provider, code: err.code, ip: req.ip }, 'webhook refused');
       } else count('error');

@@ -1,4 +1,4 @@
-import { AppError } from '@marketqr/service-kit';
+import { DomainError } from '@marketqr/service-kit';
 import { NAPAS_LIMIT_VND } from './payload';
 
 export interface DynamicQrRequest {
@@ -17,7 +17,7 @@ export const NOTE_MAX = 140;
 const FIELDS = new Set(['amount', 'note', 'ttlSeconds']);
 
 const bad = (code: string, field: string, message: string, extra: Record<string, unknown> = {}) =>
-  new AppError(code, message, 400, { field, ...extra });
+  new DomainError(code, message, 'invalid', { field, ...extra });
 
 /**
  * Reads a "new dynamic QR" body. Each rule has its own stable code, so an app can tell the vendor exactly what to fix;
@@ -26,12 +26,12 @@ const bad = (code: string, field: string, message: string, extra: Record<string,
  */
 export function parseDynamicRequest(body: unknown, ttl: TtlBounds): DynamicQrRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new AppError('QR.INVALID_REQUEST', 'a JSON object {amount, note?, ttlSeconds?} is expected', 400);
+    throw new DomainError('QR.INVALID_REQUEST', 'a JSON object {amount, note?, ttlSeconds?} is expected', 'invalid');
   }
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !FIELDS.has(k));
   if (unknown.length) {
-    throw new AppError('QR.INVALID_REQUEST', `unknown field(s): ${unknown.join(', ')}`, 400, { unknown });
+    throw new DomainError('QR.INVALID_REQUEST', `unknown field(s): ${unknown.join(', ')}`, 'invalid', { unknown });
   }
 
   const amount = b.amount;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeVietQr, findBank, foldToAscii, isVietQrError, type VietQrInput } from '@marketqr/vietqr';
-import { AppError } from '@marketqr/service-kit';
+import { DomainError } from '@marketqr/service-kit';
 import type { Merchant, PosterText, VirtualAccount } from './model';
 
 /** NAPAS 247 refuses a single transfer of 500,000,000 đồng or more. */
@@ -70,10 +70,15 @@ function encode(input: VietQrInput): string {
     return encodeVietQr(input, { allowAlphanumericAccount: true, allowUnknownBin: true });
   } catch (e) {
     if (isVietQrError(e)) {
-      throw new AppError('QR.PAYLOAD_INVALID', `the stall's details make no valid VietQR: ${e.message}`, 422, {
-        qrCode: e.code,
-        path: e.path,
-      });
+      throw new DomainError(
+        'QR.PAYLOAD_INVALID',
+        `the stall's details make no valid VietQR: ${e.message}`,
+        'unprocessable',
+        {
+          qrCode: e.code,
+          path: e.path,
+        },
+      );
     }
     throw e;
   }

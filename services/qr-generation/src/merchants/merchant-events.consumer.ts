@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventOfType } from '@marketqr/contracts';
-import { isAppError, type KeyedMutex } from '@marketqr/service-kit';
+import { isDomainError, type KeyedMutex } from '@marketqr/service-kit';
 import { causeOfEvent, RetryableError, type Cause, type EventHandlers, type HandlerContext } from '../events';
 import type { Merchant, QrRecord } from '../domain/model';
 import { qrAccountOf, staticPayload } from '../domain/payload';
@@ -90,12 +90,12 @@ export async function reconcile(
     if (!keep) await deps.statics.issueLocked(m, SYSTEM, cause);
   } catch (e) {
     // Details no valid VietQR can carry: retrying cannot help, and the projection is already stored.
-    if (isAppError(e) && e.code === 'QR.PAYLOAD_INVALID') {
+    if (isDomainError(e) && e.code === 'QR.PAYLOAD_INVALID') {
       log.error({ merchantId, code: e.code, err: e.message }, 'cannot make a static QR for this stall');
       return;
     }
     // Another replica issued this stall's next poster at the same moment: the next attempt will find it.
-    if (isAppError(e) && e.code === 'QR.CONCURRENT_UPDATE') throw new RetryableError(e.message, { cause: e });
+    if (isDomainError(e) && e.code === 'QR.CONCURRENT_UPDATE') throw new RetryableError(e.message, { cause: e });
     throw e;
   }
   if (keep) {

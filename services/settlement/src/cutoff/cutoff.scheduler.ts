@@ -1,4 +1,4 @@
-import { isAppError, periodicResource, type Logger, type PeriodicJob } from '@marketqr/service-kit';
+import { isDomainError, periodicResource, type Logger, type PeriodicJob } from '@marketqr/service-kit';
 import { addDays, dueDay } from '../domain/business-day';
 import type { BatchDoc, Models } from '../store/models';
 import type { CutoffService } from './cutoff.service';
@@ -64,7 +64,7 @@ export function cutoffScheduler(opts: {
           if (r.created) closed++;
         } catch (err) {
           // Another replica (or an admin) is closing this market: it will be done by them or on the next tick.
-          if (isAppError(err) && err.status === 409) break;
+          if (isDomainError(err) && err.kind === 'conflict') break;
           throw err;
         }
       }
