@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
-import { createEvent, paymentConfirmedV1, TOPICS, type EventOfType } from '@marketqr/contracts';
+import { TOPICS } from '@marketqr/contracts';
+import { paymentEvent, type Payment } from './test-support/payments';
 import { AppError } from '@marketqr/service-kit';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import {
@@ -21,7 +22,6 @@ import {
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const infra = testInfra();
 const SERVICE = 'msgtest';
-type Payment = EventOfType<'payment.confirmed'>;
 
 let db: Connection;
 let kafka: Kafka;
@@ -64,26 +64,7 @@ afterEach(async () => {
 });
 
 function payment(merchantId: string, description: string, amount = 10_000): Payment {
-  return createEvent(paymentConfirmedV1, {
-    aggregateId: merchantId,
-    producer: 'payment-ledger',
-    data: {
-      paymentId: uniqueName('pay'),
-      merchantId,
-      marketId: 'market-1',
-      stallCode: 'A-1',
-      amount,
-      currency: 'VND',
-      bankTransactionId: uniqueName('ft'),
-      qrId: null,
-      orderCode: null,
-      expectedAmount: null,
-      payerName: null,
-      description,
-      paidAt: new Date().toISOString(),
-      businessDay: '2025-03-01',
-    },
-  });
+  return paymentEvent(merchantId, { description, amount });
 }
 
 /** Sends one message and returns where it landed. */

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
-import { createEvent, paymentConfirmedV1, TOPICS, type EventOfType } from '@marketqr/contracts';
+import { TOPICS } from '@marketqr/contracts';
+import { paymentEvent, type Payment } from './test-support/payments';
 import { repoRoot, testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import {
   createEventConsumer,
@@ -75,27 +76,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-function payment(description: string): EventOfType<'payment.confirmed'> {
-  return createEvent(paymentConfirmedV1, {
-    aggregateId: 'stall-dlq',
-    producer: 'payment-ledger',
-    data: {
-      paymentId: uniqueName('pay'),
-      merchantId: 'stall-dlq',
-      marketId: 'market-1',
-      stallCode: 'A-1',
-      amount: 25_000,
-      currency: 'VND',
-      bankTransactionId: uniqueName('ft'),
-      qrId: null,
-      orderCode: null,
-      expectedAmount: null,
-      payerName: null,
-      description,
-      paidAt: new Date().toISOString(),
-      businessDay: '2025-03-01',
-    },
-  });
+function payment(description: string): Payment {
+  return paymentEvent('stall-dlq', { description, amount: 25_000 });
 }
 
 /** `pnpm dlq settlement …` with this test's prefix and database; never throws, returns the exit code and output. */

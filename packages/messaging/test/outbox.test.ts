@@ -1,7 +1,8 @@
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import pino from 'pino';
-import { createEvent, paymentConfirmedV1, TOPICS, type EventOfType } from '@marketqr/contracts';
+import { TOPICS } from '@marketqr/contracts';
+import { paymentEvent, type Payment } from './test-support/payments';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import {
   applyOnce,
@@ -20,7 +21,6 @@ import {
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const infra = testInfra();
-type Payment = EventOfType<'payment.confirmed'>;
 
 interface Stall {
   _id: string;
@@ -64,25 +64,10 @@ afterEach(async () => {
 });
 
 function payment(merchantId: string, seq: number): Payment {
-  return createEvent(paymentConfirmedV1, {
-    aggregateId: merchantId,
-    producer: 'payment-ledger',
-    data: {
-      paymentId: `${merchantId}-p${seq}`,
-      merchantId,
-      marketId: 'market-1',
-      stallCode: 'A-1',
-      amount: 1_000 * seq,
-      currency: 'VND',
-      bankTransactionId: uniqueName('ft'),
-      qrId: null,
-      orderCode: null,
-      expectedAmount: null,
-      payerName: null,
-      description: `seq:${seq}`,
-      paidAt: new Date().toISOString(),
-      businessDay: '2025-03-01',
-    },
+  return paymentEvent(merchantId, {
+    paymentId: `${merchantId}-p${seq}`,
+    amount: 1_000 * seq,
+    description: `seq:${seq}`,
   });
 }
 

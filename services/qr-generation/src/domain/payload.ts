@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeVietQr, findBank, foldToAscii, isVietQrError, type VietQrInput } from '@marketqr/vietqr';
 import { DomainError } from '@marketqr/service-kit';
-import type { Merchant, PosterText, VirtualAccount } from './model';
+import { accountKeyOf, type Merchant, type PosterText, type QrRecord, type VirtualAccount } from './model';
 
 /** NAPAS 247 refuses a single transfer of 500,000,000 đồng or more. */
 export const NAPAS_LIMIT_VND = 500_000_000;
@@ -131,4 +131,48 @@ export function posterTextOf(merchant: Merchant, account: VirtualAccount, city?:
 export function qrAccountOf(merchant: Pick<Merchant, 'status' | 'virtualAccount'>): VirtualAccount | null {
   if (merchant.status !== 'active' || !merchant.virtualAccount) return null;
   return merchant.virtualAccount;
+}
+
+/**
+ * A new, active QR record for a stall: what a static poster and a dynamic QR have in common, computed one way (the
+ * payload's hash, the poster's text, the account key); `kind` says what differs.
+ */
+export function newQrRecord(
+  base: { _id: string; merchant: Merchant; account: VirtualAccount; city: string | null; payload: string },
+  rest: Pick<
+    QrRecord,
+    | 'kind'
+    | 'code'
+    | 'slot'
+    | 'generation'
+    | 'orderCode'
+    | 'posterSerial'
+    | 'amount'
+    | 'note'
+    | 'issuedAt'
+    | 'issuedBy'
+    | 'ttlSeconds'
+    | 'expiresAt'
+  >,
+): QrRecord {
+  const { merchant: m, account, city, payload } = base;
+  return {
+    _id: base._id,
+    status: 'active',
+    merchantId: m._id,
+    marketId: m.marketId,
+    stallCode: m.stallCode,
+    bin: account.bin,
+    accountNumber: account.accountNumber,
+    accountKey: accountKeyOf(account),
+    payload,
+    payloadHash: payloadHash(payload),
+    poster: posterTextOf(m, account, city),
+    revokedAt: null,
+    revokedReasonCode: null,
+    revokedReason: null,
+    revokedBy: null,
+    expiredAt: null,
+    ...rest,
+  };
 }

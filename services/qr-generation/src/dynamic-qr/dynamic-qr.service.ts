@@ -3,7 +3,7 @@ import type { Cause } from '../events';
 import { newOrderCode, newQrId } from '../domain/codes';
 import type { DynamicQrRequest } from '../domain/dynamic-request';
 import { accountKeyOf, effectiveStatus, type QrRecord } from '../domain/model';
-import { dynamicPayload, payloadHash, posterTextOf } from '../domain/payload';
+import { dynamicPayload, newQrRecord } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
 import { type QrStore } from '../store/qr-store';
 import { eligibleAccount, notEligible, type IssuedBy } from '../domain/eligibility';
@@ -39,36 +39,23 @@ export class DynamicQrService {
       const payload = dynamicPayload({ merchant: m, account, city, orderCode, amount: req.amount });
       const issuedAt = this.deps.clock.now();
       const _id = newQrId();
-      const qr: QrRecord = {
-        _id,
-        kind: 'dynamic',
-        status: 'active',
-        merchantId: m._id,
-        marketId: m.marketId,
-        stallCode: m.stallCode,
-        bin: account.bin,
-        accountNumber: account.accountNumber,
-        accountKey: accountKeyOf(account),
-        code: orderCode,
-        slot: _id,
-        generation: null,
-        orderCode,
-        posterSerial: null,
-        amount: req.amount,
-        note: req.note,
-        payload,
-        payloadHash: payloadHash(payload),
-        poster: posterTextOf(m, account, city),
-        issuedAt,
-        issuedBy,
-        ttlSeconds: req.ttlSeconds,
-        expiresAt: new Date(issuedAt.getTime() + req.ttlSeconds * 1000),
-        revokedAt: null,
-        revokedReasonCode: null,
-        revokedReason: null,
-        revokedBy: null,
-        expiredAt: null,
-      };
+      const qr = newQrRecord(
+        { _id, merchant: m, account, city, payload },
+        {
+          kind: 'dynamic',
+          code: orderCode,
+          slot: _id,
+          generation: null,
+          orderCode,
+          posterSerial: null,
+          amount: req.amount,
+          note: req.note,
+          issuedAt,
+          issuedBy,
+          ttlSeconds: req.ttlSeconds,
+          expiresAt: new Date(issuedAt.getTime() + req.ttlSeconds * 1000),
+        },
+      );
       try {
         await store.insert(qr, cause);
       } catch (e) {

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { AppError, type KeyedMutex, isDuplicateKey } from '@marketqr/service-kit';
 import type { Cause } from '../events';
 import { newPosterSerial, newQrId } from '../domain/codes';
-import { accountKeyOf, type Merchant, type QrRecord } from '../domain/model';
-import { payloadHash, posterTextOf, staticPayload } from '../domain/payload';
+import { type Merchant, type QrRecord } from '../domain/model';
+import { newQrRecord, staticPayload } from '../domain/payload';
 import type { MerchantStore } from '../store/merchant-store';
 import { type QrStore } from '../store/qr-store';
 import { eligibleAccount, notEligible, type IssuedBy } from '../domain/eligibility';
@@ -34,36 +34,23 @@ export class StaticQrService {
     for (let attempt = 1; !qr; attempt++) {
       const serial = newPosterSerial();
       const payload = staticPayload({ merchant: m, account, city, posterSerial: serial });
-      const candidate: QrRecord = {
-        _id: newQrId(),
-        kind: 'static',
-        status: 'active',
-        merchantId: m._id,
-        marketId: m.marketId,
-        stallCode: m.stallCode,
-        bin: account.bin,
-        accountNumber: account.accountNumber,
-        accountKey: accountKeyOf(account),
-        code: serial,
-        slot,
-        generation,
-        orderCode: null,
-        posterSerial: serial,
-        amount: null,
-        note: null,
-        payload,
-        payloadHash: payloadHash(payload),
-        poster: posterTextOf(m, account, city),
-        issuedAt: new Date(),
-        issuedBy,
-        ttlSeconds: null,
-        expiresAt: null,
-        revokedAt: null,
-        revokedReasonCode: null,
-        revokedReason: null,
-        revokedBy: null,
-        expiredAt: null,
-      };
+      const candidate = newQrRecord(
+        { _id: newQrId(), merchant: m, account, city, payload },
+        {
+          kind: 'static',
+          code: serial,
+          slot,
+          generation,
+          orderCode: null,
+          posterSerial: serial,
+          amount: null,
+          note: null,
+          issuedAt: new Date(),
+          issuedBy,
+          ttlSeconds: null,
+          expiresAt: null,
+        },
+      );
       try {
         await store.insert(candidate, cause);
         qr = candidate;
