@@ -124,28 +124,25 @@ export const events = {
  * raises the same events, once.
  */
 export function businessEventsFor(entry: JournalEntry): Envelope[] {
-  const m = entry.meta as Record<string, unknown>;
   const cause = causeOfEntry(entry);
-  const str = (k: string) => (m[k] as string | null | undefined) ?? null;
-  const num = (k: string) => (m[k] as number | null | undefined) ?? null;
-  const amount = num('amount') ?? 0;
   if (entry.kind === 'payment' && entry.paymentId && entry.marketId) {
+    const m = entry.meta;
     const common = {
       paymentId: entry.paymentId,
-      amount,
-      bankTransactionId: String(m.bankTransactionId),
-      qrId: str('qrId'),
-      orderCode: str('orderCode'),
-      expectedAmount: num('expectedAmount'),
-      payerName: str('payerName'),
+      amount: m.amount ?? 0,
+      bankTransactionId: m.bankTransactionId,
+      qrId: m.qrId ?? null,
+      orderCode: m.orderCode ?? null,
+      expectedAmount: m.expectedAmount ?? null,
+      payerName: m.payerName ?? null,
       // Entries posted before these facts existed have neither: the fields are optional on the events.
       ...(typeof m.payerBankBin === 'string' ? { payerBankBin: m.payerBankBin } : {}),
       ...(typeof m.payerAccountHash === 'string' ? { payerAccountHash: m.payerAccountHash } : {}),
-      description: String(m.description ?? '').slice(0, 500),
-      paidAt: String(m.paidAt),
+      description: (m.description ?? '').slice(0, 500),
+      paidAt: m.paidAt,
       businessDay: entry.businessDay,
     };
-    const outcome = m.outcome as string;
+    const outcome = m.outcome;
     if (entry.merchantId && outcome === 'paid') {
       return [
         events.confirmed(
@@ -180,6 +177,7 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
     return [];
   }
   if (entry.kind === 'reversal' && entry.paymentId && entry.merchantId && entry.marketId) {
+    const m = entry.meta;
     return [
       events.reversed(
         {
@@ -187,30 +185,31 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
           reversalId: entry._id,
           merchantId: entry.merchantId,
           marketId: entry.marketId,
-          amount,
-          bankTransactionId: String(m.bankTransactionId),
-          reasonCode: String(m.reasonCode),
-          reason: String(m.reason ?? ''),
+          amount: m.amount ?? 0,
+          bankTransactionId: m.bankTransactionId,
+          reasonCode: m.reasonCode,
+          reason: m.reason ?? '',
           businessDay: entry.businessDay,
-          originalBusinessDay: String(m.originalBusinessDay),
+          originalBusinessDay: m.originalBusinessDay,
         },
         cause,
       ),
     ];
   }
   if (entry.kind === 'reallocation' && entry.paymentId && entry.merchantId && entry.marketId) {
+    const m = entry.meta;
     return [
       events.reallocated(
         {
           paymentId: entry.paymentId,
           reallocationId: entry._id,
-          fromMerchantId: str('fromMerchantId'),
+          fromMerchantId: m.fromMerchantId ?? null,
           toMerchantId: entry.merchantId,
           marketId: entry.marketId,
-          amount,
-          bankTransactionId: String(m.bankTransactionId),
-          reallocatedBy: String(m.by),
-          reason: String(m.reason ?? ''),
+          amount: m.amount ?? 0,
+          bankTransactionId: m.bankTransactionId,
+          reallocatedBy: m.by,
+          reason: m.reason ?? '',
           businessDay: entry.businessDay,
         },
         cause,
@@ -222,6 +221,6 @@ export function businessEventsFor(entry: JournalEntry): Envelope[] {
 }
 
 export function causeOfEntry(entry: JournalEntry): Cause {
-  const m = entry.meta as { correlationId?: string; causationId?: string };
+  const m = entry.meta;
   return { correlationId: m.correlationId ?? entry._id, causationId: m.causationId ?? m.correlationId ?? entry._id };
 }

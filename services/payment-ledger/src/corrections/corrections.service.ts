@@ -5,13 +5,21 @@ import { businessDayOf } from '../domain/time';
 import type { Cause } from '../events';
 import type { Ledger } from '../ledger/ledger';
 import type { Projections } from '../matching/projections';
-import type { InboxRecord, JournalEntry, ModifiedResend, Models, WorkItem } from '../store/models';
+import type {
+  CorrectionEntry,
+  EntryOfKind,
+  InboxRecord,
+  JournalEntry,
+  ModifiedResend,
+  Models,
+  WorkItem,
+} from '../store/models';
 
 /** Where a payment's money is now, after its corrections. */
 export interface PaymentState {
   paymentId: string;
-  payment: JournalEntry;
-  corrections: JournalEntry[];
+  payment: EntryOfKind<'payment'>;
+  corrections: CorrectionEntry[];
   amount: number;
   /** The account holding the credit now (a stall's payable, a suspense account), null once reversed. */
   holderAccount: string | null;
@@ -33,7 +41,8 @@ export interface PaymentView {
   modifiedResends: Omit<ModifiedResend, 'rawBody'>[];
 }
 
-const correctionNumber = (e: JournalEntry) => Number((e.meta as { n?: number }).n ?? 0);
+const correctionNumber = (e: CorrectionEntry) => e.meta.n ?? 0;
+const isCorrection = (e: JournalEntry): e is CorrectionEntry => e.kind === 'reversal' || e.kind === 'reallocation';
 
 /**
  * Corrections are new entries, never edits: a reversal (the money left: bank recall, refund) and a reallocation (the
@@ -53,15 +62,17 @@ export class CorrectionService {
 
   async state(paymentId: string): Promise<PaymentState | null> {
     const all = (await this.models.entries.find({ paymentId }).toArray()) as JournalEntry[];
-    const payment = all.find((e) => e._id === `payment:${paymentId}`);
+    const payment = all.find(
+      (e): e is EntryOfKind<'payment'> => e._id === `payment:${paymentId}` && e.kind === 'payment',
+    );
     if (!payment) return null;
-    const corrections = all.filter((e) => e !== payment).sort((a, b) => correctionNumber(a) - correctionNumber(b));
+    const corrections = all.filter(isCorrection).sort((a, b) => correctionNumber(a) - correctionNumber(b));
     type Where = { holderAccount: string | null; holderMarketId?: string | null; bankAccount: string };
-    const meta = payment.meta as Where;
+    const meta: Where = payment.meta;
     let where: Where = { ...meta, holderMarketId: meta.holderMarketId ?? payment.marketId };
     let marketId = where.holderMarketId ?? null;
     for (const c of corrections) {
-      where = c.meta as Where;
+      where = c.meta;
       marketId = where.holderMarketId ?? (c.kind === 'reversal' ? c.marketId : null);
     }
     const amount = payment.postings.find((p) => p.account === meta.bankAccount)?.amount ?? 0;
@@ -132,7 +143,7 @@ export class CorrectionService {
       const marketId = state.holderMarketId;
       const today = businessDayOf(new Date());
       const cause: Cause = { correlationId: correlationId ?? id, causationId: correlationId ?? id };
-      const pm = state.payment.meta as { bankTransactionId: string };
+      const pm = state.payment.meta;
       const result = await this.ledger.post({
         id,
         kind: 'reversal',
@@ -211,7 +222,7 @@ export class CorrectionService {
       if (unidentified) {
         postings.push({ account: toBank, amount: state.amount }, { account: state.bankAccount, amount: -state.amount });
       }
-      const pm = state.payment.meta as { bankTransactionId: string };
+      const pm = state.payment.meta;
       const result = await this.ledger.post({
         id,
         kind: 'reallocation',

@@ -53,18 +53,18 @@ export function entryProblem(postings: EntryPosting[]): string | undefined {
 /** A payment credited to a stall carries what the vendor's phone announces; other postings carry nothing. */
 export function memoFor(entry: JournalEntry, account: string): PostingMemo | null {
   if (entry.kind !== 'payment' || !stallOfAccount(account) || !entry.paymentId) return null;
-  const m = entry.meta as Record<string, unknown>;
+  const m = entry.meta;
   const credit = entry.postings.find((p) => p.account === account)?.amount ?? 0;
   return {
     paymentId: entry.paymentId,
-    outcome: String(m.outcome ?? 'paid'),
+    outcome: m.outcome ?? 'paid',
     amount: -credit,
-    description: String(m.description ?? entry.description ?? '').slice(0, 200),
-    payerName: (m.payerName as string | null | undefined) ?? null,
-    paidAt: String(m.paidAt ?? entry.postedAt.toISOString()),
-    orderCode: (m.orderCode as string | null | undefined) ?? null,
-    qrId: (m.qrId as string | null | undefined) ?? null,
-    expectedAmount: (m.expectedAmount as number | null | undefined) ?? null,
+    description: (m.description ?? entry.description ?? '').slice(0, 200),
+    payerName: m.payerName ?? null,
+    paidAt: m.paidAt ?? entry.postedAt.toISOString(),
+    orderCode: m.orderCode ?? null,
+    qrId: m.qrId ?? null,
+    expectedAmount: m.expectedAmount ?? null,
   };
 }
 

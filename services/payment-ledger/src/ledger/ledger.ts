@@ -15,6 +15,7 @@ import { businessEventsFor, events } from '../events';
 import type { LedgerMetrics } from '../metrics';
 import type { EntryKind, EntryPosting, JournalEntry, Models, Posting } from '../store/models';
 import { buildPosting, entryHash, entryProblem, GENESIS, headOf, type Head } from './chain';
+import type { EntryMetaOf } from './entry-meta';
 
 const idOfJob = (j: Job) => (j.type === 'post' ? j.draft._id : j.entry._id);
 
@@ -22,10 +23,9 @@ function throwFailed(results: InsertResult[]): void {
   for (const r of results) if (r.status === 'failed') throw r.error;
 }
 
-export interface NewEntry {
+interface NewEntryBase {
   /** The source key: a second entry with the same key is "already done", never a second posting. */
   id: string;
-  kind: EntryKind;
   reference: { type: string; id: string };
   paymentId?: string | null;
   marketId: string | null;
@@ -33,10 +33,11 @@ export interface NewEntry {
   businessDay: string;
   description?: string;
   postings: EntryPosting[];
-  /** Everything the entry's events say is recorded here (events.ts `businessEventsFor`). */
-  meta?: Record<string, unknown>;
   postedAt?: Date;
 }
+
+/** An entry to post; its meta records everything the entry's events say (events.ts `businessEventsFor`). */
+export type NewEntry = { [K in EntryKind]: NewEntryBase & { kind: K; meta: EntryMetaOf[K] } }[EntryKind];
 
 export interface PostResult {
   entry: JournalEntry;
@@ -110,7 +111,8 @@ export class Ledger {
   async post(input: NewEntry, opts: { trackedByCaller?: boolean } = {}): Promise<PostResult> {
     const problem = entryProblem(input.postings);
     if (problem) throw new Error(`entry ${input.id} does not balance: ${problem}`);
-    const draft: JournalEntry = compact({
+    // The kind and its meta travel together from the input (TypeScript cannot follow the pair through the spread).
+    const draft = compact({
       _id: input.id,
       kind: input.kind,
       reference: input.reference,
@@ -121,9 +123,9 @@ export class Ledger {
       postedAt: input.postedAt ?? new Date(),
       description: (input.description ?? '').slice(0, 500),
       postings: input.postings.map((p) => ({ account: p.account, amount: p.amount })),
-      meta: input.meta ?? {},
+      meta: input.meta,
       hash: '',
-    });
+    }) as JournalEntry;
     draft.hash = entryHash(draft);
     return this.writer.submit({ type: 'post', draft, marked: !opts.trackedByCaller });
   }
@@ -172,7 +174,11 @@ export class Ledger {
     for (const j of jobs) if (j.type === 'complete') stored.set(j.entry._id, j.entry);
 
     const postings = await this.appendAll([...stored.values()], fresh);
-    if (markers.length) await deleteByIds(models.pending, markers.map((m) => m._id));
+    if (markers.length)
+      await deleteByIds(
+        models.pending,
+        markers.map((m) => m._id),
+      );
     // Entries tracked by their caller are recorded as complete, so a caller checking later needs one `_id` lookup.
     const done = [...new Set(jobs.filter((j) => j.type === 'complete' || !j.marked).map(idOfJob))].filter((id) =>
       stored.has(id),

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import type { PaymentMeta } from '../ledger/entry-meta';
 import type { Models } from '../store/models';
 
 export const qrPaymentRoutes: RouteDoc[] = [
@@ -30,7 +31,7 @@ export function qrPaymentRouter(deps: { models: Models }): Router {
           { projection: { 'meta.paidAt': 1, postedAt: 1 } },
         )
       : null;
-    const paidAt = entry ? String((entry.meta as { paidAt?: string }).paidAt ?? entry.postedAt.toISOString()) : null;
+    const paidAt = entry ? String((entry.meta as Partial<PaymentMeta>).paidAt ?? entry.postedAt.toISOString()) : null;
     res.set('Cache-Control', 'no-store').json({ qrId, paid: paidAt !== null, paidAt });
   });
   return r;

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { outboxPlugin } from '@marketqr/messaging';
 import type { Provider } from '../config';
 import type { Notification } from '../domain/notification';
+import type { EntryMetaOf } from '../ledger/entry-meta';
 
 /**
  * payment-ledger's own database. The shapes follow what FerretDB 1.24 does well (see infra/local/README.md and the
@@ -69,13 +70,9 @@ export interface EntryPosting {
   amount: number;
 }
 
-/**
- * A journal entry: immutable once inserted, idempotent by its `_id`, the source key (`payment:<paymentId>`,
- * `payment:<paymentId>#<n>` for the n-th correction, `payout:<settlementLineId>:<leg>`).
- */
-export interface JournalEntry {
+/** What every journal entry has, whatever its kind. */
+interface JournalEntryBase {
   _id: string;
-  kind: EntryKind;
   reference: { type: string; id: string };
   paymentId: string | null;
   marketId: string | null;
@@ -85,10 +82,19 @@ export interface JournalEntry {
   postedAt: Date;
   description: string;
   postings: EntryPosting[];
-  meta: Record<string, unknown>;
-  /** sha256 of the canonical JSON of everything above: what `verify` recomputes. */
+  /** sha256 of the canonical JSON of everything above and the meta: what `verify` recomputes. */
   hash: string;
 }
+
+/**
+ * A journal entry: immutable once inserted, idempotent by its `_id`, the source key (`payment:<paymentId>`,
+ * `payment:<paymentId>#<n>` for the n-th correction, `payout:<settlementLineId>:<leg>`). Its `meta` is typed by its
+ * kind (entry-meta.ts): narrowing on `kind` gives the meta's fields.
+ */
+export type JournalEntry = { [K in EntryKind]: JournalEntryBase & { kind: K; meta: EntryMetaOf[K] } }[EntryKind];
+export type EntryOfKind<K extends EntryKind> = Extract<JournalEntry, { kind: K }>;
+/** A reversal or a reallocation: the corrections of a payment. */
+export type CorrectionEntry = EntryOfKind<'reversal' | 'reallocation'>;
 
 /** What a live stream and a statement show about a payment credited to a stall. */
 export interface PostingMemo {
