@@ -94,6 +94,14 @@ export interface EventConsumerOptions {
   retry?: Partial<RetryPolicy>;
   /** An event type this build of the contracts does not know: dead-letter it (default) or skip it. */
   onUnknownType?: 'dead-letter' | 'skip';
+  /**
+   * Event types whose handlers are idempotent by construction — the effect is keyed by the business fact it records
+   * (an insert under a unique key, a latest-wins write guarded by time) — so handling one twice changes nothing. No
+   * processed-event record is written for them: one database write less per event, which is most of what some
+   * consumers write. A type whose effect is a counter (an `$inc`) is listed only if its handler guards the counter
+   * itself (`applyOnce`, or a fact inserted under a unique key that it checks first).
+   */
+  idempotentTypes?: readonly EventType[];
   /** Partitions handled in parallel; messages of one partition are always handled one after the other. */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
@@ -167,6 +175,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
   const log = opts.logger.child({ component: 'consumer', consumer: name, groupId });
   const metrics = new MetricsHolder(opts.registry);
   const store: ProcessedEventsStore = processedEventsStore(opts.db);
+  const idempotentTypes = new Set<string>(opts.idempotentTypes ?? []);
 
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -300,7 +309,9 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     seen: Set<string>,
     marks: Parameters<ProcessedEventsStore['markMany']>[0],
   ) {
-    marks.push({ consumer: name, eventId: event.eventId, type: event.type, topic, partition, offset: message.offset });
+    if (!idempotentTypes.has(event.type)) {
+      marks.push({ consumer: name, eventId: event.eventId, type: event.type, topic, partition, offset: message.offset });
+    }
     seen.add(event.eventId);
     rememberHandled(event.eventId);
     count(topic, 'handled');

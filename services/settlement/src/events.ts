@@ -63,6 +63,9 @@ export function createSettlementConsumer(
     retry: { retries: 12, initialDelayMs: 200, maxDelayMs: 30_000 },
     // A newer contracts build's event types are not ours to act on.
     onUnknownType: 'skip',
+    // Payment events become inserts under the business fact's key (a credit per bank transaction, a contribution per
+    // payment, reversal or reallocation): a second handling inserts nothing, so no processed-event records for them.
+    idempotentTypes: ['payment.confirmed', 'payment.flagged', 'payment.reversed', 'payment.reallocated'],
   });
 }
 

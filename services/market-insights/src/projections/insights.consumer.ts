@@ -107,5 +107,9 @@ export function createInsightsConsumer(opts: {
     handlers: opts.handlers,
     batchHandlers: opts.batchHandlers,
     partitionsConsumedConcurrently: opts.concurrency,
+    // A balance is the ledger's latest figure (an older entry never moves it back); a payment is counted once by its
+    // own guard (its fact under the payment's id, checked first, and the stall-day's applied keys): no
+    // processed-event records for these two, the bulk of what this consumer handles.
+    idempotentTypes: ['ledger.entry-posted', 'payment.confirmed'],
   });
 }

@@ -13,6 +13,7 @@ import { businessDayOf, parseBankTime } from './time';
 import type { Notification } from './notification';
 import { buildPosting, entryHash, entryProblem, GENESIS, postingHash } from '../ledger/chain';
 import type { JournalEntry } from '../store/models';
+import type { PaymentMeta } from '../ledger/entry-meta';
 
 const n = (over: Partial<Notification> = {}): Notification => ({
   provider: 'bank-sim',
@@ -174,7 +175,8 @@ describe('entries and chains', () => {
       { account: 'market:cho-nenh:bank', amount: 50_000 },
       { account: 'stall:stl-12:payable', amount: -50_000 },
     ],
-    meta: { outcome: 'paid', paidAt: '2025-03-01T03:00:00.000Z' },
+    // Only what these checks read: the hash covers whatever the meta holds.
+    meta: { outcome: 'paid', paidAt: '2025-03-01T03:00:00.000Z' } as PaymentMeta,
     hash: '',
   };
   entry.hash = entryHash(entry);
