@@ -250,6 +250,32 @@ describe('consumer runner against the real broker', () => {
     expect(await db.collection('processed_events').countDocuments({ consumer: SERVICE, eventId: dup.eventId })).toBe(1);
   });
 
+  it('writes no processed-event records for types declared idempotent; a redelivery reaches their handler', async () => {
+    // What such a handler does: an insert under the business fact's key, so a second handling changes nothing.
+    const facts = db.collection<{ _id: string }>(uniqueName('facts'));
+    const calls: string[] = [];
+    const handlers = {
+      'payment.confirmed': async (e: Payment) => {
+        calls.push(e.data.paymentId);
+        await facts.insertOne({ _id: e.data.paymentId }).catch(() => undefined);
+      },
+    };
+    const first = await start({ handlers, idempotentTypes: ['payment.confirmed'] });
+    const events = Array.from({ length: 5 }, (_, i) => payment('stall-3', `idem ${i}`));
+    for (const e of events) await send('stall-3', JSON.stringify(e));
+    await waitFor(() => calls.length === 5, { what: 'five handled' });
+    await first.stop();
+    const ids = events.map((e) => e.eventId);
+    expect(await db.collection('processed_events').countDocuments({ eventId: { $in: ids } })).toBe(0);
+
+    // The relay re-publishes one: handled again (nothing recorded it), and its effect is still there once.
+    await send('stall-3', JSON.stringify(events[0]));
+    await start({ handlers, idempotentTypes: ['payment.confirmed'] });
+    await waitFor(() => calls.length >= 6, { what: 'the redelivery handled' });
+    expect(calls.filter((id) => id === events[0]!.data.paymentId).length).toBeGreaterThanOrEqual(2);
+    expect(await facts.countDocuments()).toBe(5);
+  });
+
   it('finishes the message in hand on stop and commits it', async () => {
     let release!: () => void;
     const latch = new Promise<void>((r) => (release = r));
