@@ -26,7 +26,7 @@ import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
 import { pdfText, testInfra, uniqueName, waitForProgress } from '@marketqr/test-harness';
 import { parseCsv } from './csv';
-import { startInsights } from './service';
+import { consumerProgress, startInsights } from './service';
 
 const JWT_SECRET = 'market-insights-report-test-secret-32-chars';
 const prefix = `${uniqueName('mirep')}.`;
@@ -504,7 +504,7 @@ async function produce(events: KnownEvent[]) {
   for (const [topic, messages] of byTopic) await producer.send({ topic, messages });
 }
 
-const processed = () => db.collection('processed_events').countDocuments({ consumer: 'market-insights' });
+let progress: ReturnType<typeof consumerProgress>;
 
 async function request(path: string, token: string | null = tokens.manager, accept?: string) {
   const res = await fetch(`${base}${path}`, {
@@ -545,11 +545,12 @@ beforeAll(async () => {
   await producer.connect();
   // Phases: the stalls exist before their payments; a payout's failure is handled (and acknowledged) before its
   // payment, and a payment before its reversal. Each phase waits until the consumer has handled every event so far.
-  let total = 0;
+  progress = consumerProgress(kafka, prefix);
+  await progress.connect();
   for (const [i, events] of phases().entries()) {
-    total += events.length;
     await produce(events);
-    await waitForProgress(processed, total, { what: `phase ${i + 1} handled (${total} events)` });
+    const end = await progress.end();
+    await waitForProgress(() => progress.committed(), end, { what: `phase ${i + 1} handled (${end} messages)` });
     // After the payout failures: a person acknowledges both refused lines. l3 stays acknowledged (never paid); l4 is
     // paid in phase 3, so its alert is handled and then resolved, and still counts as handled.
     if (i === 1) {
@@ -567,6 +568,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await progress?.disconnect();
   await producer?.disconnect();
   await svc?.stop();
   await db?.dropDatabase().catch(() => undefined);

@@ -1,4 +1,6 @@
+import type { Kafka } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
+import { topicsConsumedBy } from '@marketqr/contracts';
 import { runService } from '@marketqr/service-runtime';
 import type { Logger, RunningService } from '@marketqr/service-kit';
 import { testInfra } from '@marketqr/test-harness';
@@ -38,4 +40,32 @@ export async function startInsights(opts: {
   await svc.ready;
   const db = await mongoose.createConnection(mongoUrl, { dbName: opts.dbName }).asPromise();
   return { svc, base: `http://127.0.0.1:${svc.port}`, db };
+}
+
+/**
+ * How far the service's consumer group has committed, summed over the topics it reads, and where those topics end:
+ * progress to wait on while it handles a phase of events. Offsets are committed only once their events are handled
+ * (and, where the consumer keeps them, recorded), so reaching the end means every event produced so far is in.
+ */
+export function consumerProgress(kafka: Kafka, prefix: string) {
+  const admin = kafka.admin();
+  const topics = topicsConsumedBy('market-insights').map((t) => prefix + t.name);
+  const groupId = `${prefix}marketqr.market-insights`;
+  const sum = (xs: { offset?: string; high?: string }[], k: 'offset' | 'high') =>
+    xs.reduce((n, x) => n + Math.max(0, Number(x[k] ?? 0)), 0);
+  return {
+    async connect() {
+      await admin.connect();
+    },
+    async committed(): Promise<number> {
+      const groups = await admin.fetchOffsets({ groupId, topics });
+      return groups.reduce((n, g) => n + sum(g.partitions, 'offset'), 0);
+    },
+    async end(): Promise<number> {
+      let n = 0;
+      for (const t of topics) n += sum(await admin.fetchTopicOffsets(t), 'high');
+      return n;
+    },
+    disconnect: () => admin.disconnect(),
+  };
 }
