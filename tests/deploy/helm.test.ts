@@ -305,7 +305,8 @@ test('the web app reaches each service through its Service, never 127.0.0.1', ()
   };
   for (const [key, target] of Object.entries(upstreams)) {
     const svc = of(docs, 'Service').find((s) => s.spec.selector['app.kubernetes.io/component'] === target)!;
-    expect(config[key]).toBe(`http://${svc.metadata.name}:${svc.spec.ports[0].port}`);
+    // One URL (the Service balances its pods); the web app reads every upstream as a list of replicas.
+    expect(config[key]).toEqual([`http://${svc.metadata.name}:${svc.spec.ports[0].port}`]);
   }
   for (const e of c.env ?? []) expect(e.value ?? '').not.toMatch(/127\.0\.0\.1|localhost/);
   expect(c.env?.filter((e) => e.valueFrom)).toEqual([]);

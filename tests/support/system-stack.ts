@@ -43,6 +43,12 @@ export interface StackOptions {
   seed?: boolean;
   /** Extra environment of the demo seed (e.g. DEMO_ONBOARDED_DAYS_AGO for a test of the history replay). */
   seedEnv?: NodeJS.ProcessEnv;
+  /**
+   * Replicas of each of the five services (default 1): each on its own port, same database, same consumer group. The
+   * web app is given every replica's URL (its proxy balances them), and with more than one the bank's webhook goes
+   * through the web app's proxy too (the project's load balancer), so a restarted ledger replica loses no delivery.
+   */
+  replicas?: number;
 }
 
 export interface Stack {
@@ -59,10 +65,15 @@ export interface Stack {
   logins: string;
   /** The current process of a service (the first replica). */
   proc(name: StackService | 'bank' | 'web'): ServiceProcess;
+  /** The current processes of a service, one per replica started with `replicas` (index = replica). */
+  replicas(name: StackService): ServiceProcess[];
   /** Kills one process (SIGKILL by default), waits for its exit. */
   kill(p: ServiceProcess, signal?: NodeJS.Signals): Promise<void>;
-  /** Starts the service again with the same environment on the same port; resolves once it is ready. */
-  restart(name: StackService): Promise<ServiceProcess>;
+  /**
+   * Stops one replica of the service (the first by default; SIGKILL by default, SIGTERM for a graceful stop), starts it
+   * again with the same environment on the same port; resolves once it is ready.
+   */
+  restart(name: StackService, opts?: { replica?: number; signal?: NodeJS.Signals }): Promise<ServiceProcess>;
   /** Starts one more replica of a service (same database, same consumer group) on a free port, ready. */
   addReplica(name: StackService): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -88,6 +99,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const verifier = { ...common, JWT_PUBLIC_KEYS: JSON.stringify(tokenKey.jwks) };
   const processes: ServiceProcess[] = [];
   const current = new Map<string, ServiceProcess>();
+  const replicaSets = new Map<StackService, ServiceProcess[]>();
+  const replicaCount = Math.max(1, opts.replicas ?? 1);
   const envOf = new Map<StackService, NodeJS.ProcessEnv>();
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
@@ -128,20 +141,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
     const names = Object.keys(specs) as StackService[];
     for (const n of names) envOf.set(n, { ...specs[n], ...opts.env?.[n] });
-    const started = await Promise.all(names.map((n) => startServiceProcess(DIRS[n], envOf.get(n)!)));
-    names.forEach((n, i) => {
-      processes.push(started[i]!);
-      current.set(n, started[i]!);
-    });
+    // Replicas start one service after another: two cores cannot start ten Node processes at once in good time.
+    for (let r = 0; r < replicaCount; r++) {
+      const started = await Promise.all(names.map((n) => startServiceProcess(DIRS[n], envOf.get(n)!)));
+      names.forEach((n, i) => {
+        processes.push(started[i]!);
+        if (r === 0) current.set(n, started[i]!);
+        replicaSets.set(n, [...(replicaSets.get(n) ?? []), started[i]!]);
+      });
+    }
     const urls = { bank: bank.url } as Record<UrlName, string>;
     for (const n of names) urls[n] = current.get(n)!.url;
+    const all = (n: StackService) =>
+      replicaSets
+        .get(n)!
+        .map((p) => p.url)
+        .join(',');
     if (opts.web !== false) {
       const web = await startServiceProcess(DIRS.web, {
-        MERCHANT_ONBOARDING_URL: urls.onboarding,
-        QR_GENERATION_URL: urls.qr,
-        PAYMENT_LEDGER_URL: urls.ledger,
-        SETTLEMENT_URL: urls.settlement,
-        MARKET_INSIGHTS_URL: urls.insights,
+        MERCHANT_ONBOARDING_URL: all('onboarding'),
+        QR_GENERATION_URL: all('qr'),
+        PAYMENT_LEDGER_URL: all('ledger'),
+        SETTLEMENT_URL: all('settlement'),
+        MARKET_INSIGHTS_URL: all('insights'),
         BANK_SIMULATOR_URL: bank.url,
         // A starved test machine answers slowly, not wrongly: the proxy's 30 s give-up would turn slowness into a
         // red test (seen: a genuine check answered after 31 s under `stress-ng --cpu 2`). The browser waits longer.
@@ -170,7 +192,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           PAYMENT_LEDGER_URL: urls.ledger,
           SETTLEMENT_URL: urls.settlement,
           BANK_SIMULATOR_URL: urls.bank,
-          BANK_SIM_WEBHOOK_URL: `${urls.ledger}/webhooks/bank-sim`,
+          BANK_SIM_WEBHOOK_URL:
+            replicaCount > 1 && urls.web
+              ? `${urls.web}/api/ledger/webhooks/bank-sim`
+              : `${urls.ledger}/webhooks/bank-sim`,
           WEBHOOK_SECRET_BANKSIM: WEBHOOK_SECRET,
           ADMIN_PASSWORD,
           ...opts.seedEnv,
@@ -202,12 +227,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dbs,
       logins,
       proc: (name) => current.get(name)!,
+      replicas: (name) => [...replicaSets.get(name)!],
       kill,
-      restart: async (name) => {
-        const old = current.get(name)!;
-        await kill(old);
+      restart: async (name, o = {}) => {
+        const set = replicaSets.get(name)!;
+        const i = o.replica ?? 0;
+        const old = set[i]!;
+        await kill(old, o.signal ?? 'SIGKILL');
         const p = await start(name, new URL(old.url).port);
-        current.set(name, p);
+        set[i] = p;
+        if (i === 0) current.set(name, p);
         return p;
       },
       addReplica: (name) => start(name, '0'),

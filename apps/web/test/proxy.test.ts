@@ -382,3 +382,148 @@ test('an event stream is neither compressed nor held back when the browser accep
   stream.close();
   await waitFor(() => streamClosed, { what: 'the upstream stream to close' });
 });
+
+describe('several replicas of a service', () => {
+  /** A stand-in replica: answers with its own name, and an event stream that it can cut (as a crash would). */
+  interface Replica {
+    name: string;
+    server: Server;
+    url: string;
+    hits: Seen[];
+    streams: ServerResponse[];
+  }
+  const replicas: Replica[] = [];
+  let rweb: RunningService;
+  let rbase: string;
+  let unready = false;
+
+  async function replica(name: string, port = 0): Promise<Replica> {
+    const r = { name, hits: [] as Seen[], streams: [] as ServerResponse[] } as Replica;
+    r.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('latin1')));
+      req.on('end', () => {
+        if (req.url === '/readyz') {
+          res.writeHead(unready && name === 'b' ? 503 : 200).end();
+          return;
+        }
+        r.hits.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        if (req.url!.startsWith('/stalls/s1/payments/stream')) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const from = Number(req.headers['last-event-id'] ?? 0);
+          res.write(`id: ${from + 1}\nevent: payment\ndata: {"replica":"${name}"}\n\n`);
+          r.streams.push(res);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ replica: name, body }));
+      });
+    });
+    await new Promise<void>((ok) => r.server.listen(port, '127.0.0.1', ok));
+    r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
+    replicas.push(r);
+    return r;
+  }
+  const close = (r: Replica) =>
+    new Promise<void>((ok) => {
+      r.server.closeAllConnections();
+      r.server.close(() => ok());
+    });
+
+  let a: Replica;
+  let b: Replica;
+  beforeAll(async () => {
+    a = await replica('a');
+    b = await replica('b');
+    const config = loadConfig(webConfigShape, {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      PAYMENT_LEDGER_URL: `${a.url}, ${b.url}`,
+      WEB_UPSTREAM_PROBE_MS: '100',
+      WEB_UPSTREAM_COOLDOWN_MS: '300',
+    });
+    expect(config.PAYMENT_LEDGER_URL).toEqual([a.url, b.url]);
+    rweb = await startWeb(config, createLogger('web', 'silent'));
+    await rweb.ready;
+    rbase = `http://127.0.0.1:${rweb.port}`;
+  });
+  afterAll(async () => {
+    await rweb?.stop();
+    await Promise.all(replicas.map((r) => close(r).catch(() => undefined)));
+  });
+
+  const who = async (path = '/stalls/s1/today', init?: RequestInit) => {
+    const res = await fetch(`${rbase}/api/ledger${path}`, init);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { replica: string; body: string }).replica;
+  };
+
+  test('the lists are validated: every entry an http(s) URL, none twice, a single URL as before', () => {
+    expect(() => loadConfig(webConfigShape, { QR_GENERATION_URL: 'http://127.0.0.1:1,ftp://x' })).toThrow(
+      /QR_GENERATION_URL.*http\(s\) URL/s,
+    );
+    expect(() => loadConfig(webConfigShape, { QR_GENERATION_URL: 'http://127.0.0.1:1,not a url' })).toThrow(
+      /QR_GENERATION_URL/,
+    );
+    expect(() => loadConfig(webConfigShape, { SETTLEMENT_URL: 'http://h:1,http://h:1/' })).toThrow(/listed twice/);
+    expect(loadConfig(webConfigShape, {}).PAYMENT_LEDGER_URL).toEqual(['http://127.0.0.1:4103']);
+    expect(loadConfig(webConfigShape, { SETTLEMENT_URL: 'http://h:1,' }).SETTLEMENT_URL).toEqual(['http://h:1']);
+  });
+
+  test('round-robin across the replicas', async () => {
+    const seenBy = [];
+    for (let i = 0; i < 6; i++) seenBy.push(await who());
+    expect(seenBy.filter((n) => n === 'a')).toHaveLength(3);
+    expect(seenBy.filter((n) => n === 'b')).toHaveLength(3);
+  });
+
+  test('a replica that refuses connections: every request, a POST with its body too, is answered by the other', async () => {
+    const port = new URL(b.url).port;
+    await close(b);
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${rbase}/api/ledger/webhooks/bank-sim`, { method: 'POST', body: `{"n":${i}}` });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ replica: 'a', body: `{"n":${i}}` });
+    }
+    // Back on the same port: taken into the rotation again once its readiness probe answers and its pause is over.
+    b = await replica('b', Number(port));
+    await waitFor(async () => ((await who()) === 'b' ? true : undefined), { what: 'b back in the rotation' });
+  });
+
+  test('a replica that is not ready gets no requests until it is', async () => {
+    unready = true;
+    await new Promise((r) => setTimeout(r, 400));
+    for (let i = 0; i < 4; i++) expect(await who()).toBe('a');
+    unready = false;
+    await waitFor(async () => ((await who()) === 'b' ? true : undefined), { what: 'b ready again' });
+  });
+
+  test('an event stream cut by its replica is cut for the browser, which reconnects to the other with its token', async () => {
+    const open = async (lastEventId: string) => {
+      const res = await fetch(`${rbase}/api/ledger/stalls/s1/payments/stream`, {
+        headers: { accept: 'text/event-stream', 'last-event-id': lastEventId },
+      });
+      const reader = res.body!.getReader();
+      const { value } = await reader.read();
+      return { reader, text: new TextDecoder().decode(value) };
+    };
+    const first = await open('41');
+    const served = /"replica":"(\w)"/.exec(first.text)![1]!;
+    expect(first.text).toContain('id: 42');
+    const [dying, other] = served === 'a' ? [a, b] : [b, a];
+    // The replica dies: its sockets are destroyed mid-stream.
+    dying.streams.forEach((s) => s.socket?.destroy());
+    await expect(
+      (async () => {
+        for (;;) if ((await first.reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toThrow();
+    await close(dying);
+    // The reconnect (EventSource sends Last-Event-ID) reaches the live replica, whichever is next in turn.
+    const again = await open('42');
+    expect(again.text).toContain(`"replica":"${other.name}"`);
+    expect(again.text).toContain('id: 43');
+    expect(other.hits[other.hits.length - 1]!.headers['last-event-id']).toBe('42');
+    await again.reader.cancel();
+  });
+});

@@ -76,6 +76,11 @@ export interface Ctx {
   admin: string;
   manager: string;
   stalls: Stall[];
+  /**
+   * Where the scenario's own calls to qr-generation go (dynamic QRs), when not to the first replica: with replicas,
+   * the web app's proxy (`<web>/api/qr`), so a replica being restarted is not a failed call.
+   */
+  api?: { qr?: string };
 }
 
 export async function login(stack: Stack, username: string, password: string): Promise<string> {
@@ -118,7 +123,8 @@ export async function dynamicQr(
   stall: Stall,
   amount: number,
 ): Promise<{ payload: string; orderCode: string }> {
-  const r = await ok('POST', `${ctx.stack.urls.qr}/stalls/${stall.merchantId}/qr/dynamic`, { amount }, ctx.manager);
+  const qr = ctx.api?.qr ?? ctx.stack.urls.qr;
+  const r = await ok('POST', `${qr}/stalls/${stall.merchantId}/qr/dynamic`, { amount }, ctx.manager);
   return { payload: r.qr.payload, orderCode: r.qr.orderCode };
 }
 
@@ -240,9 +246,10 @@ export async function deliveryCounts(stack: Stack): Promise<Record<string, numbe
   return (await ok('GET', `${stack.urls.bank}/__admin/webhook-deliveries`)).counts;
 }
 
-/** The stall's payment postings in the ledger: sum, count and entries seen more than once. */
+/** The stall's payment postings in the ledger: sum, count, entries seen more than once, and every entry id. */
 export async function ledgerCredits(ctx: Ctx, merchantId: string, ledgerUrl = ctx.stack.urls.ledger) {
   const seen = new Map<string, number>();
+  const entryIds: string[] = [];
   let sum = 0;
   let count = 0;
   for (let page = 1; ; page++) {
@@ -256,11 +263,12 @@ export async function ledgerCredits(ctx: Ctx, merchantId: string, ledgerUrl = ct
       sum += p.amount;
       count++;
       seen.set(p.entryId, (seen.get(p.entryId) ?? 0) + 1);
+      entryIds.push(p.entryId);
     }
     if (page >= r.totalPages || r.items.length === 0) break;
   }
   const duplicates = [...seen.values()].filter((n) => n > 1).length;
-  return { sum, count, duplicates };
+  return { sum, count, duplicates, entryIds };
 }
 
 export async function settlementSummary(ctx: Ctx, merchantId: string, url = ctx.stack.urls.settlement) {
@@ -268,9 +276,18 @@ export async function settlementSummary(ctx: Ctx, merchantId: string, url = ctx.
 }
 
 export async function ledgerCheck(stack: Stack, mongoUrl: string): Promise<{ code: number; report: unknown }> {
+  return ledgerCli(stack, mongoUrl, 'check');
+}
+
+/** The ledger's own CLI (`ledger:check` / `ledger:verify`) against the stack's ledger database: exit code and report. */
+export async function ledgerCli(
+  stack: Stack,
+  mongoUrl: string,
+  command: 'check' | 'verify',
+): Promise<{ code: number; report: unknown }> {
   const cli = resolve(repoRoot, 'services/payment-ledger/dist/cli.js');
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'check'], {
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, command], {
       env: { ...process.env, MONGO_URL: mongoUrl, MONGO_DB: stack.dbs.ledger },
       timeout: 60_000,
       maxBuffer: 32 * 1024 * 1024,

@@ -6,7 +6,7 @@ import { iconPng, iconSvg } from './app-icon';
 import { buildClientBundle, packageRoot, type ClientBundle } from './bundle';
 import { binaryAsset, hashOf, sendAsset, textAsset, type Asset } from './compression';
 import type { WebConfig } from './config';
-import { proxyBodyReader, proxyTo, upstreamsOf } from './proxy';
+import { proxyBodyReader, proxyTo, upstreamsOf, UpstreamPool } from './proxy';
 import { securityHeaders } from './security-headers';
 import { serviceWorkerSource } from './service-worker';
 
@@ -167,12 +167,25 @@ export async function buildWebAssets(bundle: ClientBundle): Promise<WebAssets> {
   return { bundle, js, css, wasm, pages, manifest: manifestAsset, sw, icons, version };
 }
 
-export function mountWeb(app: Express, config: WebConfig, logger: Logger, assets: () => WebAssets | undefined): void {
+/** Mounts the pages and the proxy; returns the proxy's upstream pools, whose readiness probes the caller runs. */
+export function mountWeb(
+  app: Express,
+  config: WebConfig,
+  logger: Logger,
+  assets: () => WebAssets | undefined,
+): UpstreamPool[] {
   app.use(securityHeaders);
   // The proxy comes first and is never compressed or buffered here: an event stream must reach the phone event by
   // event, and the services' answers pass through as they are.
+  const pools: UpstreamPool[] = [];
   for (const u of upstreamsOf(config)) {
-    app.use(`/api/${u.name}`, proxyTo(u, { logger, timeoutMs: config.WEB_UPSTREAM_TIMEOUT_MS }));
+    const pool = new UpstreamPool(u.name, u.targets, {
+      logger,
+      probeMs: config.WEB_UPSTREAM_PROBE_MS,
+      cooldownMs: config.WEB_UPSTREAM_COOLDOWN_MS,
+    });
+    pools.push(pool);
+    app.use(`/api/${u.name}`, proxyTo(u, { logger, timeoutMs: config.WEB_UPSTREAM_TIMEOUT_MS, pool }));
   }
   // Until the bundle is built (a second or so after start), pages answer 503 like /readyz does.
   const current = (res: express.Response): WebAssets | undefined => {
@@ -221,6 +234,7 @@ export function mountWeb(app: Express, config: WebConfig, logger: Logger, assets
     });
   }
   app.use(express.static(publicDir, { index: false, maxAge: '1h' }));
+  return pools;
 }
 
 /**
@@ -229,6 +243,7 @@ export function mountWeb(app: Express, config: WebConfig, logger: Logger, assets
  */
 export async function startWeb(config: WebConfig, logger: Logger, handleSignals = false): Promise<RunningService> {
   let assets: WebAssets | undefined;
+  let pools: UpstreamPool[] = [];
   return startService({
     name: WEB_NAME,
     version: WEB_VERSION,
@@ -258,9 +273,19 @@ export async function startWeb(config: WebConfig, logger: Logger, handleSignals 
           if (!assets) throw new Error('client bundle not built');
         },
       },
+      {
+        // Readiness probes of services given as several replicas. Not a readiness condition of the web app: one
+        // service down must not take the pages (and the other services) off the load balancer.
+        name: 'upstream-probes',
+        start: async () => pools.forEach((p) => p.start()),
+        stop: async () => pools.forEach((p) => p.stop()),
+        check: async () => undefined,
+      },
     ],
     bodyReaders: [proxyBodyReader],
-    mount: (app) => mountWeb(app, config, logger, () => assets),
+    mount: (app) => {
+      pools = mountWeb(app, config, logger, () => assets);
+    },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     handleSignals,
   });

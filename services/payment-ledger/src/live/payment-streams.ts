@@ -34,6 +34,8 @@ const WRITER_BEAT_MS = 1_000;
 /** A hole in a chain that a read cannot fill for this long is a bug elsewhere: logged, then stepped over. */
 const GAP_PATIENCE_MS = 5_000;
 const READ_BATCH = 200;
+/** The furthest back a poll reaches after polls were held up (a slow database): bounds that one query. */
+const MAX_CATCHUP_MS = 60_000;
 
 /** A ledger process's heartbeat (`ledger_writers`). */
 export interface WriterBeat {
@@ -45,6 +47,8 @@ export class PaymentStreams {
   private readonly byAccount = new Map<string, Set<StallStream>>();
   private readonly writerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private lastBeat = 0;
+  /** When the last successful poll started: the next one reaches back to it (less the window), whatever came between. */
+  private polledAt: number | null = null;
 
   constructor(
     private readonly models: Models,
@@ -131,16 +135,26 @@ export class PaymentStreams {
     // The heartbeat is kept even with no stream open: other replicas' streams need to know this one writes.
     const others = await this.othersWriting();
     this.metrics.streamTicks.inc();
+    // With no stream open there is nothing to catch up on (a stream that opens reads from its token). While no other
+    // writer looks live the last poll's time is kept: a writer whose heartbeat lapsed (a stalled process) may still
+    // have appended, and the next poll reaches back over the lapse.
+    if (this.byAccount.size === 0) this.polledAt = null;
     if (this.byAccount.size === 0 || !others) return;
     this.metrics.streamPolls.inc();
-    // Postings carry their writer's clock: look back far enough to cover replicas' skew and slow writes.
-    const since = new Date(Date.now() - TAIL_WINDOW_MS);
+    // Postings carry their writer's clock: look back far enough to cover replicas' skew and slow writes. And back to
+    // where the last poll looked: ticks do not overlap, so on a loaded machine (a scan taking seconds) two polls can be
+    // further apart than the window, and a payment another replica posted between them would reach no stream here
+    // until a later posting of its stall revealed the hole (never, for a stall's last payment of the day).
+    const startedAt = Date.now();
+    const from = Math.min(startedAt, this.polledAt ?? startedAt);
+    const since = new Date(Math.max(from - TAIL_WINDOW_MS, startedAt - MAX_CATCHUP_MS));
     const recent = (await this.models.postings
       .find({ postedAt: { $gte: since }, kind: 'payment' }, { projection: { outboxWriteIds: 0 } })
       .limit(10_000)
       .toArray()) as Posting[];
     recent.sort((a, b) => a.seq - b.seq);
     for (const p of recent) this.byAccount.get(p.account)?.forEach((s) => s.deliver(p));
+    this.polledAt = startedAt;
     // A stream still waiting on a hole (a posting no source handed over) fills it from the database.
     this.byAccount.forEach((set) => set.forEach((s) => s.retryGap()));
   }
