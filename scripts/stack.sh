@@ -17,7 +17,8 @@ LOGS="$MARKETQR_STATE/logs"
 PIDS="$MARKETQR_STATE/pids"
 
 if [[ -f "$REPO/.env" ]]; then set -a; source "$REPO/.env"; set +a; fi
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
+# Every broker's address (one by default; three with KAFKA_BROKERS_COUNT=3: infra.sh knows their ports).
+export KAFKA_BROKERS="${KAFKA_BROKERS:-$(bash "$REPO/infra/local/infra.sh" brokers)}"
 export MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:${MONGO_PORT:-27017}}"
 export BANK_BASE_URL="${BANK_BASE_URL:-http://127.0.0.1:${BANK_SIMULATOR_PORT:-4199}}"
 # Where the web app's proxy finds each service (and the demo scripts too).

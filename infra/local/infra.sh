@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Local infrastructure for MarketQR without Docker: a real single-node Apache Kafka (KRaft, jars from Maven Central)
-# and FerretDB 1.24 (MongoDB wire protocol, built from the Go module proxy) on SQLite, or on PostgreSQL with
-# MARKETQR_MONGO_BACKEND=postgresql (Debian's PostgreSQL binaries, a cluster of our own under $MARKETQR_STATE).
+# Local infrastructure for MarketQR without Docker: a real Apache Kafka (KRaft, jars from Maven Central), one node by
+# default or a three-node cluster, and FerretDB 1.24 (MongoDB wire protocol, built from the Go module proxy) on SQLite,
+# or on PostgreSQL with MARKETQR_MONGO_BACKEND=postgresql (Debian's PostgreSQL binaries, a cluster of our own under
+# $MARKETQR_STATE).
 #
-#   infra.sh start [kafka|mongo]    start (idempotent), wait until ready
-#   infra.sh stop [kafka|mongo]     stop (SIGTERM, then SIGKILL after a grace period)
-#   infra.sh status                 one line per component; exit 0 only when both are up
-#   infra.sh prepare                download and build only (used by CI to warm the cache)
+#   infra.sh start [kafka|mongo|kafka-<n>] [--brokers 1|3]   start (idempotent), wait until ready
+#   infra.sh stop [kafka|mongo|kafka-<n>]                     stop (SIGTERM, then SIGKILL after a grace period)
+#   infra.sh kill kafka-<n>|kafka|mongo                       SIGKILL, no shutdown at all (fault tests: a crash)
+#   infra.sh status                                           one line per process; exit 0 only when all are up
+#   infra.sh brokers                                          the bootstrap list (KAFKA_BROKERS) of what start starts
+#   infra.sh prepare                                          download and build only (used by CI to warm the cache)
+#
+# --brokers 3 (or KAFKA_BROKERS_COUNT=3) starts three combined broker/controller nodes, all three KRaft voters, node n
+# (1, 2, 3) on broker port KAFKA_PORT + 2(n-1) and controller port KAFKA_CONTROLLER_PORT + 2(n-1) (9092/9093,
+# 9094/9095, 9096/9097 by default), data in $MARKETQR_STATE/kafka-cluster/node-<n>, logs/kafka-<n>.log,
+# pids/kafka-<n>.pid; topics get 3 replicas and min.insync.replicas 2. While it runs, stop/status/start without
+# --brokers act on it (the count is kept in $MARKETQR_STATE/kafka-cluster/brokers until `stop kafka`). One broker stays
+# the default for `npm start` and `npm test`.
 #
 # Downloads and builds are cached under $MARKETQR_CACHE (default ~/.cache/marketqr), so only the first start is slow.
 # Runtime state (data, logs, pid files) lives under $MARKETQR_STATE (default <repo>/.run).
@@ -26,6 +36,8 @@ MONGO_BACKEND="${MARKETQR_MONGO_BACKEND:-sqlite}"
 PG_PORT="${MARKETQR_PG_PORT:-25432}"
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 KAFKA_HEAP="${KAFKA_HEAP:-768m}"
+# How many Kafka nodes `start` starts: 1 or 3 (--brokers overrides it; see BROKERS below).
+KAFKA_BROKERS_COUNT="${KAFKA_BROKERS_COUNT:-}"
 CACHE="${MARKETQR_CACHE:-$HOME/.cache/marketqr}"
 STATE="${MARKETQR_STATE:-$REPO/.run}"
 READY_TIMEOUT="${INFRA_READY_TIMEOUT:-90}"
@@ -110,38 +122,123 @@ wait_until() {
   done
 }
 
-kafka_ready() {
-  pid_alive kafka || return 1
-  port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$LOGS/kafka.log"
+# --- Kafka nodes -----------------------------------------------------------------------------------------------------
+# One node: the process is named `kafka` (pids/kafka.pid, logs/kafka.log, data in kafka/data), as it always was.
+# The cluster: `kafka-1` … `kafka-<N>` (pids/kafka-<n>.pid, logs/kafka-<n>.log, data in kafka-cluster/node-<n>/data).
+
+CLUSTER_DIR="$STATE/kafka-cluster"
+
+# Names of the Kafka processes of the current mode.
+kafka_nodes() {
+  if ((BROKERS == 1)); then echo kafka; return; fi
+  local i
+  for ((i = 1; i <= BROKERS; i++)); do echo "kafka-$i"; done
 }
 
+node_index() { if [[ "$1" == kafka ]]; then echo 1; else echo "${1#kafka-}"; fi; }
+node_port() { echo $((KAFKA_PORT + 2 * ($(node_index "$1") - 1))); }
+node_controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($(node_index "$1") - 1))); }
+node_dir() { if [[ "$1" == kafka ]]; then echo "$STATE/kafka"; else echo "$CLUSTER_DIR/node-$(node_index "$1")"; fi; }
+
+bootstrap_list() {
+  local n out=()
+  for n in $(kafka_nodes); do out+=("127.0.0.1:$(node_port "$n")"); done
+  local IFS=,
+  echo "${out[*]}"
+}
+
+kafka_ready() {
+  local name="$1"
+  pid_alive "$name" || return 1
+  # The node logs this once it has caught up with the controller quorum and been unfenced: it serves requests.
+  port_open "$(node_port "$name")" && grep -q 'Kafka Server started' "$LOGS/$name.log"
+}
+
+# The controller quorum: every node of the mode is a voter.
+quorum_voters() {
+  local n out=()
+  for n in $(kafka_nodes); do out+=("$(node_index "$n")@127.0.0.1:$(node_controller_port "$n")"); done
+  local IFS=,
+  echo "${out[*]}"
+}
+
+# The cluster's id, shared by every node's storage: kept in kafka-cluster/cluster.id (or read back from a node that was
+# formatted with it), made once.
+cluster_id() {
+  local cp="$1" log4j="$2" f="$CLUSTER_DIR/cluster.id" id=""
+  if [[ -s "$f" ]]; then cat "$f"; return; fi
+  id="$(cat "$CLUSTER_DIR"/node-*/data/meta.properties 2>/dev/null | sed -n 's/^cluster.id=//p' | head -1)"
+  [[ -n "$id" ]] || id="$(java -cp "$cp" "$log4j" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+  mkdir -p "$CLUSTER_DIR"
+  echo "$id" >"$f"
+  echo "$id"
+}
+
+write_node_config() {
+  local name="$1" dir rf=1 min_isr=1 session=60000 fetch=2000 election=1000
+  dir="$(node_dir "$name")"
+  if ((BROKERS > 1)); then rf=3 min_isr=2 session=15000 fetch=6000 election=3000; fi
+  mkdir -p "$dir/data"
+  sed -e "s#@NODE_ID@#$(node_index "$name")#g" -e "s#@VOTERS@#$(quorum_voters)#g" \
+    -e "s#@KAFKA_PORT@#$(node_port "$name")#g" -e "s#@CONTROLLER_PORT@#$(node_controller_port "$name")#g" \
+    -e "s#@DATA_DIR@#$dir/data#g" -e "s#@REPLICATION_FACTOR@#$rf#g" -e "s#@MIN_ISR@#$min_isr#g" \
+    -e "s#@SESSION_TIMEOUT_MS@#$session#g" -e "s#@QUORUM_FETCH_TIMEOUT_MS@#$fetch#g" \
+    -e "s#@QUORUM_ELECTION_TIMEOUT_MS@#$election#g" \
+    "$HERE/kafka/server.properties.template" >"$dir/server.properties"
+}
+
+# Starts the named Kafka nodes that are not running (all at once: a cluster node waits for a quorum majority before it
+# is ready), then waits until each is ready.
 start_kafka() {
-  if pid_alive kafka; then say "kafka already running (pid $(cat "$PIDS/kafka.pid"), port $KAFKA_PORT)"; return 0; fi
-  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; set KAFKA_PORT to a free port"
+  local name todo=() pids=()
+  for name in "$@"; do
+    if pid_alive "$name"; then
+      say "$name already running (pid $(cat "$PIDS/$name.pid"), port $(node_port "$name"))"
+      continue
+    fi
+    for p in "$(node_port "$name")" "$(node_controller_port "$name")"; do
+      port_open "$p" && die "port $p ($name) is taken by another process; set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ports"
+    done
+    todo+=("$name")
+  done
+  ((${#todo[@]})) || return 0
   prepare_kafka
-  local data="$STATE/kafka/data" conf="$STATE/kafka/server.properties"
-  mkdir -p "$data" "$LOGS" "$PIDS"
-  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@DATA_DIR@#$data#g" \
-    "$HERE/kafka/server.properties.template" >"$conf"
-  local cp="$KAFKA_LIB/*" log4j="-Dlog4j2.configurationFile=$HERE/kafka/log4j2.properties"
-  if [[ ! -f "$data/meta.properties" ]]; then
-    local id
-    id="$(java -cp "$cp" "$log4j" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
-    # A static controller.quorum.voters means: format without --standalone (Kafka 4 rejects the two together).
-    java -cp "$cp" "$log4j" kafka.tools.StorageTool format -t "$id" -c "$conf" --ignore-formatted >"$LOGS/kafka-format.log" 2>&1 \
-      || die "formatting Kafka storage failed; see $LOGS/kafka-format.log"
-  fi
-  [[ -f "$LOGS/kafka.log" ]] && mv -f "$LOGS/kafka.log" "$LOGS/kafka.log.1"
-  say "starting kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $LOGS/kafka.log)"
-  # setsid: the broker must outlive the shell (and npm) that started it.
-  setsid java -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true "$log4j" -cp "$cp" \
-    kafka.Kafka "$conf" >"$LOGS/kafka.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/kafka.pid"
-  if ! wait_until kafka kafka_ready; then
-    tail -20 "$LOGS/kafka.log" >&2
-    die "kafka did not become ready within ${READY_TIMEOUT}s; see $LOGS/kafka.log"
-  fi
-  say "kafka ready"
+  mkdir -p "$LOGS" "$PIDS"
+  local cp="$KAFKA_LIB/*" log4j="-Dlog4j2.configurationFile=$HERE/kafka/log4j2.properties" id=""
+  # Format what has never been formatted (in parallel: each is a JVM start). A static controller.quorum.voters means:
+  # format without --standalone / --initial-controllers (Kafka 4 rejects the two together).
+  for name in "${todo[@]}"; do
+    write_node_config "$name"
+    local dir
+    dir="$(node_dir "$name")"
+    [[ -f "$dir/data/meta.properties" ]] && continue
+    if [[ -z "$id" ]]; then
+      if ((BROKERS > 1)); then id="$(cluster_id "$cp" "$log4j")"
+      else id="$(java -cp "$cp" "$log4j" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"; fi
+    fi
+    java -cp "$cp" "$log4j" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" --ignore-formatted \
+      >"$LOGS/$name-format.log" 2>&1 &
+    pids+=("$!:$name")
+  done
+  local entry
+  for entry in ${pids[@]+"${pids[@]}"}; do
+    wait "${entry%%:*}" || die "formatting Kafka storage failed; see $LOGS/${entry#*:}-format.log"
+  done
+  for name in "${todo[@]}"; do
+    [[ -f "$LOGS/$name.log" ]] && mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"
+    say "starting $name ($KAFKA_VERSION) on 127.0.0.1:$(node_port "$name"), controller :$(node_controller_port "$name") (log: $LOGS/$name.log)"
+    # setsid: the broker must outlive the shell (and npm) that started it.
+    setsid java -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true "$log4j" -cp "$cp" \
+      kafka.Kafka "$(node_dir "$name")/server.properties" >"$LOGS/$name.log" 2>&1 </dev/null &
+    echo $! >"$PIDS/$name.pid"
+  done
+  for name in "${todo[@]}"; do
+    if ! wait_until "$name" kafka_ready "$name"; then
+      tail -20 "$LOGS/$name.log" >&2
+      die "$name did not become ready within ${READY_TIMEOUT}s; see $LOGS/$name.log"
+    fi
+    say "$name ready"
+  done
 }
 
 mongo_ready() { pid_alive ferretdb && port_open "$MONGO_PORT"; }
@@ -215,19 +312,50 @@ start_mongo() {
   say "ferretdb ready"
 }
 
-stop_one() {
-  local name="$1" f="$PIDS/$1.pid"
-  if ! pid_alive "$name"; then rm -f "$f"; say "$name not running"; return 0; fi
-  local pid
-  pid="$(cat "$f")"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then say "$name did not stop in 30s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
-    sleep 0.2
+# Stops the named processes together (SIGTERM to all, then SIGKILL to those still running after 30 s). Together, because
+# a cluster node's controlled shutdown waits for a controller quorum that stopping the others one by one would take away.
+stop_many() {
+  local name pid live=()
+  for name in "$@"; do
+    if ! pid_alive "$name"; then rm -f "$PIDS/$name.pid"; say "$name not running"; continue; fi
+    kill -TERM "$(cat "$PIDS/$name.pid")" 2>/dev/null || true
+    live+=("$name")
   done
-  rm -f "$f"
-  say "$name stopped"
+  local deadline=$((SECONDS + 30)) killed
+  for name in ${live[@]+"${live[@]}"}; do
+    pid="$(cat "$PIDS/$name.pid")"
+    killed=0
+    while kill -0 "$pid" 2>/dev/null; do
+      if ((SECONDS >= deadline && !killed)); then
+        say "$name did not stop in 30s, killing"
+        kill -KILL "$pid" 2>/dev/null || true
+        killed=1
+      fi
+      sleep 0.2
+    done
+    rm -f "$PIDS/$name.pid"
+    say "$name stopped"
+  done
+}
+
+stop_one() { stop_many "$1"; }
+
+# SIGKILL: what a crash or a pulled plug looks like to the others (no controlled shutdown, no flush).
+kill_now() {
+  local name="$1" pid
+  if ! pid_alive "$name"; then rm -f "$PIDS/$name.pid"; say "$name not running"; return 0; fi
+  pid="$(cat "$PIDS/$name.pid")"
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$PIDS/$name.pid"
+  say "$name killed (SIGKILL, pid $pid)"
+}
+
+# Every Kafka process this state folder has a pid file for, whatever the mode (a stop must not leave one behind).
+kafka_pidfiles() {
+  local f
+  for f in "$PIDS"/kafka.pid "$PIDS"/kafka-[0-9]*.pid; do [[ -f "$f" ]] && basename "$f" .pid; done
+  return 0
 }
 
 status_one() {
@@ -242,9 +370,35 @@ status_one() {
 }
 
 cmd="${1:-status}"
-what="${2:-all}"
-case "$what" in all | kafka | mongo | ferretdb) ;; *) die "unknown component '$what' (kafka, mongo or all)" ;; esac
+shift || true
+what=all
+while (($#)); do
+  case "$1" in
+    --brokers) [[ $# -ge 2 ]] || die "--brokers needs a number"; KAFKA_BROKERS_COUNT="$2"; shift 2 ;;
+    --brokers=*) KAFKA_BROKERS_COUNT="${1#*=}"; shift ;;
+    all | kafka | mongo | ferretdb | kafka-[0-9]*) what="$1"; shift ;;
+    *) die "unknown argument '$1' (components: kafka, mongo, kafka-<n>; option: --brokers 1|3)" ;;
+  esac
+done
 [[ "$what" == ferretdb ]] && what=mongo
+
+# How many Kafka nodes: --brokers / KAFKA_BROKERS_COUNT, else what a running cluster recorded, else one.
+recorded="$(cat "$CLUSTER_DIR/brokers" 2>/dev/null || true)"
+BROKERS="${KAFKA_BROKERS_COUNT:-${recorded:-1}}"
+[[ "$BROKERS" == 1 || "$BROKERS" == 3 ]] || die "--brokers / KAFKA_BROKERS_COUNT is 1 or 3, not '$BROKERS'"
+if [[ "$what" == kafka-* ]]; then
+  ((BROKERS > 1)) || die "$what is a node of the cluster: start it with --brokers 3 (or KAFKA_BROKERS_COUNT=3)"
+  idx="${what#kafka-}"
+  [[ "$idx" =~ ^[0-9]+$ ]] && ((idx >= 1 && idx <= BROKERS)) || die "no node $what in a $BROKERS-node cluster"
+fi
+if ((BROKERS > 1)); then
+  ports=$(for ((j = 0; j < BROKERS; j++)); do printf '%s\n%s\n' $((KAFKA_PORT + 2 * j)) $((KAFKA_CONTROLLER_PORT + 2 * j)); done | sort -u | wc -l)
+  ((ports == 2 * BROKERS)) \
+    || die "the cluster's ports overlap: brokers use KAFKA_PORT + 0, 2, 4 and controllers KAFKA_CONTROLLER_PORT + 0, 2, 4 (e.g. KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093)"
+fi
+
+# Which Kafka processes a command acts on.
+kafka_targets() { if [[ "$what" == kafka-* ]]; then echo "$what"; else kafka_nodes; fi; }
 
 case "$cmd" in
   prepare)
@@ -253,25 +407,61 @@ case "$cmd" in
     ;;
   start)
     started=$SECONDS
-    [[ "$what" == kafka ]] || start_mongo
-    [[ "$what" == mongo ]] || start_kafka
-    say "ready in $((SECONDS - started))s: KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT"
+    if [[ "$what" != mongo ]]; then
+      # One state folder runs one mode at a time: their ports overlap (node 1 of the cluster is on KAFKA_PORT).
+      if ((BROKERS == 1)) && [[ -n "$recorded" && "$recorded" != 1 ]]; then
+        die "a $recorded-node Kafka cluster is recorded in $STATE: stop it first (infra.sh stop kafka)"
+      fi
+      if ((BROKERS > 1)) && pid_alive kafka; then
+        die "a single Kafka broker runs from $STATE: stop it first (infra.sh stop kafka)"
+      fi
+      if ((BROKERS > 1)); then mkdir -p "$CLUSTER_DIR" && echo "$BROKERS" >"$CLUSTER_DIR/brokers"; fi
+    fi
+    [[ "$what" == kafka || "$what" == kafka-* ]] || start_mongo
+    # shellcheck disable=SC2046
+    [[ "$what" == mongo ]] || start_kafka $(kafka_targets)
+    say "ready in $((SECONDS - started))s: KAFKA_BROKERS=$(bootstrap_list) MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT"
     ;;
   stop)
-    [[ "$what" == mongo ]] || stop_one kafka
-    [[ "$what" == kafka ]] || stop_one ferretdb
+    if [[ "$what" == kafka-* ]]; then
+      stop_one "$what"
+    elif [[ "$what" != mongo ]]; then
+      running="$(kafka_pidfiles)"
+      if [[ -n "$running" ]]; then
+        # shellcheck disable=SC2086
+        stop_many $running
+      else
+        say "kafka not running"
+      fi
+      rm -f "$CLUSTER_DIR/brokers"
+    fi
+    [[ "$what" == kafka || "$what" == kafka-* ]] || stop_one ferretdb
     # Whatever the backend setting now: a cluster started earlier is stopped with the database it served.
-    [[ "$what" == kafka ]] || stop_postgres
+    [[ "$what" == kafka || "$what" == kafka-* ]] || stop_postgres
+    ;;
+  kill)
+    case "$what" in
+      kafka-*) kill_now "$what" ;;
+      kafka) for n in $(kafka_pidfiles); do kill_now "$n"; done ;;
+      mongo) kill_now ferretdb ;;
+      *) die "kill needs a component: kafka-<n>, kafka or mongo" ;;
+    esac
     ;;
   restart)
-    "$0" stop "$what" && "$0" start "$what"
+    # The count is passed on: `stop kafka` forgets the cluster's.
+    "$0" stop "$what" && KAFKA_BROKERS_COUNT="$BROKERS" "$0" start "$what"
+    ;;
+  brokers)
+    bootstrap_list
     ;;
   status)
     rc=0
-    status_one kafka "$KAFKA_PORT" || rc=1
-    status_one ferretdb "$MONGO_PORT" || rc=1
-    if [[ "$MONGO_BACKEND" == postgresql ]] || pid_alive postgresql; then status_one postgresql "$PG_PORT" || rc=1; fi
+    for n in $(kafka_targets); do status_one "$n" "$(node_port "$n")" || rc=1; done
+    if [[ "$what" != kafka-* ]]; then
+      status_one ferretdb "$MONGO_PORT" || rc=1
+      if [[ "$MONGO_BACKEND" == postgresql ]] || pid_alive postgresql; then status_one postgresql "$PG_PORT" || rc=1; fi
+    fi
     exit $rc
     ;;
-  *) die "usage: infra.sh start|stop|restart|status|prepare [kafka|mongo]" ;;
+  *) die "usage: infra.sh start|stop|kill|restart|status|brokers|prepare [kafka|mongo|kafka-<n>] [--brokers 1|3]" ;;
 esac

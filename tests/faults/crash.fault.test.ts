@@ -8,7 +8,18 @@
  */
 import { testInfra, waitFor } from '@marketqr/test-harness';
 import { startStack, type Stack, type StackService } from '../support/system-stack';
-import { MARKET, context, conservation, http, ledgerCheck, ok, report, stream, type Ctx } from './support/faults';
+import {
+  MARKET,
+  context,
+  conservation,
+  http,
+  ledgerCheck,
+  ok,
+  report,
+  stream,
+  sumOf,
+  type Ctx,
+} from './support/faults';
 
 jest.setTimeout(300_000);
 
@@ -37,8 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
 
 test('1. each service killed with SIGKILL mid-stream and restarted', async () => {
   const started = Date.now();

@@ -10,18 +10,24 @@
  * Each ends with conservation for every stall (bank = ledger = settlement = paid out + pending + fees, no duplicates,
  * ledger check clean).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePortRun, infra, testInfra, waitFor } from '@marketqr/test-harness';
+import { testInfra, waitFor } from '@marketqr/test-harness';
 import type { ServiceProcess } from '../support/service-process';
 import { startStack, type Stack } from '../support/system-stack';
-import { context, conservation, http, ok, report, stream, type Ctx } from './support/faults';
+import {
+  allReady,
+  context,
+  conservation,
+  http,
+  ok,
+  processAlive as alive,
+  report,
+  stream,
+  sumOf,
+  type Ctx,
+} from './support/faults';
+import { privateInfra, type PrivateInfra } from './support/private-infra';
 
 jest.setTimeout(300_000);
-
-const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
-const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
 
 /** Each process's latest partition assignment per consumer group, from its "joined consumer group" log lines. */
 function assignments(p: ServiceProcess): Record<string, number> {
@@ -37,27 +43,6 @@ function assignments(p: ServiceProcess): Record<string, number> {
   return latest;
 }
 const owned = (p: ServiceProcess) => Object.values(assignments(p)).reduce((n, x) => n + x, 0);
-
-/** Polls /readyz of every live process of the stack until all are ready; returns how long it took. */
-async function allReady(stack: Stack, timeoutMs: number, what: string): Promise<number> {
-  const t0 = Date.now();
-  await waitFor(
-    async () => {
-      const live = stack.processes.filter(alive);
-      const states = await Promise.all(
-        live.map((p) =>
-          fetch(`${p.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        ),
-      );
-      return states.every(Boolean) ? true : undefined;
-    },
-    { timeoutMs, intervalMs: 500, what },
-  );
-  return (Date.now() - t0) / 1000;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -178,39 +163,24 @@ describe('2. two replicas of ledger and settlement, one of each SIGKILLed', () =
 // ---------------------------------------------------------------------------------------------------------------------
 
 describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () => {
-  // Private ports far from the shared 9092/27017 (found free in beforeAll), and a state folder of this run's own.
-  const env = {
-    MARKETQR_STATE: mkdtempSync(join(tmpdir(), 'marketqr-fault-infra-')),
-    MONGO_PORT: '',
-    KAFKA_PORT: '',
-    KAFKA_CONTROLLER_PORT: '',
-    KAFKA_HEAP: '384m',
-  };
-  let kafkaBrokers: string[];
-  let mongoUrl: string;
+  // Private ports far from the shared 9092/27017 and a state folder of this run's own (support/private-infra.ts).
+  let pair: PrivateInfra;
   let stack: Stack;
   let ctx: Ctx;
 
   beforeAll(async () => {
-    const base = await freePortRun(3);
-    Object.assign(env, {
-      MONGO_PORT: String(base),
-      KAFKA_PORT: String(base + 1),
-      KAFKA_CONTROLLER_PORT: String(base + 2),
+    pair = await privateInfra('infra');
+    await pair.start();
+    stack = await startStack({
+      label: 'fault_infra',
+      web: false,
+      infra: { kafkaBrokers: pair.brokers, mongoUrl: pair.mongoUrl },
     });
-    kafkaBrokers = [`127.0.0.1:${env.KAFKA_PORT}`];
-    mongoUrl = `mongodb://127.0.0.1:${env.MONGO_PORT}`;
-    for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT]) {
-      if (['9092', '9093', '27017'].includes(p)) throw new Error(`refusing to use the shared port ${p}`);
-    }
-    await infra(['start'], env);
-    stack = await startStack({ label: 'fault_infra', web: false, infra: { kafkaBrokers, mongoUrl } });
     ctx = await context(stack, 8);
   }, 420_000);
   afterAll(async () => {
     await stack?.stop();
-    await infra(['stop'], env).catch(() => undefined);
-    rmSync(env.MARKETQR_STATE, { recursive: true, force: true });
+    await pair?.stop();
   });
 
   const ledgerReady = async () => {
@@ -229,7 +199,7 @@ describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () =>
         what: `payments before the ${component} restart`,
       });
       const t0 = Date.now();
-      await infra(['stop', component], env);
+      await pair.run(['stop', component]);
       const stoppedIn = (Date.now() - t0) / 1000;
       // The outage is seen (readiness fails), and payments keep being booked at the bank meanwhile.
       await waitFor(async () => ((await ledgerReady()) ? undefined : true), {
@@ -246,7 +216,7 @@ describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () =>
       const paidWhileDown = s.paid.length - down;
       const downSeconds = (Date.now() - t0) / 1000;
       const t1 = Date.now();
-      await infra(['start', component], env);
+      await pair.run(['start', component]);
       const startedIn = (Date.now() - t1) / 1000;
       const readyIn = await allReady(stack, 90_000, `every service ready again after ${component} came back`);
       phases[component] = {
@@ -262,7 +232,7 @@ describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () =>
     await waitFor(() => s.paid.length >= after + 15, { timeoutMs: 60_000, what: 'payments after both restarts' });
     const paid = await s.stop();
     const t2 = Date.now();
-    const c = await conservation(ctx, mongoUrl, 120_000);
+    const c = await conservation(ctx, pair.mongoUrl, 120_000);
     const caughtUp = (Date.now() - t2) / 1000;
     report('3 Kafka restarted, FerretDB restarted (private pair)', {
       payments: paid.length,

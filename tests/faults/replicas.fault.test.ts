@@ -1,5 +1,5 @@
 /**
- * Fault scenario 8 (issue 16, item 3): every service replicated, a rolling restart of each under load.
+ * Fault scenario 9 (issue 16, item 3): every service replicated, a rolling restart of each under load.
  *
  * On a PRIVATE Kafka/FerretDB pair (own MARKETQR_STATE and ports through infra/local/infra.sh; KAFKA_PORT,
  * KAFKA_CONTROLLER_PORT, MONGO_PORT and MARKETQR_STATE name it when set, else free ports are found), two replicas of each
@@ -25,7 +25,7 @@ import {
   context,
   conservation,
   http,
-  ledgerCli,
+  ledgerCheck,
   ledgerCredits,
   ok,
   report,
@@ -53,7 +53,7 @@ async function openStreams(p: ServiceProcess): Promise<number> {
   return line ? Number(line[1]) : 0;
 }
 
-describe('8. two replicas of every service, rolling restart of each under load', () => {
+describe('9. two replicas of every service, rolling restart of each under load', () => {
   const env = {
     MARKETQR_STATE: process.env.MARKETQR_STATE || mkdtempSync(join(tmpdir(), 'marketqr-fault-replicas-')),
     MONGO_PORT: process.env.MONGO_PORT ?? '',
@@ -153,7 +153,7 @@ describe('8. two replicas of every service, rolling restart of each under load',
     const t2 = Date.now();
     const c = await conservation(ctx, mongoUrl, 240_000);
     const caughtUp = (Date.now() - t2) / 1000;
-    const verify = await ledgerCli(stack, mongoUrl, 'verify');
+    const verify = await ledgerCheck(stack, mongoUrl, 'verify');
 
     // market-insights: today's payments in the market, each once (only the scenario's stalls are paid).
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());

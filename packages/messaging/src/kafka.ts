@@ -46,7 +46,11 @@ export function createKafka(opts: KafkaOptions): Kafka {
 
 /**
  * The producer every service publishes with: idempotent (the broker drops retried duplicates) and one request in
- * flight, so a retry can never reorder one stall's events. acks=all is implied by idempotence.
+ * flight, so a retry can never reorder one stall's events. acks=all is implied by idempotence: kafkajs sends with
+ * acks -1 unless told otherwise and refuses any other value on an idempotent producer, and nothing in the project
+ * passes `acks` (kafka.test.ts holds both). A send therefore resolves only once every in-sync replica holds the batch;
+ * on the three-broker cluster (infra.sh --brokers 3, min.insync.replicas 2) that is at least two brokers, and with one
+ * broker left it rejects, so the outbox keeps the record and publishes it again later.
  */
 export function createIdempotentProducer(kafka: Kafka, extra: { transactionalId?: string } = {}): Producer {
   return kafka.producer({

@@ -94,6 +94,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const leases = opts.db.collection<Lease>('outbox_leases');
 
   let producer: Producer | undefined;
+  /** The last send failed: the producer's sequence numbers may no longer match the brokers' (see publish). */
+  let producerSuspect = false;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -177,8 +179,30 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return { publish, drop };
   }
 
+  /**
+   * A send that failed may still have been written: on a three-broker cluster with one broker left, the leader appends
+   * the batch and then waits in vain for a second in-sync copy (min.insync.replicas 2), so the send times out. kafkajs
+   * then rolls its sequence numbers back, and the next, different batch reuses them: the broker answers
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, which kafkajs never retries, and the relay would fail every cycle for ever, even once
+   * the cluster is whole (found by fault scenario 8c). So after a failed send the relay publishes with a new producer:
+   * a new producer id starts new sequences. Records the old one had appended may then appear twice on the topic,
+   * which is at-least-once as ever (consumers drop duplicates by event id; the first occurrences stay in order).
+   */
+  async function renewProducer(): Promise<Producer> {
+    const old = producer;
+    producer = createIdempotentProducer(opts.kafka);
+    void old?.disconnect().catch(() => undefined);
+    // During an outage this throws: the cycle fails, the producer stays suspect, and the next cycle tries again.
+    await producer.connect();
+    producerSuspect = false;
+    log.warn('outbox relay renewed its producer after a failed send');
+    return producer;
+  }
+
   async function publish(batch: OutboxRecord[]): Promise<void> {
     if (!producer) throw new Error('outbox relay not started');
+    // A producer given by the caller is the caller's to manage (and is never disconnected by the relay).
+    const p = producerSuspect && !opts.producer ? await renewProducer() : producer;
     // One topicMessages entry per topic, records in order: kafkajs keeps that order within each partition.
     const byTopic = new Map<string, Message[]>();
     for (const r of batch) {
@@ -191,7 +215,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       });
       byTopic.set(topic, list);
     }
-    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    try {
+      await p.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    } catch (err) {
+      producerSuspect = true;
+      throw err;
+    }
     const now = Date.now();
     for (const r of batch) {
       metrics.metrics.outboxPublished.inc({ topic: r.topic });

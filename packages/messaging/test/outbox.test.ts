@@ -1,4 +1,4 @@
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import pino from 'pino';
 import { TOPICS } from '@marketqr/contracts';
@@ -180,6 +180,31 @@ describe('outbox and relay against the real broker and database', () => {
     expect(doc?.seq).toBe(2);
     expect(doc?.outboxWriteIds ?? []).toEqual([]);
     expect(await outbox.model.countDocuments({})).toBe(0);
+  });
+
+  it('after a failed send publishes with a new producer: a sequence the broker rejects cannot wedge the relay', async () => {
+    // Fault scenario 8c: a send timed out on a cluster with one broker left had been appended; kafkajs rolled its
+    // sequence back and the broker then refused every later batch of that producer (OUT_OF_ORDER_SEQUENCE_NUMBER, never
+    // retried). Here the first producer refuses every batch that way; the relay must move on to a new one.
+    const producers: Producer[] = [];
+    const refusing = {
+      producer: (config?: ProducerConfig) => {
+        const p = kafka.producer(config);
+        if (producers.length === 0) {
+          p.sendBatch = async () => {
+            throw new Error('The broker received an out of order sequence number');
+          };
+        }
+        producers.push(p);
+        return p;
+      },
+    } as unknown as Kafka;
+    const raised = await raise('stall-seq', 1);
+    const messages = await reader();
+    await relay({ kafka: refusing });
+    await waitFor(drained, { what: 'outbox drained through a second producer' });
+    await waitFor(() => messages.some((m) => idOf(m) === raised.eventId), { what: 'the event on the topic' });
+    expect(producers).toHaveLength(2);
   });
 
   it('keeps order per key across two relay replicas, a hand-over and racing writers', async () => {

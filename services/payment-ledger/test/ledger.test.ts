@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { testInfra, waitFor } from '@marketqr/test-harness';
+import { openEventStream, testInfra, waitFor } from '@marketqr/test-harness';
 import { entryHash } from '../src/ledger/chain';
 import { definition } from '../src/service';
 import { paymentIdFor } from '../src/webhooks/webhook.service';
@@ -300,65 +300,19 @@ describe('today after corrections', () => {
   });
 });
 
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data: Json;
-  at: number;
-}
-
+/** The stall's live payment stream (test-harness' SSE client), with its payment events picked out. */
 async function openStream(
   base: string,
   merchantId: string,
   token: string,
   resume: { lastEventId?: string; since?: string } = {},
 ) {
-  const ac = new AbortController();
   const qs = resume.since !== undefined ? `?since=${resume.since}` : '';
-  const res = await fetch(`${base}/stalls/${merchantId}/payments/stream${qs}`, {
-    headers: {
-      authorization: `Bearer ${token}`,
-      accept: 'text/event-stream',
-      ...(resume.lastEventId !== undefined ? { 'last-event-id': resume.lastEventId } : {}),
-    },
-    signal: ac.signal,
+  const s = await openEventStream(`${base}/stalls/${merchantId}/payments/stream${qs}`, {
+    authorization: `Bearer ${token}`,
+    ...(resume.lastEventId !== undefined ? { 'last-event-id': resume.lastEventId } : {}),
   });
-  const events: SseEvent[] = [];
-  let comments = 0;
-  if (res.ok && res.body) {
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let cut: number;
-          while ((cut = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            const e: Partial<SseEvent> = {};
-            for (const line of frame.split('\n')) {
-              if (line.startsWith(':')) comments++;
-              else if (line.startsWith('id: ')) e.id = line.slice(4);
-              else if (line.startsWith('event: ')) e.event = line.slice(7);
-              else if (line.startsWith('data: ')) e.data = JSON.parse(line.slice(6)) as Json;
-            }
-            if (e.data) events.push({ ...e, data: e.data, at: Date.now() });
-          }
-        }
-      } catch {}
-    })();
-  }
-  return {
-    status: res.status,
-    events,
-    payments: () => events.filter((e) => e.event === 'payment'),
-    comments: () => comments,
-    close: () => ac.abort(),
-  };
+  return { ...s, payments: () => s.events.filter((e) => e.event === 'payment') };
 }
 
 describe('live payment stream (SSE)', () => {

@@ -6,13 +6,18 @@
  *   bank simulator (`/__admin/ledger` incoming transfers to the stall's virtual account, and every webhook delivery
  *   `delivered`) = payment-ledger credits (`GET /stalls/:id/payments`, each `payment:<id>` entry once) = settlement
  *   credits (`GET /stalls/:id/settlement-summary`) = paidOut + inPayment + carried + unsettled + fees + charges;
- * and the ledger's own `check` command (chains gapless, balances = sums, entries balanced) exits 0.
+ * and the ledger's own `check` command (chains gapless, balances = sums, entries balanced) exits 0 (and `verify`,
+ * every hash recomputed, when a scenario asks).
+ *
+ * Vendor streams: every stall's live payment stream (SSE) kept open through a scenario, reconnecting with
+ * Last-Event-ID if it drops; caught up when it has announced exactly the stall's payment postings, each once, in order.
  */
 import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, waitFor } from '@marketqr/test-harness';
+import { openEventStream, repoRoot, waitFor, type EventStream, type SseEvent } from '@marketqr/test-harness';
+import type { ServiceProcess } from '../../support/service-process';
 import type { Stack } from '../../support/system-stack';
 
 export const MARKET = 'cho-nenh';
@@ -213,6 +218,32 @@ export function stream(ctx: Ctx, intervalMs = 250, offset = 0) {
   };
 }
 
+export const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
+
+/** A stack process that has not exited. */
+export const processAlive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
+
+/** Polls /readyz of every live process of the stack until all are ready; returns how long it took (seconds). */
+export async function allReady(stack: Stack, timeoutMs: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(
+    async () => {
+      const live = stack.processes.filter(processAlive);
+      const states = await Promise.all(
+        live.map((p) =>
+          fetch(`${p.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        ),
+      );
+      return states.every(Boolean) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500, what },
+  );
+  return (Date.now() - t0) / 1000;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Sources of truth
 
@@ -275,15 +306,11 @@ export async function settlementSummary(ctx: Ctx, merchantId: string, url = ctx.
   return (await ok('GET', `${url}/stalls/${merchantId}/settlement-summary`, undefined, ctx.admin)).summary;
 }
 
-export async function ledgerCheck(stack: Stack, mongoUrl: string): Promise<{ code: number; report: unknown }> {
-  return ledgerCli(stack, mongoUrl, 'check');
-}
-
-/** The ledger's own CLI (`ledger:check` / `ledger:verify`) against the stack's ledger database: exit code and report. */
-export async function ledgerCli(
+/** payment-ledger's operator command (`ledger:check`, or `ledger:verify`: every entry hash and chain recomputed). */
+export async function ledgerCheck(
   stack: Stack,
   mongoUrl: string,
-  command: 'check' | 'verify',
+  command: 'check' | 'verify' = 'check',
 ): Promise<{ code: number; report: unknown }> {
   const cli = resolve(repoRoot, 'services/payment-ledger/dist/cli.js');
   try {
@@ -312,6 +339,8 @@ export interface Conservation {
   deliveries: Record<string, number>;
   ledgerCheck: number;
   firstLedgerCheck?: { code: number; problems: number };
+  /** Exit code of `ledger:verify`, when asked for (`verify: true`). */
+  ledgerVerify?: number;
   settledMs: number;
 }
 
@@ -320,7 +349,12 @@ export interface Conservation {
  * every webhook delivery is delivered, then returns the numbers (the caller asserts). Throws with the last numbers on
  * timeout, so a failure says which stall is off and by how much.
  */
-export async function conservation(ctx: Ctx, mongoUrl: string, timeoutMs = 90_000): Promise<Conservation> {
+export async function conservation(
+  ctx: Ctx,
+  mongoUrl: string,
+  timeoutMs = 90_000,
+  opts: { verify?: boolean } = {},
+): Promise<Conservation> {
   const started = Date.now();
   let last: Conservation | undefined;
   const measure = async (): Promise<Conservation> => {
@@ -397,7 +431,126 @@ export async function conservation(ctx: Ctx, mongoUrl: string, timeoutMs = 90_00
   last.ledgerCheck = check.code;
   if (check.code !== 0)
     throw new Error(`ledger check failed (${check.code}): ${JSON.stringify(check.report).slice(0, 2_000)}`);
+  if (opts.verify) {
+    // The ledger is quiet by now (check passed on it): verify reads the same entries and recomputes every hash.
+    const verify = await ledgerCheck(ctx.stack, mongoUrl, 'verify');
+    last.ledgerVerify = verify.code;
+    if (verify.code !== 0)
+      throw new Error(`ledger verify failed (${verify.code}): ${JSON.stringify(verify.report).slice(0, 2_000)}`);
+  }
   return last;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Vendor streams
+
+export interface VendorStreams {
+  /** The payment events a stall's stream announced so far, over all its connections, in arrival order. */
+  payments(merchantId: string): SseEvent[];
+  /** How many times a stream was opened again after it ended. */
+  reconnects(): number;
+  close(): void;
+}
+
+/**
+ * Opens every stall's live payment stream from the start (`?since=0`: every payment the stall ever had), as a
+ * vendor's phone keeps it open, and keeps it open: a stream that ends is opened again with Last-Event-ID (the last
+ * seq it announced), as EventSource does.
+ */
+export function vendorStreams(ctx: Ctx): VendorStreams {
+  let closed = false;
+  let reconnects = 0;
+  const sessions = new Map<string, EventStream[]>();
+  const base = ctx.stack.urls.ledger;
+  for (const st of ctx.stalls) {
+    const list: EventStream[] = [];
+    sessions.set(st.merchantId, list);
+    void (async () => {
+      let lastId: string | undefined;
+      while (!closed) {
+        try {
+          const url = `${base}/stalls/${st.merchantId}/payments/stream${lastId === undefined ? '?since=0' : ''}`;
+          const es = await openEventStream(url, {
+            authorization: `Bearer ${ctx.manager}`,
+            ...(lastId !== undefined ? { 'last-event-id': lastId } : {}),
+          });
+          list.push(es);
+          if (closed) es.close();
+          // Until the server ends it (the ledger stopping, a broken connection), the stream fills es.events.
+          while (!closed && !es.ended()) await new Promise((r) => setTimeout(r, 250));
+          lastId = [...es.events].reverse().find((e) => e.id !== undefined)?.id ?? lastId;
+        } catch {}
+        if (!closed) {
+          reconnects++;
+          // EventSource's retry (the ledger asks for 3 s; a second is enough here).
+          await new Promise((r) => setTimeout(r, 1_000));
+        }
+      }
+    })();
+  }
+  return {
+    payments: (merchantId) =>
+      (sessions.get(merchantId) ?? []).flatMap((s) => s.events.filter((e) => e.event === 'payment')),
+    reconnects: () => reconnects,
+    close: () => {
+      closed = true;
+      sessions.forEach((list) => list.forEach((s) => s.close()));
+    },
+  };
+}
+
+export interface StreamState {
+  /** Payment events announced / the ledger's payment postings, summed over the stalls. */
+  announced: number;
+  posted: number;
+  /** Postings no stream announced (yet). */
+  missing: number;
+  /** Announcements of a payment the ledger does not hold: must never happen (nothing is announced that is not stored). */
+  notStored: number;
+  /** A payment announced twice on one stall's stream, or seqs out of order. */
+  duplicates: number;
+  outOfOrder: number;
+}
+
+/**
+ * Compares what every stall's stream announced with the ledger's payment postings. The streams are read before the
+ * ledger, so an announcement of a payment the ledger does not hold is a real one (posted after the read is fine).
+ */
+export async function vendorStreamState(ctx: Ctx, vs: VendorStreams): Promise<StreamState> {
+  const state: StreamState = { announced: 0, posted: 0, missing: 0, notStored: 0, duplicates: 0, outOfOrder: 0 };
+  for (const st of ctx.stalls) {
+    const events = vs.payments(st.merchantId);
+    const ids = events.map((e) => String(e.data.entryId));
+    const seqs = events.map((e) => Number(e.id));
+    const l = await ledgerCredits(ctx, st.merchantId);
+    const stored = new Set(l.entryIds);
+    const announced = new Set(ids);
+    state.announced += ids.length;
+    state.posted += l.count;
+    state.duplicates += ids.length - announced.size;
+    state.outOfOrder += seqs.filter((x, i) => i > 0 && x <= seqs[i - 1]!).length;
+    state.notStored += [...announced].filter((id) => !stored.has(id)).length;
+    state.missing += [...stored].filter((id) => !announced.has(id)).length;
+  }
+  return state;
+}
+
+/** Waits until every stall's stream has announced every payment the ledger posted, once each, in order. */
+export async function vendorsCaughtUp(ctx: Ctx, vs: VendorStreams, timeoutMs = 60_000): Promise<StreamState> {
+  let last: StreamState | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await vendorStreamState(ctx, vs);
+        // A duplicate, an announcement never stored or a seq out of order never heals: fail at once.
+        if (last.duplicates || last.notStored || last.outOfOrder) return last;
+        return last.missing === 0 && last.announced === last.posted ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 500, what: 'every vendor stream to announce every posted payment' },
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nlast state: ${JSON.stringify(last)}`, { cause: e });
+  }
 }
 
 /** One line per scenario for the README table, printed and appended to test-results/faults.jsonl. */
