@@ -202,7 +202,7 @@ describe('9. two replicas of every service, rolling restart of each under load',
         failures: f.feed.failures.length,
       };
     });
-    report('8 two replicas of every service, rolling restart under load', {
+    report('9 two replicas of every service, rolling restart under load', {
       payments: paid.length,
       total: c.total,
       streamErrors: s.errors.length,
