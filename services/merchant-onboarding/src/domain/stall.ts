@@ -8,6 +8,8 @@
  *
  * Changing the payout account sends the stall back through verification of the new account; an active stall stays
  * active (it keeps taking payments) but settlement pays only a verified account.
+ *
+ * Each arrow is a pure function in `stall-aggregate.ts` (what it changes, the events it raises, when it refuses).
  */
 export type StallStatus = 'pending_verification' | 'verified' | 'active' | 'suspended';
 

@@ -21,7 +21,7 @@ import {
 } from '../domain/validation';
 import type { AccessControl } from '../access';
 import type { Models, User } from '../store/models';
-import { publicStall } from './snapshot';
+import { publicStall } from './public-stall';
 import { newStallId, type Actor, type StallService } from './stall.service';
 import type { Stall } from '../domain/stall';
 
