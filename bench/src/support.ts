@@ -33,6 +33,26 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds the infrastructure has used so far, by what it is: Kafka (its JVM), FerretDB, PostgreSQL (all its
+ * backends: one process per connection) — every process on the machine with that command name, from /proc (Linux).
+ */
+export function infraCpuSeconds(): Record<string, number> {
+  const { readdirSync, readFileSync } = require('node:fs') as typeof import('node:fs');
+  const out: Record<string, number> = { kafka: 0, ferretdb: 0, postgresql: 0 };
+  const names: Record<string, string> = { java: 'kafka', ferretdb: 'ferretdb', postgres: 'postgresql' };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = names[stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))];
+      if (name) out[name]! += cpuSeconds(Number(pid)) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 export function cpuSeconds(pid: number): number | undefined {
   try {

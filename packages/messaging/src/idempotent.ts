@@ -17,9 +17,10 @@ export interface ApplyOnceArgs {
   field?: string;
   /**
    * How many recent eventIds the document remembers. Redeliveries come from the uncommitted tail of a partition, so a
-   * few dozen per aggregate is plenty; the processed-events collection covers older duplicates.
+   * few dozen per aggregate is plenty; the processed-events collection covers older duplicates. `'all'`: never trim,
+   * for a document whose life bounds its list (a stall's counters of one day) and whose list is the only guard.
    */
-  keep?: number;
+  keep?: number | 'all';
 }
 
 /**
@@ -53,6 +54,7 @@ export async function applyOnce(
     if (args.upsert && isDuplicateKey(err)) return 'duplicate';
     throw err;
   }
+  if (keep === 'all') return 'applied';
   // Bounded memory, one trim per apply (each apply adds one id). Best effort: a failure here loses nothing.
   await col
     .updateOne({ ...args.filter, [`${field}.${keep}`]: { $exists: true } }, { $pop: { [field]: -1 } })

@@ -70,6 +70,9 @@ const recordSchema = new Schema<OutboxRecord>(
   { collection: OUTBOX_COLLECTION, versionKey: false },
 );
 recordSchema.index({ enqueuedAt: 1, seq: 1 });
+// A write's records are found by their writeId (marked ready, dropped, deleted once published): an equality, which
+// FerretDB on PostgreSQL answers from this index, where an `$in` on `_id` reads the whole collection.
+recordSchema.index({ writeId: 1 });
 
 const MODEL = 'MarketqrOutboxRecord';
 
@@ -168,9 +171,10 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
     return { writeId, staged, ids: staged.map((r) => r._id) };
   }
 
-  async function ready(staged: OutboxRecord[]) {
+  /** Marks every record still staged under this write ready: all of it, so one equality on `writeId` finds them. */
+  async function ready(writeId: string, staged: OutboxRecord[]) {
     if (staged.length === 0) return;
-    const res = await col.updateMany({ _id: { $in: staged.map((r) => r._id) } }, { $set: { state: 'ready' } });
+    const res = await col.updateMany({ writeId }, { $set: { state: 'ready' } });
     if (res.matchedCount < staged.length) {
       // This writer was so slow that the relay took its staged records for a crash and dropped them, yet the write
       // is stored: put them back. If the relay had published them instead, this is a harmless duplicate.
@@ -216,7 +220,7 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
       if (!written) {
         await col.deleteMany({ _id: { $in: ids } });
       } else {
-        await ready(staged);
+        await ready(writeId, staged);
         await trim(m, write.filter._id);
       }
       return { written, matchedCount: res.matchedCount, upsertedCount: res.upsertedCount };
@@ -237,8 +241,9 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
       const results = await insertManyReporting(m.collection as unknown as mongo.Collection, docs, { ordered });
       const stored = staged.filter((_, i) => results[i]!.status === 'inserted').flat();
       const refused = staged.filter((_, i) => results[i]!.status !== 'inserted').flat();
-      if (refused.length) await col.deleteMany({ _id: { $in: refused.map((r) => r._id) } });
-      await ready(stored);
+      // The refused documents' records go first, so what is left under this writeId is exactly what is to be ready.
+      if (refused.length) await col.deleteMany({ writeId, _id: { $in: refused.map((r) => r._id) } });
+      await ready(writeId, stored);
       return results;
     },
     async insert(model, doc, events) {
@@ -258,7 +263,7 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
         }
         throw err;
       }
-      await ready(staged);
+      await ready(writeId, staged);
     },
   };
 }

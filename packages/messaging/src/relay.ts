@@ -228,6 +228,20 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  /**
+   * One `delete` command for a batch, one statement per write it came from (a ledger batch is one write): each
+   * statement selects by `writeId`, an indexed equality, where one `$in` on `_id` reads the whole collection on
+   * FerretDB. FerretDB runs a multi-statement delete safely (unlike updates: see packages/mongo's README).
+   */
+  async function deletePublished(published: OutboxRecord[]): Promise<void> {
+    const byWrite = new Map<string, string[]>();
+    for (const r of published) byWrite.set(r.writeId, [...(byWrite.get(r.writeId) ?? []), r._id]);
+    await outbox.bulkWrite(
+      [...byWrite].map(([writeId, ids]) => ({ deleteMany: { filter: { writeId, _id: { $in: ids } } } })),
+      { ordered: false },
+    );
+  }
+
   async function runOnce(): Promise<number> {
     if (!(await lead())) return 0;
     const batch = await outbox.find({}).sort({ enqueuedAt: 1, seq: 1 }).limit(batchSize).toArray();
@@ -259,7 +273,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (leaseUntil <= Date.now()) return 0;
       await publish(ready);
       await opts.faults?.afterPublish?.(ready.map((r) => r._id));
-      await outbox.deleteMany({ _id: { $in: ready.map((r) => r._id) } });
+      await deletePublished(ready);
       log.debug({ events: ready.length }, 'relayed');
     }
     return ready.length + verdict.drop.size;

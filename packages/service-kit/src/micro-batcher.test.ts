@@ -50,3 +50,33 @@ test('a lone item is written after maxWaitMs; a writer that throws rejects its w
     jest.useRealTimers();
   }
 });
+
+test('what arrives while a batch is being written becomes one batch, however long the write takes', async () => {
+  jest.useFakeTimers();
+  try {
+    const written: number[][] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const batcher = new MicroBatcher<number, number>({ maxItems: 4, maxWaitMs: 2 }, async (items) => {
+      written.push(items);
+      if (written.length === 1) await slow;
+      return items.map((value) => ({ ok: true, value }));
+    });
+    const all = [batcher.submit(0)];
+    await jest.advanceTimersByTimeAsync(2); // the first batch closes and its write hangs
+    // Six items trickle in over 60 ms, far longer than maxWaitMs: none is written while the first batch is in flight.
+    for (let n = 1; n <= 6; n++) {
+      all.push(batcher.submit(n));
+      await jest.advanceTimersByTimeAsync(10);
+    }
+    expect(written).toEqual([[0]]);
+    release();
+    await expect(Promise.all(all)).resolves.toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // Taken at once when the writer was free, in batches of at most maxItems.
+    expect(written).toEqual([[0], [1, 2, 3, 4], [5, 6]]);
+    await batcher.flush();
+    expect(batcher.stats()).toEqual({ batches: 3, items: 7 });
+  } finally {
+    jest.useRealTimers();
+  }
+});

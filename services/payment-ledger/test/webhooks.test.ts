@@ -241,6 +241,27 @@ describe('bank simulator format', () => {
     expect(((await bad.json()) as Json).error.code).toBe('LEDGER.INVALID_QR_ID');
   });
 
+  test('a QR issued after its stall was last paid is found in the description, however the bank split its code', async () => {
+    // A payment to stall 3 makes the ledger read (and keep) stall 3's dynamic QRs: none yet.
+    const before = bankSimBody({ amount: 15_000, virtualAccount: s3.va, description: 'tien rau' });
+    expect((await postBankSim(h.base, before)).status).toBe(200);
+    expect((await paymentEntry(h, pid('bank-sim', before.transactionId))).meta).toMatchObject({ qrId: null });
+    const code = orderCode();
+    await h.publish([dynamicQr(s3, code, 64_000)]);
+    await waitFor(async () => (await h.models.qrs.countDocuments({ orderCode: code })) === 1, {
+      what: 'the QR in the projection',
+    });
+    // The code split by a space: no token carries it, only a search of the stall's own QRs in the description finds it.
+    const split = `${code.slice(0, 5)} ${code.slice(5)}`;
+    const body = bankSimBody({ amount: 64_000, virtualAccount: s3.va, description: `CT ${split} rau muong` });
+    expect((await postBankSim(h.base, body)).status).toBe(200);
+    expect((await paymentEntry(h, pid('bank-sim', body.transactionId))).meta).toMatchObject({
+      outcome: 'paid',
+      matchedBy: 'order_code',
+      qrId: `qr_${code.toLowerCase()}`,
+    });
+  });
+
   test('stall 1’s account with stall 2’s live order code (a fake QR’s shape): stall 1 keeps it, flagged, the QR unpaid', async () => {
     const body = bankSimBody({ amount: 70_000, virtualAccount: s1.va, description: `thanh toan ${codes.s2live}` });
     await postBankSim(h.base, body);

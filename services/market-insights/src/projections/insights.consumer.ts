@@ -108,8 +108,8 @@ export function createInsightsConsumer(opts: {
     batchHandlers: opts.batchHandlers,
     partitionsConsumedConcurrently: opts.concurrency,
     // A balance is the ledger's latest figure (an older entry never moves it back); a payment is counted once by its
-    // own guard (its fact under the payment's id, checked first, and the stall-day's applied keys): no
-    // processed-event records for these two, the bulk of what this consumer handles.
+    // own guard (the stall-day keeps the key of every payment it counted): no processed-event records for these two,
+    // the bulk of what this consumer handles.
     idempotentTypes: ['ledger.entry-posted', 'payment.confirmed'],
   });
 }

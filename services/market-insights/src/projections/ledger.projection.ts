@@ -1,6 +1,6 @@
 import type { EventOfType } from '@marketqr/contracts';
 import { mergedAcrossPartitions } from '@marketqr/messaging';
-import { findIn } from '@marketqr/mongo';
+import { isDuplicateKey } from '@marketqr/service-kit';
 import type { Store } from '../store/models';
 
 /**
@@ -12,7 +12,7 @@ export class LedgerProjection {
 
   /**
    * A run of entries (the runs of the partitions handled at once, merged: see mergedAcrossPartitions): only each
-   * stall's latest matters, so one read of the current balances and one update per stall (not per entry).
+   * stall's latest matters, so one conditional write per stall (not per entry), and no read.
    */
   readonly entryPostedMany = mergedAcrossPartitions<EventOfType<'ledger.entry-posted'>>((es) => this.applyLatest(es));
 
@@ -22,33 +22,28 @@ export class LedgerProjection {
       const prev = latest.get(e.data.merchantId);
       if (!prev || Date.parse(prev.data.postedAt) <= Date.parse(e.data.postedAt)) latest.set(e.data.merchantId, e);
     }
-    const current = new Map(
-      (
-        await findIn(this.store.balances, [...latest.keys()], { projection: { postedAt: 1 } })
-      ).map((b) => [b._id, b.postedAt]),
-    );
-    for (const e of latest.values()) {
-      const postedAt = new Date(e.data.postedAt);
-      const known = current.get(e.data.merchantId);
-      if (known && known > postedAt) continue;
-      await this.apply(e.data, postedAt);
-    }
+    for (const e of latest.values()) await this.apply(e.data);
   }
 
   async entryPosted(e: EventOfType<'ledger.entry-posted'>): Promise<void> {
-    const d = e.data;
-    const postedAt = new Date(d.postedAt);
-    const current = await this.store.balances.findOne({ _id: d.merchantId }, { projection: { postedAt: 1 } });
-    // Redelivered or replayed older entries must not move the balance back.
-    if (current && current.postedAt > postedAt) return;
-    await this.apply(d, postedAt);
+    await this.apply(e.data);
   }
 
-  private async apply(d: EventOfType<'ledger.entry-posted'>['data'], postedAt: Date): Promise<void> {
-    await this.store.balances.updateOne(
-      { _id: d.merchantId },
-      { $set: { marketId: d.marketId, balance: d.merchantBalanceAfter, postedAt } },
-      { upsert: true },
-    );
+  /**
+   * Latest wins, in one write: the update matches only a balance posted no later than this one. A newer stored balance
+   * (a redelivered or replayed older entry) makes the upsert try to insert the stall's `_id` again, which the unique
+   * index refuses: nothing moves back.
+   */
+  private async apply(d: EventOfType<'ledger.entry-posted'>['data']): Promise<void> {
+    const postedAt = new Date(d.postedAt);
+    await this.store.balances
+      .updateOne(
+        { _id: d.merchantId, postedAt: { $lte: postedAt } },
+        { $set: { marketId: d.marketId, balance: d.merchantBalanceAfter, postedAt } },
+        { upsert: true },
+      )
+      .catch((err: unknown) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
   }
 }

@@ -55,10 +55,11 @@ const stallDayId = (merchantId: string, day: string) => `${merchantId}|${day}`;
  * moved to the receiving stall when reallocated, counted for the stall a suspense payment is reallocated to, and
  * removed again when reversed.
  *
- * Idempotency, against the consumer's own dedupe by eventId failing in the crash window between effect and marker:
- * the `payment_facts` document (unique paymentId) says a payment was counted; the counter update is `applyOnce`
- * keyed by the payment (`pay:<id>`, `rev:<id>`, `realloc:<id>`), and the fact is written after it, so a redelivery
- * finds either no fact and an already-applied counter (skipped by applyOnce), or the fact.
+ * Idempotency (payment.confirmed has no processed-event records: see the consumer's idempotentTypes): every counter
+ * update is guarded by the payment's key (`pay:<id>`, `rev:<id>`, `realloc:<id>`) recorded in the same atomic update
+ * on the stall-day document, which keeps every key of its day (never trimmed: the day bounds the list, a few
+ * kilobytes for a busy stall), so the guard alone decides whether a payment was counted there. The `payment_facts`
+ * document (unique paymentId), written after the counter, is what reversals and reallocations read.
  */
 export class PaymentProjection {
   constructor(
@@ -122,6 +123,7 @@ export class PaymentProjection {
       },
       eventId: `pay:${p.paymentId}`,
       upsert: true,
+      keep: 'all',
     });
     if (p.payerHash) {
       await insertOnce(this.store.payerDays, {
@@ -137,9 +139,9 @@ export class PaymentProjection {
 
   /**
    * A run of confirmed payments (the runs of the partitions handled at once, merged: see mergedAcrossPartitions),
-   * counted with a handful of round trips whatever its length: one read of the facts already counted (on FerretDB every read of that growing collection is a scan, so one per run rather
-   * than one per payment), one counter update per stall-day (the run's payments summed in memory), one insert of
-   * the payer-days and one of the facts, one read of the suspense records they may resolve.
+   * counted with a handful of round trips whatever its length: one counter update per stall-day (the run's payments
+   * summed in memory), one insert of the payer-days and one of the facts, and a read of QR kinds only for payments
+   * that name a QR without an order code.
    *
    * Same guarantees as `count`: the update is guarded by every payment's key (`pay:<id>`) and pushes them all, so it
    * applies only if none of them was applied before; if one was (a redelivery after a crash between counter and
@@ -149,16 +151,11 @@ export class PaymentProjection {
 
   private async countConfirmed(events: EventOfType<'payment.confirmed'>[]): Promise<void> {
     const unique = new Map(events.map((e) => [e.data.paymentId, e]));
-    const ids = [...unique.keys()];
-    const [counted, suspended, kinds] = await Promise.all([
-      findIn(this.store.paymentFacts, ids, { projection: { _id: 1 } }),
-      findIn(this.store.suspense, ids, { projection: { _id: 1 } }),
-      this.kindsOf(events.map((e) => e.data)),
-    ]);
-    const done = new Set(counted.map((f) => f._id));
-    const fresh = [...unique.values()]
-      .filter((e) => !done.has(e.data.paymentId))
-      .map((e) => this.countableNow(e.data, kinds));
+    const kinds = await this.kindsOf(events.map((e) => e.data));
+    // No read of the facts first: a payment counted before (a redelivery) is what the stall-day's guard refuses, and
+    // that stall-day then goes one by one through `count`, which reads its facts. On FerretDB the read was one query
+    // per payment.
+    const fresh = [...unique.values()].map((e) => this.countableNow(e.data, kinds));
     const byStallDay = new Map<string, Countable[]>();
     for (const p of fresh) {
       const id = stallDayId(p.merchantId, p.day);
@@ -206,10 +203,7 @@ export class PaymentProjection {
       this.store.paymentFacts,
       countedNow.map((p) => factOf(p, now)),
     );
-    for (const { _id } of suspended) {
-      const e = unique.get(_id)!;
-      await this.recordResolution(_id, 'confirmed', e.data.merchantId, new Date(e.occurredAt));
-    }
+    // Whether any of them sat in suspense is not asked: see `confirmed`.
   }
 
   /** The QR kind of every payment of a run that needs a lookup (a QR id and no order code), in one read. */
@@ -237,10 +231,9 @@ export class PaymentProjection {
   async confirmed(e: EventOfType<'payment.confirmed'>): Promise<void> {
     const d = e.data;
     await this.count(await this.countable(d));
-    // A payment held in suspense that was later confirmed to a stall: the suspense alert has nothing left to do.
-    if (await this.store.suspense.findOne({ _id: d.paymentId }, { projection: { _id: 1 } })) {
-      await this.recordResolution(d.paymentId, 'confirmed', d.merchantId, new Date(e.occurredAt));
-    }
+    // A confirmed payment never sat in suspense, so there is no suspense record to resolve: the ledger raises
+    // payment.confirmed or payment.flagged from the one entry `payment:<id>`, by its outcome, and money leaves suspense
+    // only by payment.reallocated (handled in `reallocated`).
   }
 
   async flagged(e: EventOfType<'payment.flagged'>): Promise<void> {
@@ -314,6 +307,7 @@ export class PaymentProjection {
       },
       eventId: `rev:${d.paymentId}`,
       upsert: true,
+      keep: 'all',
     });
     await this.store.paymentFacts.updateOne({ _id: d.paymentId }, { $set: { reversalId: d.reversalId } });
   }
@@ -369,6 +363,7 @@ export class PaymentProjection {
       },
       eventId: adjustmentId,
       upsert: true,
+      keep: 'all',
     });
     await this.store.paymentFacts.updateOne({ _id: d.paymentId }, { $set: { merchantId: d.toMerchantId } });
   }

@@ -46,7 +46,7 @@ export function ledgerEventHandlers(deps: {
       if (event.data.kind === 'dynamic') await processor.rematch({ orderCode: event.data.orderCode });
     },
     'qr.revoked': async (event) => {
-      await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrRevoked(event.data.qrId));
+      await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrRevoked(event.data.qrId, event.data.merchantId));
     },
     'qr.expired': async (event) => {
       await mutex.run(`qr:${event.data.qrId}`, () => projections.applyQrExpired(event.data));

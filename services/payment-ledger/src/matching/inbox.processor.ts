@@ -204,7 +204,10 @@ export class InboxProcessor {
     const { patterned, tokens } = orderCodeCandidates(`${n.description} ${n.code ?? ''}`, options.orderCodePattern);
     const codes = new Set([...patterned, ...tokens]);
     const squashed = squash(`${n.description} ${n.code ?? ''}`);
-    const found = await projections.qrCandidates([...codes], stall?._id ?? null);
+    // The store is asked only for codes the pattern finds (every order code is drawn from it): the receiving stall's
+    // own QRs are compared with every token and searched for in the whole description anyway, and a lookup per
+    // ordinary word of the description ("CHUYEN", "TIEN", the payer's name) was most of the money path's queries.
+    const found = await projections.qrCandidates(patterned, stall?._id ?? null);
     const byCode = found.filter((q) => q.orderCode && codes.has(q.orderCode));
     const ofStall = found.filter(
       (q) => stall && q.merchantId === stall._id && q.orderCode && squashed.includes(squash(q.orderCode)),

@@ -1,5 +1,5 @@
 import type { MerchantSnapshot, QrExpiredV1, QrIssuedV1 } from '@marketqr/contracts';
-import { findIn, keyLookupOf } from '@marketqr/mongo';
+import { findIn } from '@marketqr/mongo';
 import type { Logger } from '@marketqr/service-kit';
 import type { QrRef, StallRef } from '../domain/matching';
 import type { Models, QrView, StallView } from '../store/models';
@@ -33,6 +33,16 @@ export const toQrRef = (q: QrView): QrRef | null =>
  */
 /** How old the in-memory stall directory may get before a lookup reloads it (other replicas apply events too). */
 const STALL_DIRECTORY_MS = 1_000;
+/**
+ * How long a stall's dynamic QRs, as read from the store, serve matching before they are read again. This process's
+ * own QR events drop the stall's list at once (see `forgetStallQrs`), so with one replica the lists are always exact;
+ * the age only bounds how late this replica sees a QR another replica applied. An order code the description names
+ * exactly is looked up in the store whenever the receiving stall's list lacks it, so the age matters only for a code
+ * the bank mangled (found by searching the description for the stall's codes) paid within this long of its issue.
+ */
+const STALL_QRS_MS = 30_000;
+/** Stalls whose QR lists are kept; past this the cache starts over (a forgotten list costs one read). */
+const STALL_QRS_MAX = 20_000;
 
 export class Projections {
   private readonly learned = new Map<string, string>();
@@ -43,6 +53,14 @@ export class Projections {
    */
   private directory: { byVa: Map<string, StallView[]>; loadedAt: number } | null = null;
   private loading: Promise<Map<string, StallView[]>> | null = null;
+  /**
+   * Each stall's dynamic QRs, read through: every notification to a stall needs them (its codes are looked for in the
+   * description), and on FerretDB that is one query per notification — the costliest query of the money path at
+   * 250 payments/s. `generation` counts this process's QR events per stall, so a read that raced one is not kept.
+   */
+  private readonly stallQrs = new Map<string, { qrs: QrView[]; loadedAt: number }>();
+  private readonly stallQrsLoading = new Map<string, Promise<QrView[]>>();
+  private readonly qrGeneration = new Map<string, number>();
 
   constructor(
     private readonly models: Models,
@@ -123,10 +141,39 @@ export class Projections {
     await this.models.qrs.insertOne(doc).catch((e: unknown) => {
       if (!isDuplicateKey(e)) throw e;
     });
+    this.forgetStallQrs(d.merchantId);
   }
 
-  async applyQrRevoked(qrId: string): Promise<void> {
+  async applyQrRevoked(qrId: string, merchantId: string): Promise<void> {
     await this.models.qrs.updateOne({ _id: qrId }, { $set: { status: 'revoked', updatedAt: new Date() } });
+    this.forgetStallQrs(merchantId);
+  }
+
+  /** A QR event of this stall was applied here: its list is read again when next needed. */
+  private forgetStallQrs(merchantId: string): void {
+    this.stallQrs.delete(merchantId);
+    this.qrGeneration.set(merchantId, (this.qrGeneration.get(merchantId) ?? 0) + 1);
+  }
+
+  /** The stall's dynamic QRs (issued, paid, expired or revoked: matching weighs them), from memory when fresh. */
+  private async dynamicQrsOf(merchantId: string): Promise<QrView[]> {
+    const cached = this.stallQrs.get(merchantId);
+    if (cached && Date.now() - cached.loadedAt < STALL_QRS_MS) return cached.qrs;
+    const running = this.stallQrsLoading.get(merchantId);
+    if (running) return running;
+    const generation = this.qrGeneration.get(merchantId) ?? 0;
+    const loadedAt = Date.now();
+    const load = (async () => {
+      const qrs = (await this.models.qrs.find({ merchantId, kind: 'dynamic' }).limit(500).toArray()) as QrView[];
+      // Kept only if no QR event of this stall was applied meanwhile (the read may predate it).
+      if ((this.qrGeneration.get(merchantId) ?? 0) === generation) {
+        if (this.stallQrs.size >= STALL_QRS_MAX) this.stallQrs.clear();
+        this.stallQrs.set(merchantId, { qrs, loadedAt });
+      }
+      return qrs;
+    })().finally(() => this.stallQrsLoading.delete(merchantId));
+    this.stallQrsLoading.set(merchantId, load);
+    return load;
   }
 
   /** qr.expired carries the whole QR, so it also fills in one whose qr.issued never reached us. */
@@ -136,6 +183,7 @@ export class Projections {
       { _id: d.qrId, status: 'issued' },
       { $set: { status: 'expired', updatedAt: new Date() } },
     );
+    this.forgetStallQrs(d.merchantId);
     if (res.matchedCount > 0 || (await col.countDocuments({ _id: d.qrId }, { limit: 1 })) > 0) return;
     // Only this rare path needs the stall's code.
     const stallCode = (await this.stall(d.merchantId))?.stallCode ?? null;
@@ -156,6 +204,7 @@ export class Projections {
       .catch((e: unknown) => {
         if (!isDuplicateKey(e)) throw e;
       });
+    this.forgetStallQrs(d.merchantId);
   }
 
   async stall(merchantId: string): Promise<StallView | null> {
@@ -179,22 +228,18 @@ export class Projections {
 
   /**
    * QRs that may be the one a notification paid: those carrying one of `codes`, and every dynamic QR of the stall
-   * whose virtual account received it (their codes are then looked for anywhere in the description). One query.
+   * whose virtual account received it (their codes are then looked for anywhere in the description). The stall's QRs
+   * come from memory when fresh (see `dynamicQrsOf`); only codes that are not among them are looked up in the store
+   * (another stall's QR, or one this replica has not seen yet). `merchantId` null: the store alone (the re-check of a
+   * held notification, which must see what was applied a moment ago anywhere).
    */
   async qrCandidates(codes: string[], merchantId: string | null): Promise<QrView[]> {
-    if ((await keyLookupOf(this.models.qrs)) === 'each') {
-      // FerretDB on PostgreSQL answers each equality from an index but scans the whole table for an `$or`/`$in`.
-      const [byCode, dynamic] = await Promise.all([
-        findIn(this.models.qrs, codes, { field: 'orderCode' }),
-        merchantId ? this.models.qrs.find({ merchantId, kind: 'dynamic' }).limit(500).toArray() : [],
-      ]);
-      return [...new Map([...byCode, ...dynamic].map((q) => [q._id, q])).values()];
-    }
-    const or: Record<string, unknown>[] = [];
-    if (codes.length) or.push({ orderCode: { $in: codes } });
-    if (merchantId) or.push({ merchantId, kind: 'dynamic' });
-    if (or.length === 0) return [];
-    return this.models.qrs.find({ $or: or }).limit(500).toArray();
+    const own = merchantId ? await this.dynamicQrsOf(merchantId) : [];
+    const ownCodes = new Set(own.map((q) => q.orderCode));
+    const rest = codes.filter((c) => !ownCodes.has(c));
+    if (rest.length === 0) return own;
+    const byCode = await findIn(this.models.qrs, rest, { field: 'orderCode' });
+    return [...new Map([...own, ...byCode].map((q) => [q._id, q])).values()];
   }
 
   /** The market of a collection account: the configured list first, then what earlier payments taught us. */
