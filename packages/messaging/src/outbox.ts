@@ -21,11 +21,19 @@ import { isDuplicateKey } from '@marketqr/service-kit';
  * A crash after 1 leaves `staged` records: after `verifyAfterMs` the relay looks for their writeId in the aggregate.
  * Found: the change was stored, publish. Not found: it never happened, drop them. Events therefore follow the stored
  * state, even when FerretDB loses a racing update (its writeId is lost with it).
+ *
+ * A batch of new aggregates (`Outbox.insertBatch`, the ledger's postings) ends step 3 differently: instead of updating
+ * every record to `ready`, it inserts one commit marker for the write (state `commit`, sorted just before the write's
+ * records), and the relay publishes staged records whose write has a marker. FerretDB updates a matched document at
+ * a time (about 4 ms each on PostgreSQL), so marking a group commit's 200 events ready cost most of its time; the
+ * marker is one small insert. A writer slower than half of `verifyAfterMs` marks its records ready the old way instead,
+ * which notices records the relay has already dropped as a crash's and puts them back.
  */
 export interface OutboxRecord {
   /** The eventId: inserting the same event twice fails on the unique _id instead of publishing it twice. */
   _id: string;
-  state: 'staged' | 'ready';
+  /** `commit`: not an event but the marker saying write `writeId` is stored (see the file comment). */
+  state: 'staged' | 'ready' | 'commit';
   /** Topic name without the deployment's prefix: stored events do not depend on a deployment. */
   topic: string;
   /** The Kafka key: the envelope's aggregateId. */
@@ -104,9 +112,32 @@ export function toOutboxRecord(
   };
 }
 
+/** The commit marker of a write: sorted just before the write's first record, so the relay reads it with them. */
+export function commitMarker(first: OutboxRecord): OutboxRecord {
+  return {
+    _id: `commit:${first.writeId}`,
+    state: 'commit',
+    topic: '',
+    key: '',
+    type: 'commit',
+    version: 0,
+    payload: '',
+    source: first.source,
+    docId: null,
+    writeId: first.writeId,
+    enqueuedAt: first.enqueuedAt,
+    seq: first.seq - 0.5,
+  };
+}
+
 export interface OutboxOptions {
   /** Called after events are ready, typically `() => relay.nudge()`. */
   onReady?: () => void;
+  /**
+   * The relay's verifyAfterMs: a write that took longer than half of it marks its records ready one by one (and
+   * checks none was dropped) instead of inserting a commit marker. Default 10 s, the relay's default.
+   */
+  verifyAfterMs?: number;
   /** Recent writeIds an aggregate keeps; only crash recovery of staged records needs them. */
   keepWriteIds?: number;
 }
@@ -154,6 +185,7 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
   const records = outboxModel(connection);
   const col = records.collection as unknown as mongo.Collection<OutboxRecord>;
   const keep = opts.keepWriteIds ?? 50;
+  const verifyAfterMs = opts.verifyAfterMs ?? 10_000;
 
   function assertPlugin(model: Model<unknown>) {
     if (!model.schema.path(WRITE_IDS_FIELD)) {
@@ -241,9 +273,16 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
       const results = await insertManyReporting(m.collection as unknown as mongo.Collection, docs, { ordered });
       const stored = staged.filter((_, i) => results[i]!.status === 'inserted').flat();
       const refused = staged.filter((_, i) => results[i]!.status !== 'inserted').flat();
-      // The refused documents' records go first, so what is left under this writeId is exactly what is to be ready.
+      // The refused documents' records go first, so what is left under this writeId is exactly what is to be published.
       if (refused.length) await col.deleteMany({ writeId, _id: { $in: refused.map((r) => r._id) } });
-      await ready(writeId, stored);
+      if (stored.length === 0) return results;
+      if (Date.now() - enqueuedAt.getTime() < verifyAfterMs / 2) {
+        // The relay drops staged records only after verifyAfterMs, so none of these can be gone yet.
+        await col.insertOne(commitMarker(stored[0]!));
+        opts.onReady?.();
+      } else {
+        await ready(writeId, stored);
+      }
       return results;
     },
     async insert(model, doc, events) {

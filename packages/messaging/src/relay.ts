@@ -252,7 +252,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     );
     if (batch.length === 0) return 0;
 
-    const old = batch.filter((r) => r.state === 'staged' && now - r.enqueuedAt.getTime() >= verifyAfterMs);
+    // Writes stored in one group commit say so with one marker (see outbox.ts): their staged records need no check.
+    const committed = new Set(batch.filter((r) => r.state === 'commit').map((r) => r.writeId));
+    const old = batch.filter(
+      (r) => r.state === 'staged' && !committed.has(r.writeId) && now - r.enqueuedAt.getTime() >= verifyAfterMs,
+    );
     const verdict = old.length ? await verify(old) : { publish: new Set<string>(), drop: new Set<string>() };
     if (verdict.drop.size) {
       await outbox.deleteMany({ _id: { $in: [...verdict.drop] } });
@@ -262,21 +266,30 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
     const blocked = new Set<string>();
     const ready: OutboxRecord[] = [];
+    const waiting = new Set<string>();
     for (const r of batch) {
-      if (blocked.has(r.key) || verdict.drop.has(r._id)) continue;
-      if (r.state === 'ready' || verdict.publish.has(r._id)) ready.push(r);
+      if (r.state === 'commit' || verdict.drop.has(r._id)) continue;
+      if (!blocked.has(r.key) && (r.state === 'ready' || committed.has(r.writeId) || verdict.publish.has(r._id))) {
+        ready.push(r);
+        continue;
+      }
       // A write still in flight: later events of this key wait for it, whatever it turns out to be.
-      else blocked.add(r.key);
+      if (r.state === 'staged' && !committed.has(r.writeId)) blocked.add(r.key);
+      waiting.add(r.writeId);
     }
+    // A marker goes once nothing of its write is left. When the read was cut off at batchSize, more of the write may
+    // lie beyond it: the marker stays for the next cycle (it sorts first, so it is read again).
+    const cutOff = batch.length >= batchSize;
+    const finished = cutOff ? [] : batch.filter((r) => r.state === 'commit' && !waiting.has(r.writeId));
     if (ready.length) {
       // A leader that stalled past its lease must not publish a stale snapshot on top of its successor's work.
       if (leaseUntil <= Date.now()) return 0;
       await publish(ready);
       await opts.faults?.afterPublish?.(ready.map((r) => r._id));
-      await deletePublished(ready);
       log.debug({ events: ready.length }, 'relayed');
     }
-    return ready.length + verdict.drop.size;
+    if (ready.length || finished.length) await deletePublished([...ready, ...finished]);
+    return ready.length + verdict.drop.size + finished.length;
   }
 
   async function run(): Promise<void> {
@@ -347,6 +360,6 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
  */
 export function createOutboxWithRelay(opts: OutboxRelayOptions): { outbox: Outbox; relay: OutboxRelay } {
   const relay = createOutboxRelay(opts);
-  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge() });
+  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge(), verifyAfterMs: opts.verifyAfterMs });
   return { outbox, relay };
 }

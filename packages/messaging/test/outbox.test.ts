@@ -116,10 +116,13 @@ describe('outbox and relay against the real broker and database', () => {
       { ordered: true },
     );
     expect(results.map((r) => r.status)).toEqual(['inserted', 'inserted', 'duplicate', 'skipped']);
-    const records = await outbox.model.find().lean();
+    // The stored ones' records stay staged, and one commit marker says their write is stored: no record is updated.
+    const records = await outbox.model.collection.find().toArray();
+    const writeId = records[0]!.writeId as string;
     expect(records.map((r) => [r._id, r.state]).sort()).toEqual(
-      [events[0]!.eventId, events[1]!.eventId].map((id) => [id, 'ready']).sort(),
+      [[events[0]!.eventId, 'staged'], [events[1]!.eventId, 'staged'], [`commit:${writeId}`, 'commit']].sort(),
     );
+    expect(new Set(records.map((r) => r.writeId))).toEqual(new Set([writeId]));
     expect(await Stalls.findById('taken').lean()).toMatchObject({ seq: 0 });
     expect(await Stalls.findById('b3').lean()).toBeNull();
 
@@ -240,6 +243,29 @@ describe('outbox and relay against the real broker and database', () => {
       perKey.set(e.aggregateId, [...(perKey.get(e.aggregateId) ?? []), Number(e.data.description.slice(4))]);
     }
     for (const s of stalls) expect(perKey.get(s)).toEqual(Array.from({ length: perStall }, (_, i) => i + 1));
+  });
+
+  it('a batch write slower than half of verifyAfterMs marks its records ready instead of trusting a marker', async () => {
+    const slow = createOutbox(db, { verifyAfterMs: 0 });
+    const event = payment('slow-batch', 1);
+    await slow.insertBatch(Stalls, [{ doc: { _id: 'slow-batch', seq: 1 }, events: [event] }], { ordered: true });
+    expect((await outbox.model.find().lean()).map((r) => [r._id, r.state])).toEqual([[event.eventId, 'ready']]);
+  });
+
+  it('a marker outlives relay reads cut off before its write’s end: every event published once, in order', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => payment('cut', i + 1));
+    await outbox.insertBatch(
+      Stalls,
+      events.map((e, i) => ({ doc: { _id: `cut-${i}`, seq: i + 1 }, events: [e] })),
+      { ordered: true },
+    );
+    const messages = await reader();
+    // Two records per read: the marker and one event, then the marker again with the next. No crash check helps: the
+    // records are published only because their marker is still there.
+    await relay({ batchSize: 2, verifyAfterMs: 3_600_000 });
+    await waitFor(() => messages.length === 5, { what: 'all five events' });
+    await waitFor(drained, { what: 'outbox drained, marker included' });
+    expect(messages.map(idOf)).toEqual(events.map((e) => e.eventId));
   });
 
   it('recovers a writer that crashed: publishes a stored write, drops one that never happened, keeps order', async () => {
