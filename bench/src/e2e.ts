@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mongoose from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
@@ -312,6 +314,20 @@ export async function e2eBench(
       const step = steps[steps.length - 1]!;
       if (step.errors > 0 || step.toSseMs.p99 >= 1_000) break;
     }
+    // The ledger after the run, as an operator would check it: first let it finish what it acknowledged (a failed
+    // step leaves a backlog), then `ledger:check` and `ledger:verify` on its database.
+    const drained = await waitFor(
+      () => [...sentAt.values()].every((r) => r.ackAt === undefined || r.sseAt !== undefined),
+      { timeoutMs: 600_000, intervalMs: 1_000, what: 'the backlog announced' },
+    ).then(
+      () => true,
+      () => false,
+    );
+    const audit = {
+      drained,
+      check: await ledgerCli('check', mongoUrl, dbs.ledger),
+      verify: await ledgerCli('verify', mongoUrl, dbs.ledger),
+    };
     abort.abort();
     await Promise.allSettled(streams);
     await settlementDb.close();
@@ -321,6 +337,7 @@ export async function e2eBench(
       stalls: opts.stalls,
       streams: opts.stalls,
       steps,
+      audit,
       best: pickBest(steps),
       rssMb: rss,
       idle: { cpu: idleCpu, rssMb: idleRss },
@@ -390,6 +407,30 @@ function databaseDelta(before: DbTime[], after: DbTime[]): DbTime[] {
     .filter((d) => d.count > 0)
     .sort((a, b) => b.seconds - a.seconds)
     .slice(0, 10);
+}
+
+/** `ledger:check` or `ledger:verify` on the bench's ledger database: clean or not, and how many problems it found. */
+function ledgerCli(
+  command: 'check' | 'verify',
+  mongoUrl: string,
+  db: string,
+): Promise<{ ok: boolean; problems: number }> {
+  const cli = join(__dirname, '../../services/payment-ledger/dist/cli.js');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cli, command],
+      { env: { ...process.env, MONGO_URL: mongoUrl, MONGO_DB: db }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
+      (err, stdout) => {
+        try {
+          const report = JSON.parse(stdout) as { ok: boolean; problems?: unknown[] };
+          resolve({ ok: report.ok && !err, problems: report.problems?.length ?? 0 });
+        } catch {
+          resolve({ ok: false, problems: -1 });
+        }
+      },
+    );
+  });
 }
 
 /** Webhook round trip: from when each notification was due to leave to its acknowledgement. */

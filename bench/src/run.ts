@@ -173,6 +173,8 @@ async function main() {
       .map(([k, v]) => `${k} ${v} MB`)
       .join(', ')}. Documents stored per payment (three databases, after the run): ${fmt(e2e.documentsPerPayment, 1)}.`,
     '',
+    `The ledger after the run (${e2e.audit.drained ? 'every acknowledged payment announced' : 'backlog NOT drained within 10 minutes'}): \`ledger:check\` ${e2e.audit.check.ok ? 'clean' : `FAILED (${e2e.audit.check.problems} problems)`}, \`ledger:verify\` ${e2e.audit.verify.ok ? 'clean' : `FAILED (${e2e.audit.verify.problems} problems)`}.`,
+    '',
     documentsTable(e2e.documents),
     '',
     // The last step's database time: on FerretDB a lookup or update scans its whole collection, and this says which.
