@@ -27,6 +27,8 @@
 'use strict';
 const { DEMO_STALLS, MANAGER, MARKET, amountFor } = require('./data');
 const { URLS, HttpError, call, log, login, secret } = require('./lib');
+// The seeded generator (mulberry32) is service-kit's, from its build: stack.sh builds the workspace before the demo.
+const { mulberry32 } = require('../../packages/service-kit/dist/seeded-random');
 
 const DAYS = Number(process.env.DEMO_HISTORY_DAYS || 60);
 const RATE = Number(process.env.DEMO_HISTORY_RATE || 1.3);
@@ -47,18 +49,6 @@ const SCHEDULER_WINDOW_DAYS = 4;
 const vnDay = (t) => new Date(t + VN_OFFSET_MS).toISOString().slice(0, 10);
 /** The instant of `hh:mm:ss` on a business day. */
 const vnInstant = (day, seconds) => new Date(Date.parse(`${day}T00:00:00Z`) - VN_OFFSET_MS + seconds * 1000);
-
-/** A small seeded generator (mulberry32): the same history on every run, whatever the machine. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** How many of a day's payments fall in each hour (5 h to 19 h): the morning market, a small evening return. */
 const HOUR_WEIGHTS = {
@@ -234,7 +224,7 @@ async function main() {
   }
   const stalls = await activeStalls(manager);
   if (!stalls.length) throw new Error('no active stall with a virtual account: run seed.js first');
-  const days = plan(stalls, today, generator(20_260_101));
+  const days = plan(stalls, today, mulberry32(20_260_101));
   // A market seeded without DEMO_ONBOARDED_DAYS_AGO (before the replay existed) has no stall on the first day: its
   // adoption chart would stay empty, so say how to get the history instead of replaying payments nobody counts.
   // Right after the seed, market-insights may still be reading the merchant events: it is given a minute.

@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortRun, infra, localInfraUp, waitFor } from '@marketqr/test-harness';
+import { followEventStream, freePortRun, infra, localInfraUp, waitFor, type SseEvent } from '@marketqr/test-harness';
 import type { ServiceProcess } from '../support/service-process';
 import { startStack, type Stack, type StackService } from '../support/system-stack';
 import {
@@ -32,11 +32,11 @@ import {
   stream,
   type Ctx,
 } from './support/faults';
-import { SseFeed } from './support/sse';
 
 jest.setTimeout(900_000);
 
 const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
+const named = (events: SseEvent[], name: string) => events.filter((e) => e.event === name);
 const SHARED_PORTS = new Set([
   '9092',
   '9093',
@@ -104,11 +104,13 @@ describe('9. two replicas of every service, rolling restart of each under load',
     const feeds = followed.flatMap((s) =>
       [0, 1].map(() => ({
         stall: s,
-        feed: new SseFeed(`${stack.urls.web}/api/ledger/stalls/${s.merchantId}/payments/stream`, ctx.manager).start(),
+        feed: followEventStream(`${stack.urls.web}/api/ledger/stalls/${s.merchantId}/payments/stream`, {
+          headers: { authorization: `Bearer ${ctx.manager}` },
+        }),
       })),
     );
     // Every feed is live (its `ready` seen) before the first payment, so each must carry every payment of its stall.
-    await waitFor(() => (feeds.every((f) => f.feed.readySeq !== null) ? true : undefined), {
+    await waitFor(() => (feeds.every((f) => named(f.feed.events, 'ready').length) ? true : undefined), {
       timeoutMs: 60_000,
       what: 'every SSE feed ready',
     });
@@ -176,17 +178,20 @@ describe('9. two replicas of every service, rolling restart of each under load',
     for (const st of followed) ledgerIds.set(st.merchantId, (await ledgerCredits(ctx, st.merchantId)).entryIds);
     await waitFor(
       () =>
-        feeds.every((f) => f.feed.payments.length >= ledgerIds.get(f.stall.merchantId)!.length) ? true : undefined,
+        feeds.every((f) => named(f.feed.events, 'payment').length >= ledgerIds.get(f.stall.merchantId)!.length)
+          ? true
+          : undefined,
       { timeoutMs: 60_000, intervalMs: 500, what: 'every feed to carry every payment of its stall' },
     ).catch(() => undefined); // asserted below with the numbers
     await new Promise((r) => setTimeout(r, 2_000)); // anything sent twice late would arrive now
     await Promise.all(feeds.map((f) => f.feed.stop()));
     const feedReport = feeds.map((f) => {
-      const got = f.feed.payments.map((p) => p.entryId);
+      const payments = named(f.feed.events, 'payment');
+      const got = payments.map((p) => String(p.data.entryId));
       const counts = new Map<string, number>();
       for (const id of got) counts.set(id, (counts.get(id) ?? 0) + 1);
       const expected = ledgerIds.get(f.stall.merchantId)!;
-      const seqs = f.feed.payments.map((p) => Number(p.id));
+      const seqs = payments.map((p) => Number(p.id));
       return {
         stall: f.stall.stallCode,
         expected: expected.length,
@@ -198,7 +203,7 @@ describe('9. two replicas of every service, rolling restart of each under load',
         connects: f.feed.connects,
         ended: f.feed.ended,
         cut: f.feed.cut,
-        resets: f.feed.resets,
+        resets: named(f.feed.events, 'reset').length,
         failures: f.feed.failures.length,
       };
     });

@@ -13,9 +13,10 @@ import {
 } from '@marketqr/contracts';
 import { MicroBatcher, type MicroBatchOptions, type Resource } from '@marketqr/service-kit';
 import { errorCode, isRetryable } from './errors';
-import { createIdempotentProducer, ensureTopics } from './kafka';
+import { ensureTopics } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
 import { processedEventsStore, type ProcessedEventsStore } from './processed-events';
+import { RenewableProducer } from './renewable-producer';
 
 export interface HandlerContext {
   consumer: string;
@@ -112,7 +113,10 @@ export interface EventConsumerOptions {
   fromBeginning?: boolean;
   /** Commit after this many handled messages of a partition, and in any case at the end of each batch. */
   commitEveryMessages?: number;
-  /** Dead-letter producer; default an idempotent producer of its own. */
+  /**
+   * Dead-letter producer; default an idempotent producer of its own, replaced by a new one after a failed send (see
+   * RenewableProducer). A given producer is the caller's: never renewed or disconnected here.
+   */
   producer?: Producer;
   /** How long processed-event records are kept (swept hourly by the consumer). Default 14 days. */
   processedRetentionMs?: number;
@@ -178,7 +182,8 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
   const idempotentTypes = new Set<string>(opts.idempotentTypes ?? []);
 
   let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
+  // Dead letters: a new producer after a failed send, as the relay's (see RenewableProducer).
+  const producer = new RenewableProducer({ name: 'consumer', kafka: opts.kafka, given: opts.producer, logger: log });
   let stopping = false;
   let abort = new AbortController();
   let crashed: Error | undefined;
@@ -195,7 +200,6 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     message: KafkaMessage,
     reason: { code: string; message: string; attempts: number; eventId?: string; type?: string },
   ): Promise<void> {
-    if (!producer) throw new Error('consumer not started');
     const headers: IHeaders = {
       ...(message.headers ?? {}),
       [DLQ_HEADERS.originalTopic]: topic,
@@ -310,7 +314,14 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
     marks: Parameters<ProcessedEventsStore['markMany']>[0],
   ) {
     if (!idempotentTypes.has(event.type)) {
-      marks.push({ consumer: name, eventId: event.eventId, type: event.type, topic, partition, offset: message.offset });
+      marks.push({
+        consumer: name,
+        eventId: event.eventId,
+        type: event.type,
+        topic,
+        partition,
+        offset: message.offset,
+      });
     }
     seen.add(event.eventId);
     rememberHandled(event.eventId);
@@ -475,8 +486,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
         await admin.disconnect();
       }
 
-      producer = opts.producer ?? createIdempotentProducer(opts.kafka);
-      if (!opts.producer) await producer.connect();
+      await producer.connect();
 
       const c = opts.kafka.consumer({
         groupId,
@@ -508,7 +518,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
       } catch (err) {
         // startService retries start(): leave nothing connected behind.
         await c.disconnect().catch(() => undefined);
-        if (!opts.producer) await producer.disconnect().catch(() => undefined);
+        await producer.disconnect().catch(() => undefined);
         throw err;
       }
       consumer = c;
@@ -529,8 +539,7 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
       // kafkajs waits for the batch in hand; our loop breaks after the message in hand and commits it.
       await consumer?.disconnect();
       consumer = undefined;
-      if (!opts.producer) await producer?.disconnect();
-      producer = undefined;
+      await producer.disconnect();
     },
     async check() {
       if (!consumer) throw new Error('consumer not running');

@@ -5,8 +5,8 @@ import type { Connection, mongo } from 'mongoose';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { isDuplicateKey, type Resource } from '@marketqr/service-kit';
-import { createIdempotentProducer } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
+import { RenewableProducer } from './renewable-producer';
 import {
   createOutbox,
   OUTBOX_COLLECTION,
@@ -93,9 +93,13 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const outbox = records.collection as unknown as mongo.Collection<OutboxRecord>;
   const leases = opts.db.collection<Lease>('outbox_leases');
 
-  let producer: Producer | undefined;
-  /** The last send failed: the producer's sequence numbers may no longer match the brokers' (see publish). */
-  let producerSuspect = false;
+  // A new producer after a failed send: see RenewableProducer for why.
+  const producer = new RenewableProducer({
+    name: 'outbox relay',
+    kafka: opts.kafka,
+    given: opts.producer,
+    logger: log,
+  });
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -179,30 +183,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return { publish, drop };
   }
 
-  /**
-   * A send that failed may still have been written: on a three-broker cluster with one broker left, the leader appends
-   * the batch and then waits in vain for a second in-sync copy (min.insync.replicas 2), so the send times out. kafkajs
-   * then rolls its sequence numbers back, and the next, different batch reuses them: the broker answers
-   * OUT_OF_ORDER_SEQUENCE_NUMBER, which kafkajs never retries, and the relay would fail every cycle for ever, even once
-   * the cluster is whole (found by fault scenario 8c). So after a failed send the relay publishes with a new producer:
-   * a new producer id starts new sequences. Records the old one had appended may then appear twice on the topic,
-   * which is at-least-once as ever (consumers drop duplicates by event id; the first occurrences stay in order).
-   */
-  async function renewProducer(): Promise<Producer> {
-    const old = producer;
-    producer = createIdempotentProducer(opts.kafka);
-    void old?.disconnect().catch(() => undefined);
-    // During an outage this throws: the cycle fails, the producer stays suspect, and the next cycle tries again.
-    await producer.connect();
-    producerSuspect = false;
-    log.warn('outbox relay renewed its producer after a failed send');
-    return producer;
-  }
-
   async function publish(batch: OutboxRecord[]): Promise<void> {
-    if (!producer) throw new Error('outbox relay not started');
-    // A producer given by the caller is the caller's to manage (and is never disconnected by the relay).
-    const p = producerSuspect && !opts.producer ? await renewProducer() : producer;
     // One topicMessages entry per topic, records in order: kafkajs keeps that order within each partition.
     const byTopic = new Map<string, Message[]>();
     for (const r of batch) {
@@ -215,12 +196,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       });
       byTopic.set(topic, list);
     }
-    try {
-      await p.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-    } catch (err) {
-      producerSuspect = true;
-      throw err;
-    }
+    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     const now = Date.now();
     for (const r of batch) {
       metrics.metrics.outboxPublished.inc({ topic: r.topic });
@@ -327,8 +303,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         if (e.codeName !== 'NamespaceExists') throw e;
       });
       await records.createIndexes();
-      producer = opts.producer ?? createIdempotentProducer(opts.kafka);
-      if (!opts.producer) await producer.connect();
+      // A producer given by the caller is the caller's to manage (and is never disconnected by the relay).
+      await producer.connect();
       running = true;
       loop = run();
       log.info({ pollIntervalMs, leaseMs, verifyAfterMs }, 'outbox relay started');
@@ -344,8 +320,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await leases.deleteOne({ _id: leaseName, owner: relayId }).catch(() => undefined);
         leaseUntil = 0;
       }
-      if (!opts.producer) await producer?.disconnect();
-      producer = undefined;
+      await producer.disconnect();
     },
     async check() {
       if (!running) throw new Error('outbox relay not running');

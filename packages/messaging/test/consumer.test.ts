@@ -4,6 +4,7 @@ import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { TOPICS } from '@marketqr/contracts';
+import { consumerOptions } from './test-support/consumers';
 import { paymentEvent, type Payment } from './test-support/payments';
 import { AppError } from '@marketqr/service-kit';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
@@ -74,19 +75,17 @@ async function send(key: string, value: string | Buffer): Promise<{ partition: n
 }
 
 async function start(options: Partial<EventConsumerOptions> & Pick<EventConsumerOptions, 'handlers'>) {
-  const consumer = createEventConsumer({
-    kafka,
-    service: SERVICE,
-    topics: [TOPICS.paymentEvents],
-    topicPrefix: prefix,
-    db,
-    logger,
-    retry: { retries: 2, initialDelayMs: 20, maxDelayMs: 100 },
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1_000,
-    maxWaitTimeMs: 200,
-    ...options,
-  });
+  const consumer = createEventConsumer(
+    consumerOptions(
+      { kafka, db, logger, service: SERVICE, topicPrefix: prefix },
+      {
+        retry: { retries: 2, initialDelayMs: 20, maxDelayMs: 100 },
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 1_000,
+        ...options,
+      },
+    ),
+  );
   running.push(consumer);
   await consumer.start();
   await consumer.joined();

@@ -10,6 +10,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { TOPICS } from '@marketqr/contracts';
+import { consumerOptions } from './test-support/consumers';
 import { paymentEvent, type Payment } from './test-support/payments';
 import { repoRoot, testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import {
@@ -45,23 +46,21 @@ beforeAll(async () => {
   producer = createIdempotentProducer(kafka);
   await producer.connect();
   await ensureTopics(admin, [TOPICS.paymentEvents], prefix);
-  consumer = createEventConsumer({
-    kafka,
-    service: SERVICE,
-    topics: [TOPICS.paymentEvents],
-    topicPrefix: prefix,
-    db,
-    logger,
-    retry: { retries: 1, initialDelayMs: 20, maxDelayMs: 50 },
-    maxWaitTimeMs: 200,
-    handlers: {
-      'payment.confirmed': (e) => {
-        // A fault the operator fixes later (a missing configuration, a bug): dead-lettered at once while it lasts.
-        if (broken) throw new NonRetryableError(`cannot handle ${e.data.description} yet`);
-        handled.push(e.data.description);
+  consumer = createEventConsumer(
+    consumerOptions(
+      { kafka, db, logger, service: SERVICE, topicPrefix: prefix },
+      {
+        retry: { retries: 1, initialDelayMs: 20, maxDelayMs: 50 },
+        handlers: {
+          'payment.confirmed': (e) => {
+            // A fault the operator fixes later (a missing configuration, a bug): dead-lettered at once while it lasts.
+            if (broken) throw new NonRetryableError(`cannot handle ${e.data.description} yet`);
+            handled.push(e.data.description);
+          },
+        },
       },
-    },
-  });
+    ),
+  );
   await consumer.start();
   await consumer.joined();
 });

@@ -2,6 +2,7 @@ import type { Admin, Kafka, KafkaMessage, Producer, ProducerConfig } from 'kafka
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import pino from 'pino';
 import { TOPICS } from '@marketqr/contracts';
+import { consumerOptions } from './test-support/consumers';
 import { paymentEvent, type Payment } from './test-support/payments';
 import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
 import {
@@ -120,7 +121,11 @@ describe('outbox and relay against the real broker and database', () => {
     const records = await outbox.model.collection.find().toArray();
     const writeId = records[0]!.writeId as string;
     expect(records.map((r) => [r._id, r.state]).sort()).toEqual(
-      [[events[0]!.eventId, 'staged'], [events[1]!.eventId, 'staged'], [`commit:${writeId}`, 'commit']].sort(),
+      [
+        [events[0]!.eventId, 'staged'],
+        [events[1]!.eventId, 'staged'],
+        [`commit:${writeId}`, 'commit'],
+      ].sort(),
     );
     expect(new Set(records.map((r) => r.writeId))).toEqual(new Set([writeId]));
     expect(await Stalls.findById('taken').lean()).toMatchObject({ seq: 0 });
@@ -311,26 +316,24 @@ describe('outbox and relay against the real broker and database', () => {
 
   it('re-publishes after a relay crash between publish and delete; effects still happen once', async () => {
     const handledBy = new Map<string, number>();
-    const consumer: EventConsumer = createEventConsumer({
-      kafka,
-      service: 'outbox-downstream',
-      topics: [TOPICS.paymentEvents],
-      topicPrefix: prefix,
-      db,
-      logger,
-      maxWaitTimeMs: 200,
-      handlers: {
-        'payment.confirmed': async (e) => {
-          handledBy.set(e.eventId, (handledBy.get(e.eventId) ?? 0) + 1);
-          await applyOnce(db.collection('effects'), {
-            filter: { _id: e.aggregateId },
-            update: { $inc: { count: 1, amount: e.data.amount } },
-            eventId: e.eventId,
-            upsert: true,
-          });
+    const consumer: EventConsumer = createEventConsumer(
+      consumerOptions(
+        { kafka, db, logger, service: 'outbox-downstream', topicPrefix: prefix },
+        {
+          handlers: {
+            'payment.confirmed': async (e) => {
+              handledBy.set(e.eventId, (handledBy.get(e.eventId) ?? 0) + 1);
+              await applyOnce(db.collection('effects'), {
+                filter: { _id: e.aggregateId },
+                update: { $inc: { count: 1, amount: e.data.amount } },
+                eventId: e.eventId,
+                upsert: true,
+              });
+            },
+          },
         },
-      },
-    });
+      ),
+    );
     started.push(consumer);
     await consumer.start();
     const messages = await reader();

@@ -10,5 +10,6 @@ export * from './service';
 export * from './keyed-mutex';
 export * from './pagination';
 export * from './periodic';
+export * from './seeded-random';
 export * from './text';
 export * from './micro-batcher';

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 export { infra, localInfraUp, repoRoot, infraScript } from './infra';
 export { freePortRun } from './ports';
 export { pdfText } from './pdf';
-export { openEventStream, type EventStream, type SseEvent } from './sse';
+export {
+  followEventStream,
+  openEventStream,
+  type EventStream,
+  type FollowedStream,
+  type FollowOptions,
+  type SseEvent,
+} from './sse';
 
 /** A name no other test or run uses: `<label>_<time>_<random>`, safe for databases, topics and group ids. */
 export function uniqueName(label: string): string {

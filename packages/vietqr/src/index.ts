@@ -19,6 +19,7 @@ export {
   type QrProblem,
   type QrSeverity,
 } from './errors';
+export { QR_READER_OPTIONS, type QrReaderOptions } from './reader-options';
 export { renderPng, renderSvg, type ErrorCorrectionLevel, type RenderOptions } from './render';
 export { NAPAS_GUID, NAPAS_SERVICE_CODES, QR_SCHEMES, schemeOfGuid, type QrScheme } from './schemes';
 export type { QrTag } from './tlv';

@@ -16,7 +16,7 @@ import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openEventStream, repoRoot, waitFor, type EventStream, type SseEvent } from '@marketqr/test-harness';
+import { followEventStream, repoRoot, waitFor, type SseEvent } from '@marketqr/test-harness';
 import type { ServiceProcess } from '../../support/service-process';
 import type { Stack } from '../../support/system-stack';
 
@@ -458,44 +458,22 @@ export interface VendorStreams {
  * seq it announced), as EventSource does.
  */
 export function vendorStreams(ctx: Ctx): VendorStreams {
-  let closed = false;
-  let reconnects = 0;
-  const sessions = new Map<string, EventStream[]>();
   const base = ctx.stack.urls.ledger;
-  for (const st of ctx.stalls) {
-    const list: EventStream[] = [];
-    sessions.set(st.merchantId, list);
-    void (async () => {
-      let lastId: string | undefined;
-      while (!closed) {
-        try {
-          const url = `${base}/stalls/${st.merchantId}/payments/stream${lastId === undefined ? '?since=0' : ''}`;
-          const es = await openEventStream(url, {
-            authorization: `Bearer ${ctx.manager}`,
-            ...(lastId !== undefined ? { 'last-event-id': lastId } : {}),
-          });
-          list.push(es);
-          if (closed) es.close();
-          // Until the server ends it (the ledger stopping, a broken connection), the stream fills es.events.
-          while (!closed && !es.ended()) await new Promise((r) => setTimeout(r, 250));
-          lastId = [...es.events].reverse().find((e) => e.id !== undefined)?.id ?? lastId;
-        } catch {}
-        if (!closed) {
-          reconnects++;
-          // EventSource's retry (the ledger asks for 3 s; a second is enough here).
-          await new Promise((r) => setTimeout(r, 1_000));
-        }
-      }
-    })();
-  }
+  const streams = new Map(
+    ctx.stalls.map((st) => [
+      st.merchantId,
+      followEventStream(
+        (lastId) => `${base}/stalls/${st.merchantId}/payments/stream${lastId === null ? '?since=0' : ''}`,
+        // EventSource's retry (the ledger asks for 3 s; a second is enough here), after a refused request too.
+        { headers: { authorization: `Bearer ${ctx.manager}` }, reconnectMs: 1_000, retryMs: 1_000, maxRetryMs: 1_000 },
+      ),
+    ]),
+  );
   return {
-    payments: (merchantId) =>
-      (sessions.get(merchantId) ?? []).flatMap((s) => s.events.filter((e) => e.event === 'payment')),
-    reconnects: () => reconnects,
-    close: () => {
-      closed = true;
-      sessions.forEach((list) => list.forEach((s) => s.close()));
-    },
+    payments: (merchantId) => streams.get(merchantId)?.events.filter((e) => e.event === 'payment') ?? [],
+    // Every connection that ended, was cut or never opened is followed by another.
+    reconnects: () => [...streams.values()].reduce((n, s) => n + s.ended + s.cut + s.failures.length, 0),
+    close: () => streams.forEach((s) => void s.stop()),
   };
 }
 

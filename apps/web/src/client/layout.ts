@@ -132,6 +132,13 @@ export function label(key: MessageKey, vars?: Record<string, string | number>): 
   return t(key, vars);
 }
 
+/** A state as a coloured pill in words (`status.<state>`), or the state itself when it has no words yet. */
+export function statusPill(status: string): HTMLElement {
+  const key = `status.${status}` as MessageKey;
+  const text = t(key);
+  return h('span', { class: `pill status-${status}` }, text === key ? status : text);
+}
+
 /** A short-lived banner at the top (a payment arrived, an action succeeded). */
 export function toast(text: string, kind: 'ok' | 'error' = 'ok'): void {
   let box = document.getElementById('toasts');

@@ -1,5 +1,7 @@
 import jsQR from 'jsqr';
-import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+// One file of the package, plain data: the rest of @marketqr/vietqr stays out of the browser bundle.
+import { QR_READER_OPTIONS } from '@marketqr/vietqr/dist/reader-options';
 
 /**
  * QR reading in the browser with ZXing-C++ compiled to WebAssembly (zxing-wasm), from camera frames and from a picked
@@ -22,21 +24,9 @@ function prepare(): void {
   });
 }
 
-// QR only; tryHarder, rotations and inverted codes on; tryDenoise for dim, noisy frames. One code is enough.
-const OPTIONS: ReaderOptions = {
-  formats: ['QRCode'],
-  tryHarder: true,
-  tryRotate: true,
-  tryInvert: true,
-  tryDownscale: true,
-  tryDenoise: true,
-  maxNumberOfSymbols: 1,
-  textMode: 'Plain',
-};
-
 export async function decodeImageData(img: ImageData): Promise<string | null> {
   prepare();
-  const results = await readBarcodes(img, OPTIONS);
+  const results = await readBarcodes(img, QR_READER_OPTIONS);
   const hit = results.find((r) => r.isValid);
   if (!hit) return null;
   // Byte-mode content is UTF-8 (template 64 carries diacritics).

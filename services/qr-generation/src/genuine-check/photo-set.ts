@@ -7,6 +7,7 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { mulberry32 } from '@marketqr/service-kit';
 import { BANKS, encodeEmvco, encodeVietQr, renderPng } from '@marketqr/vietqr';
 import { staticPayload } from '../domain/payload';
 import type { PosterText } from '../domain/model';
@@ -39,18 +40,6 @@ export interface Photo {
   /** The QR's width in the photo, in pixels (before perspective), and what was done, for the report. */
   codePx: number;
   params: string;
-}
-
-/** mulberry32: a small seeded generator, so the set does not depend on Math.random. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const VENDORS = [
@@ -372,7 +361,7 @@ export function* photoSet(opts: { perKind: number; seed?: number; kinds?: readon
   for (const kind of opts.kinds ?? DAMAGE_KINDS) {
     const ki = DAMAGE_KINDS.indexOf(kind);
     for (let n = 0; n < opts.perKind; n++) {
-      const r = rng(seed * 1_000_003 + ki * 10_007 + n);
+      const r = mulberry32(seed * 1_000_003 + ki * 10_007 + n);
       const src = n % 2 === 0 ? posterSource(n, r) : plainSource(n, r);
       const d = damage(kind, r);
       const jpegBytes = photograph(src, r, { ...d, blur: d.blur && (d.blur * d.codePx) / src.qr.modules });
@@ -395,7 +384,7 @@ export function photoOf(
   seed: number,
   size: { w: number; h: number } = { w: 960, h: 720 },
 ): { jpeg: Buffer; rgba: Uint8Array; width: number; height: number } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const src = posterSource(seed, r, payload);
   const d = damage(kind, r);
   const scale = Math.min(size.w / d.w, size.h / d.h);
@@ -412,7 +401,7 @@ export function photoOf(
 
 /** A 12-megapixel phone photo (4000×3000) of a poster, for the bench's timing: the set's photos are small to be fast. */
 export function bigPhoto(seed: number): Photo {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const src = posterSource(seed, r);
   const d = { w: 4000, h: 3000, codePx: Math.round(between(r, 700, 1400)), angle: between(r, -0.2, 0.2), tilt: 0.1 };
   return {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import jsQR from 'jsqr';
-import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { QR_READER_OPTIONS } from '@marketqr/vietqr';
 
 export { ZXING_WASM_VERSION } from 'zxing-wasm/reader';
 
@@ -33,19 +34,6 @@ export function loadZxing(): Promise<unknown> {
   return ready;
 }
 
-// QR only: the other formats cost time and a market photo has nothing else worth reading. tryHarder, rotations and
-// inversion stay on (ZXing's defaults); tryDenoise closes the gaps low light and JPEG blocks open in the modules.
-const OPTIONS: ReaderOptions = {
-  formats: ['QRCode'],
-  tryHarder: true,
-  tryRotate: true,
-  tryInvert: true,
-  tryDownscale: true,
-  tryDenoise: true,
-  maxNumberOfSymbols: 1,
-  textMode: 'Plain',
-};
-
 /** Byte-mode content is UTF-8 (template 64 carries diacritics); anything else falls back to the reader's own text. */
 function utf8(bytes: Uint8Array, fallback: string): string {
   try {
@@ -59,7 +47,7 @@ export async function readWithZxing(img: Pixels): Promise<string | null> {
   await loadZxing();
   const results = await readBarcodes(
     { data: img.data, width: img.width, height: img.height } as unknown as Parameters<typeof readBarcodes>[0],
-    OPTIONS,
+    QR_READER_OPTIONS,
   );
   const hit = results.find((r) => r.isValid);
   return hit ? utf8(hit.bytes, hit.text) : null;

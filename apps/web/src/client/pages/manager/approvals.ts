@@ -2,8 +2,7 @@
 import { get, itemsOf, paths, post, type Json } from '../../api';
 import { h } from '../../dom';
 import { t, type MessageKey } from '../../i18n';
-import { errorMessage, toast } from '../../layout';
-import { statusPill } from '../vendor';
+import { errorMessage, statusPill, toast } from '../../layout';
 import { categoryName, labelOf } from '../../labels';
 
 export async function approvals(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {

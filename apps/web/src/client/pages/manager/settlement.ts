@@ -3,8 +3,7 @@ import { get, itemsOf, paths, post, withToken, type Json } from '../../api';
 import { h } from '../../dom';
 import { businessDay, formatCount, formatDate, formatDateTime, formatVnd } from '../../format';
 import { t, type MessageKey } from '../../i18n';
-import { errorMessage, toast } from '../../layout';
-import { statusPill } from '../vendor';
+import { errorMessage, statusPill, toast } from '../../layout';
 
 /** The day the reconciliation card shows: today (the demo's day) until the manager picks another. */
 let reconDay: string | null = null;
