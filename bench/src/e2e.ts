@@ -405,8 +405,7 @@ function databaseDelta(before: DbTime[], after: DbTime[]): DbTime[] {
       seconds: d.seconds - (start.get(key(d))?.seconds ?? 0),
     }))
     .filter((d) => d.count > 0)
-    .sort((a, b) => b.seconds - a.seconds)
-    .slice(0, 10);
+    .sort((a, b) => b.seconds - a.seconds);
 }
 
 /** `ledger:check` or `ledger:verify` on the bench's ledger database: clean or not, and how many problems it found. */

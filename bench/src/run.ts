@@ -180,17 +180,23 @@ async function main() {
     // The last step's database time: on FerretDB a lookup or update scans its whole collection, and this says which.
     ...(e2e.steps.length
       ? [
+          `Database commands per acknowledged payment, all services, by step: ${e2e.steps
+            .map((s) => `${s.rate}/s ${fmt(s.database.reduce((n, d) => n + d.count, 0) / Math.max(1, s.acked), 2)}`)
+            .join(', ')}.`,
+          '',
           `Database time in the last step (${e2e.steps.at(-1)!.rate}/s), the costliest command/collection pairs:`,
           '',
           mdTable(
-            ['service', 'command', 'collection', 'commands', 'seconds', 'ms each'],
+            ['service', 'command', 'collection', 'commands', 'per payment', 'seconds', 'ms each'],
             e2e.steps
               .at(-1)!
-              .database.map((d) => [
+              .database.slice(0, 12)
+              .map((d) => [
                 d.service,
                 d.command,
                 d.collection,
                 d.count,
+                fmt(d.count / Math.max(1, e2e.steps.at(-1)!.acked), 2),
                 fmt(d.seconds, 1),
                 fmt((1000 * d.seconds) / d.count, 1),
               ]),

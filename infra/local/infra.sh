@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Local infrastructure for MarketQR without Docker: a real Apache Kafka (KRaft, jars from Maven Central), one node by
-# default or a three-node cluster, and FerretDB 1.24 (MongoDB wire protocol, built from the Go module proxy) on SQLite,
-# or on PostgreSQL with MARKETQR_MONGO_BACKEND=postgresql (Debian's PostgreSQL binaries, a cluster of our own under
-# $MARKETQR_STATE).
+# default or a three-node cluster, and FerretDB 1.24 (MongoDB wire protocol, built from the Go module proxy) on
+# PostgreSQL (Debian's PostgreSQL binaries, a cluster of our own under $MARKETQR_STATE), or on SQLite with
+# MARKETQR_MONGO_BACKEND=sqlite (also what it falls back to where PostgreSQL is not installed).
 #
 #   infra.sh start [kafka|mongo|kafka-<n>] [--brokers 1|3]   start (idempotent), wait until ready
 #   infra.sh stop [kafka|mongo|kafka-<n>]                     stop (SIGTERM, then SIGKILL after a grace period)
@@ -30,11 +30,20 @@ FERRETDB_VERSION="1.24.2" # pinned in ferretdb/go.mod
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 MONGO_PORT="${MONGO_PORT:-27017}"
-# Where FerretDB keeps documents: sqlite (files, nothing else to run) or postgresql (faster lookups once a collection
-# grows: see postgresql/ferretdb-gin.sql and the README's "Embedded database" section).
-MONGO_BACKEND="${MARKETQR_MONGO_BACKEND:-sqlite}"
 PG_PORT="${MARKETQR_PG_PORT:-25432}"
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+# Where FerretDB keeps documents: postgresql (the default wherever Debian's PostgreSQL binaries are installed: every
+# lookup by a key is an index lookup, and the whole system holds 250 payments/s on two cores where SQLite holds 100/s;
+# see the README's "Benchmarks") or sqlite (files, nothing else to run; the fallback without PostgreSQL, and one
+# setting away: MARKETQR_MONGO_BACKEND=sqlite).
+if [[ -n "${MARKETQR_MONGO_BACKEND:-}" ]]; then
+  MONGO_BACKEND="$MARKETQR_MONGO_BACKEND"
+elif [[ -n "$PG_BIN" && -x "$PG_BIN/initdb" ]]; then
+  MONGO_BACKEND=postgresql
+else
+  MONGO_BACKEND=sqlite
+  PG_MISSING_NOTICE="PostgreSQL is not installed, so FerretDB runs on SQLite (slower: see the README's Benchmarks); apt-get install postgresql-15 for the default backend"
+fi
 KAFKA_HEAP="${KAFKA_HEAP:-768m}"
 # How many Kafka nodes `start` starts: 1 or 3 (--brokers overrides it; see BROKERS below).
 KAFKA_BROKERS_COUNT="${KAFKA_BROKERS_COUNT:-}"
@@ -255,7 +264,9 @@ start_postgres() {
     || die "PostgreSQL is missing: it is needed for MARKETQR_MONGO_BACKEND=postgresql. Install it: apt-get install -y postgresql-15"
   port_open "$PG_PORT" && die "port $PG_PORT is taken by another process; set MARKETQR_PG_PORT to a free port"
   mkdir -p "$dir" "$LOGS" "$PIDS"
-  [[ $EUID -eq 0 ]] && chown postgres "$dir"
+  # As root the cluster is the postgres user's: it must be able to pass through the state folder (a test's mkdtemp
+  # folder is 0700) to reach its own.
+  [[ $EUID -eq 0 ]] && chmod a+x "$STATE" && chown postgres "$dir"
   if [[ ! -f "$dir/data/PG_VERSION" ]]; then
     say "creating a PostgreSQL cluster in $dir/data"
     as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
@@ -286,10 +297,19 @@ stop_postgres() {
   say "postgresql stopped"
 }
 
+# What the FerretDB that runs stores its documents in (it may have been started with another setting than this
+# shell's): the test harness tells tests which backend they run against.
+running_backend() {
+  local pid
+  pid=$(cat "$PIDS/ferretdb.pid" 2>/dev/null) || { echo "$MONGO_BACKEND"; return; }
+  if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- --postgresql-url; then echo postgresql; else echo sqlite; fi
+}
+
 start_mongo() {
   if pid_alive ferretdb; then say "ferretdb already running (pid $(cat "$PIDS/ferretdb.pid"), port $MONGO_PORT)"; return 0; fi
   port_open "$MONGO_PORT" && die "port $MONGO_PORT is taken by another process; set MONGO_PORT to a free port"
   prepare_ferretdb
+  [[ -n "${PG_MISSING_NOTICE:-}" ]] && say "$PG_MISSING_NOTICE"
   local backend=()
   case "$MONGO_BACKEND" in
     sqlite) ;;
@@ -420,7 +440,7 @@ case "$cmd" in
     [[ "$what" == kafka || "$what" == kafka-* ]] || start_mongo
     # shellcheck disable=SC2046
     [[ "$what" == mongo ]] || start_kafka $(kafka_targets)
-    say "ready in $((SECONDS - started))s: KAFKA_BROKERS=$(bootstrap_list) MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT"
+    say "ready in $((SECONDS - started))s: KAFKA_BROKERS=$(bootstrap_list) MONGO_URL=mongodb://127.0.0.1:$MONGO_PORT MONGO_BACKEND=$(running_backend)"
     ;;
   stop)
     if [[ "$what" == kafka-* ]]; then

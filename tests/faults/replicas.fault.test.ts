@@ -59,6 +59,8 @@ describe('9. two replicas of every service, rolling restart of each under load',
     MONGO_PORT: process.env.MONGO_PORT ?? '',
     KAFKA_PORT: process.env.KAFKA_PORT ?? '',
     KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? '',
+    // FerretDB's PostgreSQL (the default backend): its own cluster's port, never the shared 25432.
+    MARKETQR_PG_PORT: process.env.MARKETQR_PG_PORT ?? '',
     KAFKA_HEAP: '384m',
   };
   const ownState = !process.env.MARKETQR_STATE;
@@ -68,15 +70,16 @@ describe('9. two replicas of every service, rolling restart of each under load',
   let ctx: Ctx;
 
   beforeAll(async () => {
-    if (!env.MONGO_PORT || !env.KAFKA_PORT || !env.KAFKA_CONTROLLER_PORT) {
-      const base = await freePortRun(3);
+    if (!env.MONGO_PORT || !env.KAFKA_PORT || !env.KAFKA_CONTROLLER_PORT || !env.MARKETQR_PG_PORT) {
+      const base = await freePortRun(4);
       Object.assign(env, {
         MONGO_PORT: String(base),
         KAFKA_PORT: String(base + 1),
         KAFKA_CONTROLLER_PORT: String(base + 2),
+        MARKETQR_PG_PORT: String(base + 3),
       });
     }
-    for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT]) {
+    for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT, env.MARKETQR_PG_PORT]) {
       if (SHARED_PORTS.has(p)) throw new Error(`refusing to use the shared port ${p}`);
     }
     // Left running afterwards if it was already up (someone else's run of the same private pair); stopped if started here.

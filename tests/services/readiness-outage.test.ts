@@ -15,6 +15,8 @@ const env = {
   MONGO_PORT: '',
   KAFKA_PORT: '',
   KAFKA_CONTROLLER_PORT: '',
+  // FerretDB's PostgreSQL (the default backend) gets its own cluster too, never the shared one's port.
+  MARKETQR_PG_PORT: '',
   KAFKA_HEAP: '384m',
 };
 let svc: ServiceProcess;
@@ -37,11 +39,12 @@ const waitReady = async (want: boolean, what: string) => {
 };
 
 beforeAll(async () => {
-  const base = await freePortRun(3);
+  const base = await freePortRun(4);
   Object.assign(env, {
     MONGO_PORT: String(base),
     KAFKA_PORT: String(base + 1),
     KAFKA_CONTROLLER_PORT: String(base + 2),
+    MARKETQR_PG_PORT: String(base + 3),
   });
   await infra(['start'], env);
   svc = await startServiceProcess('payment-ledger', {

@@ -94,6 +94,9 @@ function useLocal(out: string): void {
   if (!brokers || !mongo) throw new Error(`infra.sh start did not report its addresses:\n${out}`);
   process.env.KAFKA_BROKERS = brokers;
   process.env.MONGO_URL = mongo;
+  // Which FerretDB backend the tests run against (a few tests expect what only one of them does).
+  const backend = /MONGO_BACKEND=(\S+)/.exec(out)?.[1];
+  if (backend) process.env.MARKETQR_MONGO_BACKEND = backend;
 }
 
 export default async function globalSetup(): Promise<void> {
