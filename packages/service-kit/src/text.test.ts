@@ -1,4 +1,4 @@
-import { csvCell, neutraliseText, toCsvDocument } from './text';
+import { storableText, csvCell, neutraliseText, toCsvDocument } from './text';
 
 describe('text from outside, as people read it', () => {
   it('removes bidirectional controls and neutralises control characters; Vietnamese is untouched', () => {
@@ -24,4 +24,9 @@ describe('text from outside, as people read it', () => {
     );
     expect(() => toCsvDocument(['a', 'b'], [], ['A'])).toThrow();
   });
+});
+
+test('storable text: NUL (which PostgreSQL JSONB cannot hold) becomes U+FFFD, everything else stays as given', () => {
+  expect(storableText('a\u0000b\u0001 Chợ Bến Thành\u202e')).toBe('a\uFFFDb\u0001 Chợ Bến Thành\u202e');
+  expect(storableText('plain')).toBe('plain');
 });

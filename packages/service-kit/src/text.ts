@@ -13,6 +13,15 @@ export function neutraliseText(text: string): string {
   return text.replace(BIDI, '').replace(BREAKS, ' ').replace(CONTROLS, '\uFFFD');
 }
 
+/**
+ * Text from outside as it can be stored: NUL becomes U+FFFD, the rest is kept as given. PostgreSQL's JSONB (FerretDB's
+ * store on the default backend) cannot hold U+0000 and refuses the whole insert, which would turn one odd bank
+ * notification or QR payload into a failed batch for everyone stored with it.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
 /** UTF-8 byte order mark: without it Excel reads the file as the local code page and mangles Vietnamese. */
 export const CSV_BOM = '\uFEFF';
 

@@ -262,6 +262,19 @@ describe('bank simulator format', () => {
     });
   });
 
+  test('a NUL inside a description is stored as U+FFFD and the payment posted; inside a transaction id, refused', async () => {
+    const body = bankSimBody({ amount: 21_000, virtualAccount: s3.va, description: 'tien\u0000rau' });
+    expect((await postBankSim(h.base, body)).status).toBe(200);
+    expect(await paymentEntry(h, pid('bank-sim', body.transactionId))).toMatchObject({
+      merchantId: s3.merchantId,
+      meta: { description: 'tien\uFFFDrau' },
+    });
+    const bad = bankSimBody({ amount: 21_000, virtualAccount: s3.va, description: 'tien rau' });
+    const res = await postBankSim(h.base, { ...bad, transactionId: `FT\u0000${bad.transactionId}` });
+    expect(res.status).toBe(400);
+    await nothingStored('bank-sim', `FT\u0000${bad.transactionId}`);
+  });
+
   test('stall 1’s account with stall 2’s live order code (a fake QR’s shape): stall 1 keeps it, flagged, the QR unpaid', async () => {
     const body = bankSimBody({ amount: 70_000, virtualAccount: s1.va, description: `thanh toan ${codes.s2live}` });
     await postBankSim(h.base, body);

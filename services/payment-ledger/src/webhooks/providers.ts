@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '@marketqr/service-kit';
 import type { Provider } from '../config';
 import { parseBankTime } from '../domain/time';
 import { isValidAmount, type Counterparty, type Notification } from '../domain/notification';
@@ -54,7 +55,13 @@ function shape<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   return parsed.data;
 }
 
-const txId = z.union([z.string().trim().min(1).max(128), z.number().int().nonnegative()]).transform(String);
+const txId = z
+  .union([
+    // eslint-disable-next-line no-control-regex -- an id is printable; NUL could not even be stored
+    z.string().trim().min(1).max(128).regex(/^[^\u0000-\u001F\u007F]+$/, 'printable characters only'),
+    z.number().int().nonnegative(),
+  ])
+  .transform(String);
 const account = z
   .string()
   .trim()
@@ -65,17 +72,19 @@ const optionalAccount = z
   .optional()
   .transform((v) => (v && v.trim() ? v.trim() : null))
   .pipe(z.union([account, z.null()]));
+// Free text is kept as the bank sent it, but for NUL, which the store cannot hold (see storableText): a notification
+// is never refused for its description, since the bank would then deliver it for ever and the money go unrecorded.
 const text = (max: number) =>
   z
     .union([z.string(), z.null()])
     .optional()
-    .transform((v) => v ?? '')
+    .transform((v) => storableText(v ?? ''))
     .pipe(z.string().max(max));
 const optionalText = (max: number) =>
   z
     .union([z.string(), z.null()])
     .optional()
-    .transform((v) => (v && v.trim() ? v.trim() : null))
+    .transform((v) => (v && v.trim() ? storableText(v.trim()) : null))
     .pipe(z.union([z.string().max(max), z.null()]));
 const bankTime = z.string().transform((v, ctx) => {
   const d = parseBankTime(v);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Outbox } from '@marketqr/messaging';
-import { AppError } from '@marketqr/service-kit';
+import { AppError, storableText } from '@marketqr/service-kit';
 import { qrCheckFlaggedEvent, qrReportedEvent } from '../events';
 import { newCheckId } from '../domain/codes';
 import { effectiveStatus, type Merchant, type QrRecord } from '../domain/model';
@@ -184,7 +184,7 @@ export class GenuineCheckService {
       at: new Date(),
       verdict: a.verdict,
       input,
-      payload: text.trim().slice(0, PAYLOAD_STORED_MAX),
+      payload: storableText(text.trim().slice(0, PAYLOAD_STORED_MAX)),
       payloadHash: hash,
       bin: a.decoded.bin,
       accountNumber: a.decoded.accountNumber,
