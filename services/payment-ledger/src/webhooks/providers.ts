@@ -55,10 +55,12 @@ function shape<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   return parsed.data;
 }
 
+// An id is printable; NUL could not even be stored.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PRINTABLE_ID = /^[^\u0000-\u001F\u007F]+$/;
 const txId = z
   .union([
-    // eslint-disable-next-line no-control-regex -- an id is printable; NUL could not even be stored
-    z.string().trim().min(1).max(128).regex(/^[^\u0000-\u001F\u007F]+$/, 'printable characters only'),
+    z.string().trim().min(1).max(128).regex(PRINTABLE_ID, 'printable characters only'),
     z.number().int().nonnegative(),
   ])
   .transform(String);
