@@ -17,7 +17,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { followEventStream, freePortRun, infra, localInfraUp, waitFor, type SseEvent } from '@marketqr/test-harness';
+import {
+  followEventStream,
+  infra,
+  privateInfraPorts,
+  localInfraUp,
+  waitFor,
+  type SseEvent,
+} from '@marketqr/test-harness';
 import type { ServiceProcess } from '../support/service-process';
 import { startStack, type Stack, type StackService } from '../support/system-stack';
 import {
@@ -71,13 +78,7 @@ describe('9. two replicas of every service, rolling restart of each under load',
 
   beforeAll(async () => {
     if (!env.MONGO_PORT || !env.KAFKA_PORT || !env.KAFKA_CONTROLLER_PORT || !env.MARKETQR_PG_PORT) {
-      const base = await freePortRun(4);
-      Object.assign(env, {
-        MONGO_PORT: String(base),
-        KAFKA_PORT: String(base + 1),
-        KAFKA_CONTROLLER_PORT: String(base + 2),
-        MARKETQR_PG_PORT: String(base + 3),
-      });
+      Object.assign(env, await privateInfraPorts());
     }
     for (const p of [env.MONGO_PORT, env.KAFKA_PORT, env.KAFKA_CONTROLLER_PORT, env.MARKETQR_PG_PORT]) {
       if (SHARED_PORTS.has(p)) throw new Error(`refusing to use the shared port ${p}`);

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortRun, infra, uniqueName, waitFor } from '@marketqr/test-harness';
+import { infra, privateInfraPorts, uniqueName, waitFor } from '@marketqr/test-harness';
 import { getJson, startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 // Its own ports (found free in beforeAll) and state folder: the shared infrastructure is untouched.
@@ -39,13 +39,7 @@ const waitReady = async (want: boolean, what: string) => {
 };
 
 beforeAll(async () => {
-  const base = await freePortRun(4);
-  Object.assign(env, {
-    MONGO_PORT: String(base),
-    KAFKA_PORT: String(base + 1),
-    KAFKA_CONTROLLER_PORT: String(base + 2),
-    MARKETQR_PG_PORT: String(base + 3),
-  });
+  Object.assign(env, await privateInfraPorts());
   await infra(['start'], env);
   svc = await startServiceProcess('payment-ledger', {
     KAFKA_BROKERS: `127.0.0.1:${env.KAFKA_PORT}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 export { infra, localInfraUp, repoRoot, infraScript } from './infra';
-export { freePortRun } from './ports';
+export { freePortRun, privateInfraPorts } from './ports';
 export { pdfText } from './pdf';
 export {
   followEventStream,

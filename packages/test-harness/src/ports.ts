@@ -22,3 +22,22 @@ function canListen(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/**
+ * The ports of a private one-broker infrastructure (infra/local/infra.sh's variables): FerretDB, Kafka, its controller
+ * and FerretDB's PostgreSQL (the default backend), free and consecutive, never the shared ones.
+ */
+export async function privateInfraPorts(): Promise<{
+  MONGO_PORT: string;
+  KAFKA_PORT: string;
+  KAFKA_CONTROLLER_PORT: string;
+  MARKETQR_PG_PORT: string;
+}> {
+  const base = await freePortRun(4);
+  return {
+    MONGO_PORT: String(base),
+    KAFKA_PORT: String(base + 1),
+    KAFKA_CONTROLLER_PORT: String(base + 2),
+    MARKETQR_PG_PORT: String(base + 3),
+  };
+}
