@@ -368,7 +368,7 @@ export async function e2eBench(
 }
 
 /** Each service's database time so far, from its /metrics (`mongo_command_duration_seconds`, per command and collection). */
-async function databaseTime(services: ServiceProcess[]): Promise<DbTime[]> {
+export async function databaseTime(services: ServiceProcess[]): Promise<DbTime[]> {
   const out: DbTime[] = [];
   for (const svc of services) {
     const text = await fetch(`${svc.url}/metrics`)
@@ -395,7 +395,7 @@ async function databaseTime(services: ServiceProcess[]): Promise<DbTime[]> {
 }
 
 /** What a step added, the costliest first (the ten that took the most time). */
-function databaseDelta(before: DbTime[], after: DbTime[]): DbTime[] {
+export function databaseDelta(before: DbTime[], after: DbTime[]): DbTime[] {
   const key = (d: DbTime) => `${d.service}|${d.command}|${d.collection}`;
   const start = new Map(before.map((d) => [key(d), d]));
   return after

@@ -78,7 +78,11 @@ export interface ServiceProcess {
 export async function startBuilt(name: string, main: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
   const path = resolve(repoRoot, main);
   if (!existsSync(path)) throw new Error(`${path} missing: build first (pnpm build)`);
-  const child = spawn(process.execPath, [path], {
+  // BENCH_CPU_PROF=<folder>: each service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, path], {
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

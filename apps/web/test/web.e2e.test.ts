@@ -13,7 +13,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import jsQR from 'jsqr';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { waitFor, waitForProgress } from '@marketqr/test-harness';
 import { encodeVietQr } from '@marketqr/vietqr';
 import { businessDay, formatPercent, formatVnd } from '../src/client/format';
@@ -69,15 +70,19 @@ test('a shopper pays the vendor’s dynamic QR; the vendor’s feed shows it and
 
   for (const key of ['5', '0', '000']) await vendor.click(`button[data-key="${key}"]`);
   await expect(vendor.textContent('[data-testid=amount-display]')).resolves.toBe('50.000\u00a0₫');
+  const issuing = vendor.waitForResponse((r) => r.url().endsWith('/qr/dynamic') && r.request().method() === 'POST');
   await vendor.click('[data-testid=make-qr]');
+  const issued = (await (await issuing).json()) as { qr: { payload: string }; image?: unknown };
   const img = vendor.locator('[data-testid=qr-image]');
   await img.waitFor();
   await expect(vendor.textContent('[data-testid=qr-amount]')).resolves.toBe('50.000\u00a0₫');
   await expect(vendor.textContent('[data-testid=qr-countdown]')).resolves.toMatch(/Hết hạn sau \d+:\d\d/);
   await shot(vendor, '02-vendor-dynamic-qr');
-  // The vendor's screen shows the SVG the issuing answer carried; the shopper photographs it: here, its PNG, fetched
-  // through the proxy as a link to it would be.
-  expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
+  // The answer carries the payload and no image: the phone draws the QR itself, and what it drew reads back as the
+  // payload issued. The shopper photographs it: here, its PNG, fetched through the proxy as a link to it would be.
+  expect(issued.image).toBeUndefined();
+  expect(await img.getAttribute('src')).toMatch(/^data:image\/svg\+xml;charset=utf-8,/);
+  expect(await readShownQr(img)).toBe(issued.qr.payload);
   const vendorToken = (
     await json('POST', `${stack.urls.onboarding}/auth/login`, { username: VENDOR.phone, password: VENDOR.pin })
   ).token as string;
@@ -1147,3 +1152,21 @@ describe('the shopper reads a poster as a phone photographs it (ZXing-C++ in Web
     }
   });
 });
+
+/** The QR an <img> shows, read from its pixels as the browser drew them (jsQR), as UTF-8 text. */
+async function readShownQr(img: Locator): Promise<string | undefined> {
+  const drawn = await img.evaluate((el: HTMLImageElement) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = el.naturalWidth;
+    canvas.height = el.naturalHeight;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(el, 0, 0);
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      rgba: Array.from(g.getImageData(0, 0, canvas.width, canvas.height).data),
+    };
+  });
+  const read = jsQR(Uint8ClampedArray.from(drawn.rgba), drawn.width, drawn.height);
+  return read ? Buffer.from(read.binaryData).toString('utf8') : undefined;
+}

@@ -89,6 +89,27 @@ describe.each([
     }
   });
 
+  it('a token verified before is refused once it has expired: what is remembered of it is never its time', () => {
+    const { token } = createTokenIssuer(issuing).issue(vendor, { ttlSeconds: 60 });
+    const verifier = createTokenVerifier({ ...verifying, clockToleranceSeconds: 0 });
+    expect(verifier.verify(token)).toMatchObject(vendor);
+    // The same verifier again: answered from what it remembers, the same principal, a copy the caller may change.
+    const again = verifier.verify(token);
+    expect(again).toMatchObject(vendor);
+    again.role = 'admin';
+    expect(verifier.verify(token).role).toBe(vendor.role);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 3_600_000;
+    try {
+      expect(() => verifier.verify(token)).toThrow(expect.objectContaining({ code: 'AUTH.TOKEN_EXPIRED' }));
+    } finally {
+      Date.now = realNow;
+    }
+    // One character of the signature changed is another token: checked in full, and refused.
+    const forged = token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.at(-1);
+    expect(() => verifier.verify(forged)).toThrow(expect.objectContaining({ code: 'AUTH.INVALID_TOKEN' }));
+  });
+
   it('refuses another issuer or audience', () => {
     const { token } = createTokenIssuer({ ...issuing, issuer: 'someone-else' }).issue(vendor);
     expect(codeOf(verifying, token)).toBe('AUTH.INVALID_TOKEN');

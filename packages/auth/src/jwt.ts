@@ -82,6 +82,8 @@ export interface TokenVerifier {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Verified tokens kept per process (see createTokenVerifier): a market's phones, bounded. */
+const VERIFIED_TOKENS = 10_000;
 
 function jsonSegment(segment: string): Record<string, unknown> | undefined {
   try {
@@ -108,48 +110,74 @@ export function createTokenVerifier(
     hooks.onRejected?.(reason);
     return error;
   };
+  /**
+   * Tokens already verified, with what they say. A phone sends the same token with every request until it expires,
+   * and checking its signature again (an Ed25519 or RSA verification in production) is the same work with the same
+   * answer. Keyed by the whole token, signature included, so only the very bytes once verified are trusted; the time
+   * checks (nbf, exp) run on every use.
+   */
+  const verified = new Map<string, { principal: Principal; nbf: number | undefined; exp: number }>();
+
+  const checkTime = (nbf: number | undefined, exp: number) => {
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = config.clockToleranceSeconds;
+    if (nbf !== undefined && now + tolerance < nbf) throw refuse('not valid yet (nbf)');
+    if (now >= exp + tolerance) throw refuse('jwt expired', tokenExpired());
+  };
+
+  function verifyFully(token: string) {
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw refuse('malformed token');
+    const [head, body, sig] = parts as [string, string, string];
+    const header = jsonSegment(head);
+    if (!header) throw refuse('malformed header');
+    if (header.alg !== config.algorithm) throw refuse(`algorithm ${String(header.alg)} is not ${config.algorithm}`);
+    if (header.crit !== undefined) throw refuse('critical header parameters are not supported');
+
+    let key: string | KeyObject | undefined;
+    if (config.algorithm === 'HS256') key = config.secret;
+    else {
+      if (typeof header.kid !== 'string') throw refuse('no kid in the header');
+      key = config.publicKeys.get(header.kid);
+      if (!key) throw refuse(`unknown kid ${JSON.stringify(header.kid.slice(0, 80))}`);
+    }
+    if (!key || !signatureValid(config.algorithm, `${head}.${body}`, Buffer.from(sig, 'base64url'), key))
+      throw refuse('invalid signature');
+
+    const payload = jsonSegment(body);
+    if (!payload) throw refuse('malformed payload');
+    if (payload.iss !== config.issuer) throw refuse(`issuer ${String(payload.iss)} is not ${config.issuer}`);
+    const aud = payload.aud;
+    if (!(aud === config.audience || (Array.isArray(aud) && aud.includes(config.audience))))
+      throw refuse(`audience ${JSON.stringify(aud)} is not ${config.audience}`);
+    for (const claim of ['iat', 'nbf'] as const)
+      if (payload[claim] !== undefined && typeof payload[claim] !== 'number') throw refuse(`${claim} not a number`);
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw refuse('no exp claim');
+    const nbf = payload.nbf as number | undefined;
+    checkTime(nbf, payload.exp);
+
+    const claims = principalSchema.safeParse(payload);
+    if (!claims.success)
+      throw refuse(`claims: ${claims.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    const principal: Principal = {
+      ...claims.data,
+      tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
+      expiresAt: new Date(payload.exp * 1000),
+    };
+    return { principal, nbf, exp: payload.exp };
+  }
+
   return {
     verify(token) {
-      const parts = token.split('.');
-      if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw refuse('malformed token');
-      const [head, body, sig] = parts as [string, string, string];
-      const header = jsonSegment(head);
-      if (!header) throw refuse('malformed header');
-      if (header.alg !== config.algorithm) throw refuse(`algorithm ${String(header.alg)} is not ${config.algorithm}`);
-      if (header.crit !== undefined) throw refuse('critical header parameters are not supported');
-
-      let key: string | KeyObject | undefined;
-      if (config.algorithm === 'HS256') key = config.secret;
-      else {
-        if (typeof header.kid !== 'string') throw refuse('no kid in the header');
-        key = config.publicKeys.get(header.kid);
-        if (!key) throw refuse(`unknown kid ${JSON.stringify(header.kid.slice(0, 80))}`);
+      const known = verified.get(token);
+      if (known) {
+        checkTime(known.nbf, known.exp);
+        return { ...known.principal };
       }
-      if (!key || !signatureValid(config.algorithm, `${head}.${body}`, Buffer.from(sig, 'base64url'), key))
-        throw refuse('invalid signature');
-
-      const payload = jsonSegment(body);
-      if (!payload) throw refuse('malformed payload');
-      if (payload.iss !== config.issuer) throw refuse(`issuer ${String(payload.iss)} is not ${config.issuer}`);
-      const aud = payload.aud;
-      if (!(aud === config.audience || (Array.isArray(aud) && aud.includes(config.audience))))
-        throw refuse(`audience ${JSON.stringify(aud)} is not ${config.audience}`);
-      const now = Math.floor(Date.now() / 1000);
-      const tolerance = config.clockToleranceSeconds;
-      for (const claim of ['iat', 'nbf'] as const)
-        if (payload[claim] !== undefined && typeof payload[claim] !== 'number') throw refuse(`${claim} not a number`);
-      if (typeof payload.nbf === 'number' && now + tolerance < payload.nbf) throw refuse('not valid yet (nbf)');
-      if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw refuse('no exp claim');
-      if (now >= payload.exp + tolerance) throw refuse('jwt expired', tokenExpired());
-
-      const claims = principalSchema.safeParse(payload);
-      if (!claims.success)
-        throw refuse(`claims: ${claims.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-      return {
-        ...claims.data,
-        tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
-        expiresAt: new Date(payload.exp * 1000),
-      };
+      const fresh = verifyFully(token);
+      verified.set(token, fresh);
+      if (verified.size > VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+      return { ...fresh.principal };
     },
   };
 }

@@ -167,8 +167,8 @@ export interface Outbox {
     events: readonly Envelope[],
   ): Promise<void>;
   /**
-   * Inserts many new aggregates with their events in three round trips for the whole batch (stage every event, one
-   * `insertMany` of the documents, mark the stored ones' events ready), whatever the batch size. Reports per document
+   * Inserts many new aggregates with their events in two round trips for the whole batch (stage every event, one
+   * `insertMany` of the documents), whatever the batch size, plus a commit marker written after it returns. Reports per document
    * (see `insertManyReporting`); events of a document that was not stored are deleted, never published. `ordered`
    * stops at the first refused document, so what is stored is a prefix (an account's chain stays gapless).
    */
@@ -177,6 +177,8 @@ export interface Outbox {
     writes: readonly { doc: Record<string, unknown> & { _id: unknown }; events: readonly Envelope[] }[],
     opts: { ordered: boolean },
   ): Promise<InsertResult[]>;
+  /** Resolves once every commit marker of a returned `insertBatch` is written (or failed): before the relay stops. */
+  settled(): Promise<void>;
   readonly model: Model<OutboxRecord>;
 }
 
@@ -186,6 +188,8 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
   const col = records.collection as unknown as mongo.Collection<OutboxRecord>;
   const keep = opts.keepWriteIds ?? 50;
   const verifyAfterMs = opts.verifyAfterMs ?? 10_000;
+  /** Commit markers still being written after their batch returned (see insertBatch). */
+  const markers = new Set<Promise<void>>();
 
   function assertPlugin(model: Model<unknown>) {
     if (!model.schema.path(WRITE_IDS_FIELD)) {
@@ -228,6 +232,9 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
 
   return {
     model: records,
+    async settled() {
+      await Promise.all([...markers]);
+    },
     async update(model, write) {
       const m = model as unknown as Model<unknown>;
       assertPlugin(m);
@@ -277,9 +284,19 @@ export function createOutbox(connection: Connection, opts: OutboxOptions = {}): 
       if (refused.length) await col.deleteMany({ writeId, _id: { $in: refused.map((r) => r._id) } });
       if (stored.length === 0) return results;
       if (Date.now() - enqueuedAt.getTime() < verifyAfterMs / 2) {
-        // The relay drops staged records only after verifyAfterMs, so none of these can be gone yet.
-        await col.insertOne(commitMarker(stored[0]!));
-        opts.onReady?.();
+        // The relay drops staged records only after verifyAfterMs, so none of these can be gone yet. The documents and
+        // their staged events are stored, which is all a caller waits for: the marker only spares the relay a
+        // verification, so it is written while the callers answer and the next batch starts (one round trip off
+        // every group commit). Until it lands the write's keys stay blocked in the relay (order per key holds); if it
+        // fails, the relay finds the records staged after verifyAfterMs, verifies them and publishes them then.
+        const marking: Promise<void> = col
+          .insertOne(commitMarker(stored[0]!))
+          .then(
+            () => opts.onReady?.(),
+            () => undefined,
+          )
+          .finally(() => markers.delete(marking));
+        markers.add(marking);
       } else {
         await ready(writeId, stored);
       }

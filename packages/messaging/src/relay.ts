@@ -336,5 +336,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 export function createOutboxWithRelay(opts: OutboxRelayOptions): { outbox: Outbox; relay: OutboxRelay } {
   const relay = createOutboxRelay(opts);
   const outbox = createOutbox(opts.db, { onReady: () => relay.nudge(), verifyAfterMs: opts.verifyAfterMs });
+  // The last batches' commit markers are written before the relay's final cycle, which then publishes their events.
+  const stop = relay.stop.bind(relay);
+  relay.stop = async () => {
+    await outbox.settled();
+    await stop();
+  };
   return { outbox, relay };
 }

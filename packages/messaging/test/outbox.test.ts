@@ -117,6 +117,9 @@ describe('outbox and relay against the real broker and database', () => {
       { ordered: true },
     );
     expect(results.map((r) => r.status)).toEqual(['inserted', 'inserted', 'duplicate', 'skipped']);
+    // The batch answers once its documents and staged events are stored; its commit marker follows (settled()).
+    expect(await Stalls.countDocuments({ _id: { $in: ['b1', 'b2'] } })).toBe(2);
+    await outbox.settled();
     // The stored ones' records stay staged, and one commit marker says their write is stored: no record is updated.
     const records = await outbox.model.collection.find().toArray();
     const writeId = records[0]!.writeId as string;

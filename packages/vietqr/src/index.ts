@@ -21,5 +21,6 @@ export {
 } from './errors';
 export { QR_READER_OPTIONS, type QrReaderOptions } from './reader-options';
 export { renderPng, renderSvg, type ErrorCorrectionLevel, type RenderOptions } from './render';
+export { svgOfModules, type QrModules, type SvgStyle } from './svg';
 export { NAPAS_GUID, NAPAS_SERVICE_CODES, QR_SCHEMES, schemeOfGuid, type QrScheme } from './schemes';
 export type { QrTag } from './tlv';

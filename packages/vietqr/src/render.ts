@@ -2,6 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import QRCode from 'qrcode';
 import { decodeQr } from './decode';
 import { VietQrError } from './errors';
+import { svgOfModules } from './svg';
 
 export type ErrorCorrectionLevel = 'L' | 'M' | 'Q' | 'H';
 
@@ -137,29 +138,9 @@ function svgColor([r, g, b, a]: Rgba, attr: 'fill'): string {
   return a === 255 ? `${attr}="${hex}"` : `${attr}="${hex}" ${attr}-opacity="${Math.round((a / 255) * 1000) / 1000}"`;
 }
 
-/**
- * Renders the payload as a standalone SVG document: one path of horizontal runs, one unit per module, so it scales
- * to any print size without blur. `scale`/`width` only set the default display size.
- */
+/** Renders the payload as a standalone SVG document. `scale`/`width` only set the default display size. */
 export function renderSvg(payload: string, opts: RenderOptions = {}): string {
   const { modules, margin, dark, light } = prepare(payload, opts);
-  const n = modules.size + 2 * margin;
-  const size = opts.width ?? n * (opts.scale ?? 8);
-  let d = '';
-  for (let r = 0; r < modules.size; r++) {
-    for (let c = 0; c < modules.size;) {
-      if (!modules.data[r * modules.size + c]) {
-        c++;
-        continue;
-      }
-      const start = c;
-      while (c < modules.size && modules.data[r * modules.size + c]) c++;
-      d += `M${start + margin} ${r + margin}h${c - start}v1H${start + margin}z`;
-    }
-  }
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n} ${n}" width="${size}" height="${size}" ` +
-    `shape-rendering="crispEdges"><path ${svgColor(light, 'fill')} d="M0 0h${n}v${n}H0z"/>` +
-    `<path ${svgColor(dark, 'fill')} d="${d}"/></svg>\n`
-  );
+  const size = opts.width ?? (modules.size + 2 * margin) * (opts.scale ?? 8);
+  return svgOfModules(modules, { margin, size, lightFill: svgColor(light, 'fill'), darkFill: svgColor(dark, 'fill') });
 }

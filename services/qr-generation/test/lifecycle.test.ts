@@ -212,6 +212,41 @@ describe('dynamic QR', () => {
     }
   });
 
+  test('a stall suspended by another replica is seen by the next issue here: its QR is revoked, the answer is 409', async () => {
+    const s = stall();
+    await activate(s);
+    // This process now keeps the stall in memory.
+    const first = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, {
+      token: vendorOf(s),
+      body: { amount: 9_000 },
+    });
+    expect(first.status).toBe(201);
+    // Another replica's consumer: the stall's new state, then the epoch, and its sweep already done (it found nothing
+    // of what follows). Nothing of this passes through this process.
+    await h.db.collection('merchants').updateOne({ _id: s.merchantId as never }, { $set: { status: 'suspended' } });
+    await h.db
+      .collection('projection_epochs')
+      .updateOne(
+        { _id: 'merchants' as never },
+        { $set: { token: 'another-replica', at: new Date() } },
+        { upsert: true },
+      );
+    const late = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic`, {
+      token: vendorOf(s),
+      body: { amount: 9_500 },
+    });
+    expect([late.status, late.body.error?.code]).toEqual([409, 'QR.STALL_NOT_ACTIVE']);
+    const revoked = await h.waitForQrEvent(
+      'qr.revoked',
+      (e) => e.data.merchantId === s.merchantId && e.data.amount === 9_500,
+      'the late QR revoked',
+    );
+    expect(revoked.data.reasonCode).toBe('merchant_suspended');
+    expect(
+      await h.db.collection('qr_codes').countDocuments({ merchantId: s.merchantId, amount: 9_500, status: 'active' }),
+    ).toBe(0);
+  });
+
   test('issue, then cancel', async () => {
     const s = stall();
     await activate(s);
@@ -232,9 +267,23 @@ describe('dynamic QR', () => {
     expect(qr.orderCode).toMatch(ORDER_CODE);
     expect(Date.parse(qr.expiresAt) - started).toBeGreaterThanOrEqual(599_000);
     expect(Date.parse(qr.expiresAt) - started).toBeLessThan(610_000);
-    // The answer carries an SVG (cheap); the PNG is rendered when its link is fetched, the same bytes each time.
-    expect(r.body.image.svgDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(Buffer.from(r.body.image.svgDataUrl.split(',')[1], 'base64').toString('utf8')).toMatch(/^<svg /);
+    // The answer carries the payload for the phone to draw, and no image unless asked; the PNG is rendered when its
+    // link is fetched, the same bytes each time.
+    expect(decodeQr(qr.payload).valid).toBe(true);
+    expect(r.body.image).toBeUndefined();
+    const withSvg = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic?image=svg`, {
+      token: vendorOf(s),
+      body: { amount: 20_000 },
+    });
+    expect(withSvg.status).toBe(201);
+    expect(withSvg.body.image.svgDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(withSvg.body.image.svgDataUrl.split(',')[1], 'base64').toString('utf8')).toMatch(/^<svg /);
+    const badImage = await h.http('POST', `/stalls/${s.merchantId}/qr/dynamic?image=gif`, {
+      token: vendorOf(s),
+      body: { amount: 20_000 },
+    });
+    expect(badImage.status).toBe(400);
+    expect(badImage.body.error.code).toBe('QR.INVALID_IMAGE_OPTION');
     const png1 = await h.http('GET', qr.links.png, { token: vendorOf(s) });
     const png2 = await h.http('GET', qr.links.png, { token: vendorOf(s) });
     expect(png1.headers.get('content-type')).toBe('image/png');

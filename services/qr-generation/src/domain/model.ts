@@ -83,6 +83,8 @@ export interface QrRecord {
   issuedBy: Actor & { via: 'api' | 'merchant_event' };
   ttlSeconds: number | null;
   expiresAt: Date | null;
+  /** `expiryBucketOf(expiresAt)` for a dynamic QR, null for a poster: what the expiry sweeper looks up. */
+  expiryBucket: number | null;
   revokedAt: Date | null;
   revokedReasonCode: string | null;
   revokedReason: string | null;
@@ -91,6 +93,15 @@ export interface QrRecord {
 }
 
 export const accountKeyOf = (a: VirtualAccount): string => `${a.bin}:${a.accountNumber.toUpperCase()}`;
+
+/**
+ * Dynamic QRs are filed by the 10-second window their expiry falls in, so the expiry sweeper asks for one window by
+ * equality. FerretDB 1.24 runs `expiresAt ≤ now` by reading every active dynamic QR (a range is not pushed down to
+ * its backend), which at a province's rate is hundreds of thousands of documents every few seconds; an equality on an
+ * indexed field is pushed down and reads only that window's QRs.
+ */
+export const EXPIRY_BUCKET_MS = 10_000;
+export const expiryBucketOf = (expiresAt: Date): number => Math.floor(expiresAt.getTime() / EXPIRY_BUCKET_MS);
 
 /** A QR past its expiry counts as expired even before the sweeper has written it so. */
 export function effectiveStatus(qr: Pick<QrRecord, 'status' | 'expiresAt'>, now: Date): QrStatus {

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { encodeVietQr, findBank, foldToAscii, isVietQrError, type VietQrInput } from '@marketqr/vietqr';
 import { DomainError } from '@marketqr/service-kit';
-import { accountKeyOf, type Merchant, type PosterText, type QrRecord, type VirtualAccount } from './model';
+import {
+  accountKeyOf,
+  expiryBucketOf,
+  type Merchant,
+  type PosterText,
+  type QrRecord,
+  type VirtualAccount,
+} from './model';
 
 /** NAPAS 247 refuses a single transfer of 500,000,000 đồng or more. */
 export const NAPAS_LIMIT_VND = 500_000_000;
@@ -174,5 +181,6 @@ export function newQrRecord(
     revokedBy: null,
     expiredAt: null,
     ...rest,
+    expiryBucket: rest.expiresAt ? expiryBucketOf(rest.expiresAt) : null,
   };
 }

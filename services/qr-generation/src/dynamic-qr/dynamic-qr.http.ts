@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { RouteDoc } from '@marketqr/service-kit';
+import { AppError, type RouteDoc } from '@marketqr/service-kit';
 import { parseDynamicRequest, type TtlBounds } from '../domain/dynamic-request';
 import { issuedByOf, json, qrFor, qrView, requestCause, stallFor, type LinkBase, type Lookups } from '../http/common';
 import type { ImageService } from '../images/images.service';
@@ -9,7 +9,9 @@ export const dynamicQrRoutes: RouteDoc[] = [
   {
     method: 'post',
     path: '/stalls/:merchantId/qr/dynamic',
-    summary: 'Issue a dynamic QR: amount (integer đồng, 1 … 499,999,999), optional note, ttlSeconds',
+    summary:
+      'Issue a dynamic QR: amount (integer đồng, 1 … 499,999,999), optional note, ttlSeconds; ' +
+      '?image=svg also answers with the QR drawn as an SVG data URL',
     tags: ['dynamic QR'],
     auth: true,
     requestBody: json({
@@ -23,9 +25,13 @@ export const dynamicQrRoutes: RouteDoc[] = [
       },
     }),
     responses: {
-      '201': { description: 'id, order code, payload, expiry, an SVG data URL (image.svgDataUrl) and image links' },
+      '201': {
+        description:
+          'id, order code, payload (to draw the QR from), expiry and image links; with ?image=svg also image.svgDataUrl',
+      },
       '400': {
-        description: 'QR.INVALID_AMOUNT, QR.AMOUNT_TOO_LARGE, QR.TTL_OUT_OF_RANGE, QR.INVALID_NOTE, QR.INVALID_REQUEST',
+        description:
+          'QR.INVALID_AMOUNT, QR.AMOUNT_TOO_LARGE, QR.TTL_OUT_OF_RANGE, QR.INVALID_NOTE, QR.INVALID_REQUEST, QR.INVALID_IMAGE_OPTION',
       },
       '409': { description: 'QR.STALL_NOT_ACTIVE, QR.NO_VIRTUAL_ACCOUNT' },
     },
@@ -43,16 +49,27 @@ export const dynamicQrRoutes: RouteDoc[] = [
   },
 ];
 
+function inlineSvgAsked(image: unknown): boolean {
+  if (image === undefined) return false;
+  if (image === 'svg') return true;
+  throw new AppError('QR.INVALID_IMAGE_OPTION', 'image: the only inline image is svg', 400, { image });
+}
+
 export function dynamicQrRouter(
   deps: Lookups & LinkBase & { dynamics: DynamicQrService; images: ImageService; ttl: TtlBounds },
 ): Router {
   const r = Router();
   r.post('/stalls/:merchantId/qr/dynamic', deps.access.authenticate, async (req, res) => {
+    const inlineSvg = inlineSvgAsked(req.query.image);
     const m = await stallFor(deps, req, String(req.params.merchantId));
     const body = parseDynamicRequest(req.body, deps.ttl);
     const qr = await deps.dynamics.issue(m._id, body, issuedByOf(deps.access, req), requestCause(req));
-    // The SVG goes in the answer; the PNG is rendered only if its link (qr.links.png) is fetched.
-    res.status(201).json({ qr: qrView(qr, deps), image: { svgDataUrl: deps.images.qrSvgDataUrl(qr) } });
+    // The answer carries the payload, which the vendor's phone draws (apps/web's qr-image.ts): drawing a QR costs
+    // about as much as the rest of issuing it, so the server draws one only when asked (?image=svg) or when an image
+    // link is fetched (the PNG is then cached).
+    res
+      .status(201)
+      .json({ qr: qrView(qr, deps), ...(inlineSvg ? { image: { svgDataUrl: deps.images.qrSvgDataUrl(qr) } } : {}) });
   });
   r.post('/qr/:qrId/cancel', deps.access.authenticate, async (req, res) => {
     const qr = await qrFor(deps, req, String(req.params.qrId));

@@ -26,12 +26,14 @@ export class DynamicQrService {
    * Not under the stall's mutex: a vendor's QRs are independent of each other, and a lock held across the store's
    * group commit would let one stall issue one QR per batch. What the lock guarded — a suspension or an account
    * change racing the issue — is checked after the QR is stored, which also covers other replicas (a lock here never
-   * did): the merchant consumer writes the stall's new state before it revokes the QRs it finds, so a QR stored too
-   * late for that sweep sees the new state in its own re-read, and is revoked by its issuer.
+   * did): the merchant consumer writes the stall's new state and bumps the projection's epoch before it revokes the
+   * QRs it finds, so a QR stored too late for that sweep sees the epoch moved, reads the stall again, and is revoked
+   * by its issuer (MerchantStore explains the epoch).
    */
   async issue(merchantId: string, req: DynamicQrRequest, issuedBy: IssuedBy, cause: Cause): Promise<QrRecord> {
     const { merchants, store, city } = this.deps;
-    let m = await merchants.require(merchantId);
+    // The stall as the caller's access check just found it, in memory while no stall has changed.
+    let { merchant: m, epoch } = await merchants.requireSnapshot(merchantId);
 
     for (let attempt = 1; ; attempt++) {
       const account = eligibleAccount(m);
@@ -63,14 +65,16 @@ export class DynamicQrService {
         if (isDuplicateKey(e) && attempt < ORDER_CODE_ATTEMPTS) continue;
         throw e;
       }
-      // The stall may have been suspended or moved to another account meanwhile: never leave such a QR active.
-      const after = await merchants.get(merchantId);
-      if (!after || notEligible(after)) {
+      if (await merchants.unchangedSince(epoch)) return qr;
+      // Some stall changed meanwhile: this one may have been suspended or moved to another account. Never leave such
+      // a QR active.
+      const after = await merchants.reread(merchantId);
+      if (!after || notEligible(after.merchant)) {
         const reason = { reasonCode: 'merchant_suspended', reason: 'stall left active state', by: 'qr-generation' };
         await store.revoke(qr, reason, cause);
-        throw notEligible(after ?? m) ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
+        throw notEligible(after?.merchant ?? m) ?? new AppError('QR.STALL_NOT_ACTIVE', 'the stall is not active', 409);
       }
-      if (accountKeyOf(eligibleAccount(after)) !== qr.accountKey) {
+      if (accountKeyOf(eligibleAccount(after.merchant)) !== qr.accountKey) {
         const reason = {
           reasonCode: 'virtual_account_changed',
           reason: 'the stall’s virtual account changed',
@@ -78,7 +82,7 @@ export class DynamicQrService {
         };
         await store.revoke(qr, reason, cause);
         if (attempt >= ORDER_CODE_ATTEMPTS) throw new AppError('QR.CONCURRENT_UPDATE', 'the stall changed', 409);
-        m = after;
+        ({ merchant: m, epoch } = after);
         continue;
       }
       return qr;

@@ -34,7 +34,8 @@ export interface Lookups {
 export async function stallFor(l: Lookups, req: Request, merchantId: string): Promise<Merchant> {
   // A vendor's scope is its stall id alone: decided before any lookup.
   if (l.access.principal(req).role === 'vendor') l.access.requireStall(req, { merchantId, marketId: '' });
-  const m = await l.merchants.require(merchantId);
+  // The stall's market never changes, so the copy kept in memory answers (MerchantStore.snapshot).
+  const m = (await l.merchants.requireSnapshot(merchantId)).merchant;
   l.access.requireStall(req, { merchantId: m._id, marketId: m.marketId });
   return m;
 }

@@ -70,6 +70,7 @@ const qrSchema = new Schema<QrRecord>(
     issuedBy: { type: actorSchema, required: true },
     ttlSeconds: { type: Number, default: null },
     expiresAt: { type: Date, default: null },
+    expiryBucket: { type: Number, default: null },
     revokedAt: { type: Date, default: null },
     revokedReasonCode: { type: String, default: null },
     revokedReason: { type: String, default: null },
@@ -84,8 +85,10 @@ qrSchema.index({ slot: 1 }, { unique: true });
 qrSchema.index({ payloadHash: 1 });
 qrSchema.index({ accountKey: 1 });
 qrSchema.index({ merchantId: 1, kind: 1, status: 1 });
-// The sweeper's query: active dynamic QRs by expiry.
-qrSchema.index({ status: 1, kind: 1, expiresAt: 1 });
+// The expiry sweeper's: one window's active QRs by equality every few seconds, and every window up to now in its
+// occasional full sweep (a range on the same index). One index for both: each index costs every QR insert its
+// upkeep, twice on FerretDB (see infra/local/postgresql/ferretdb-gin.sql).
+qrSchema.index({ expiryBucket: 1, status: 1 });
 
 const checkSchema = new Schema<GenuineCheckRecord>(
   {
@@ -113,8 +116,25 @@ checkSchema.index({ marketId: 1, at: -1 });
 checkSchema.index({ verdict: 1, at: -1 });
 checkSchema.index({ at: -1 });
 
+/** A token the merchant consumer replaces after every change to the projection (see MerchantStore). */
+export interface ProjectionEpoch {
+  _id: string;
+  token: string;
+  at: Date;
+}
+
+const epochSchema = new Schema<ProjectionEpoch>(
+  {
+    _id: { type: String, required: true },
+    token: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'projection_epochs', versionKey: false },
+);
+
 export interface Models {
   Merchant: Model<Merchant>;
+  ProjectionEpoch: Model<ProjectionEpoch>;
   Qr: Model<QrRecord>;
   GenuineCheck: Model<GenuineCheckRecord>;
 }
@@ -123,6 +143,7 @@ export interface Models {
 export function registerModels(db: Connection): Models {
   return {
     Merchant: db.model<Merchant>('Merchant', merchantSchema),
+    ProjectionEpoch: db.model<ProjectionEpoch>('ProjectionEpoch', epochSchema),
     Qr: db.model<QrRecord>('Qr', qrSchema),
     GenuineCheck: db.model<GenuineCheckRecord>('GenuineCheck', checkSchema),
   };

@@ -7,6 +7,7 @@ import { fill, h } from '../../dom';
 import type { FeedPayment } from '../../feed';
 import { formatCountdown, formatVnd } from '../../format';
 import { t } from '../../i18n';
+import { qrImageUrl } from '../../qr-image';
 import { errorMessage, toast } from '../../layout';
 import { vndToWords } from '../../words';
 import type { VendorState } from './state';
@@ -106,9 +107,7 @@ async function makeQr(s: VendorState): Promise<void> {
       orderCode: (qr.orderCode as string | null) ?? null,
       amount: Number(qr.amount ?? s.amount),
       expiresAt: Date.parse(String(qr.expiresAt)),
-      image: String(
-        (res.image as Json | undefined)?.svgDataUrl ?? withToken(paths.qrLink(String((qr.links as Json).png))),
-      ),
+      image: qrImage(qr),
       paid: null,
     };
     resetAmount(s);
@@ -117,6 +116,15 @@ async function makeQr(s: VendorState): Promise<void> {
     renderOverlay(s);
   } catch (e) {
     toast(errorMessage(e), 'error');
+  }
+}
+
+// Drawn here from the payload; the server's PNG link only if this browser cannot draw it.
+function qrImage(qr: Json): string {
+  try {
+    return qrImageUrl(String(qr.payload));
+  } catch {
+    return withToken(paths.qrLink(String((qr.links as Json).png)));
   }
 }
 
