@@ -104,6 +104,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let nudged = false;
+  /** Whether the last cycle's read stopped at batchSize (more may be waiting). */
+  let lastReadCutOff = false;
   let leaseUntil = 0;
   let consecutiveFailures = 0;
   let lastError: Error | undefined;
@@ -219,6 +221,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   async function runOnce(): Promise<number> {
+    lastReadCutOff = false;
     if (!(await lead())) return 0;
     const batch = await outbox.find({}).sort({ enqueuedAt: 1, seq: 1 }).limit(batchSize).toArray();
     const now = Date.now();
@@ -256,6 +259,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     // A marker goes once nothing of its write is left. When the read was cut off at batchSize, more of the write may
     // lie beyond it: the marker stays for the next cycle (it sorts first, so it is read again).
     const cutOff = batch.length >= batchSize;
+    lastReadCutOff = cutOff;
     const finished = cutOff ? [] : batch.filter((r) => r.state === 'commit' && !waiting.has(r.writeId));
     if (ready.length) {
       // A leader that stalled past its lease must not publish a stale snapshot on top of its successor's work.
@@ -285,8 +289,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           'outbox relay cycle failed; events stay pending',
         );
       }
-      // Work done means more may be waiting: go again at once instead of sleeping.
-      if (running && settled === 0) await idle();
+      // A read cut off at batchSize left records behind: go again at once. Otherwise everything there was has been
+      // seen, and what is written meanwhile nudges the relay (idle() returns at once if it already did): one read per
+      // group commit instead of one more that finds nothing.
+      if (running && !(settled > 0 && lastReadCutOff)) await idle();
     }
   }
 
