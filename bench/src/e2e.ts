@@ -1,12 +1,19 @@
 import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mongoose from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import { createEvent, merchantActivatedV1, TOPICS } from '@marketqr/contracts';
 import { uniqueName, waitFor } from '@marketqr/test-harness';
-import { cpuSeconds, freePort, infraCpuSeconds, rssMb, startBuilt, summarise, type ServiceProcess } from './support';
+import {
+  announceStalls,
+  cpuSeconds,
+  freePort,
+  infraCpuSeconds,
+  rssMb,
+  startBuilt,
+  summarise,
+  type ServiceProcess,
+} from './support';
 
 const JWT_SECRET = 'bench-e2e-secret-0123456789abcdefghijklmnop';
 const WEBHOOK_SECRET = 'bench-e2e-webhook-secret-0123456789';
@@ -131,38 +138,9 @@ export async function e2eBench(
     const stalls = Array.from({ length: opts.stalls }, (_, i) => ({
       merchantId: `bench-stall-${i}`,
       stallCode: `B-${String(i).padStart(3, '0')}`,
-      va: `96${String(10_000_000 + i)}`,
+      virtualAccount: `96${String(10_000_000 + i)}`,
     }));
-    const kafka = new Kafka({ brokers, clientId: 'bench-e2e', logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic: prefix + TOPICS.merchantEvents.name,
-      messages: stalls.map((s) => ({
-        key: s.merchantId,
-        value: JSON.stringify(
-          createEvent(merchantActivatedV1, {
-            aggregateId: s.merchantId,
-            producer: 'bench',
-            data: {
-              merchantId: s.merchantId,
-              marketId: MARKET,
-              marketName: 'Chợ Bench',
-              zone: 'A',
-              stallCode: s.stallCode,
-              category: 'vegetables',
-              vendorName: 'Nguyễn Văn Bench',
-              virtualAccount: { bin: PARTNER_BIN, accountNumber: s.va },
-              payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN VAN BENCH' },
-              status: 'active',
-              activatedBy: 'bench',
-              reactivation: false,
-            },
-          }),
-        ),
-      })),
-    });
-    await producer.disconnect();
+    await announceStalls(brokers, prefix, { marketId: MARKET, bin: PARTNER_BIN }, stalls);
 
     const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET }, { issuer: true }));
     const tokens = new Map(
@@ -186,7 +164,7 @@ export async function e2eBench(
         amount,
         description: `${stall.stallCode} ${token}`,
         accountNumber: COLLECTION,
-        virtualAccount: stall.va,
+        virtualAccount: stall.virtualAccount,
         bankBin: PARTNER_BIN,
         bookedAt: new Date().toISOString(),
         counterparty: null,

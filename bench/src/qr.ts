@@ -1,10 +1,8 @@
 import { Agent, request } from 'node:http';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import { createEvent, merchantActivatedV1, TOPICS } from '@marketqr/contracts';
 import { uniqueName, waitFor } from '@marketqr/test-harness';
 import { databaseDelta, databaseTime } from './e2e';
-import { cpuSeconds, freePort, infraCpuSeconds, percentile, rssMb, startBuilt } from './support';
+import { announceStalls, cpuSeconds, freePort, infraCpuSeconds, percentile, rssMb, startBuilt } from './support';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuv';
 
@@ -49,38 +47,9 @@ export async function qrBench(
   const stalls = Array.from({ length: opts.stalls }, (_, i) => ({
     merchantId: uniqueName('stall'),
     stallCode: `A-${String(i + 1).padStart(3, '0')}`,
-    accountNumber: `96123400${String(i + 1).padStart(5, '0')}`,
+    virtualAccount: `96123400${String(i + 1).padStart(5, '0')}`,
   }));
-  const kafka = new Kafka({ brokers, clientId: 'bench-qr', logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  await producer.send({
-    topic: prefix + TOPICS.merchantEvents.name,
-    messages: stalls.map((s) => ({
-      key: s.merchantId,
-      value: JSON.stringify(
-        createEvent(merchantActivatedV1, {
-          aggregateId: s.merchantId,
-          producer: 'bench',
-          data: {
-            merchantId: s.merchantId,
-            marketId: 'cho-bench',
-            marketName: 'Chợ Bench',
-            zone: 'A',
-            stallCode: s.stallCode,
-            category: 'vegetables',
-            vendorName: 'Nguyễn Thị Hoa',
-            virtualAccount: { bin: '970418', accountNumber: s.accountNumber },
-            payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN THI HOA' },
-            status: 'active',
-            activatedBy: 'bench',
-            reactivation: false,
-          },
-        }),
-      ),
-    })),
-  });
-  await producer.disconnect();
+  await announceStalls(brokers, prefix, { marketId: 'cho-bench', bin: '970418' }, stalls);
 
   const issuer = createTokenIssuer(loadAuthConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }, { issuer: true }));
   const requests = stalls.map((s) => ({

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createEvent, merchantActivatedV1, TOPICS } from '@marketqr/contracts';
 import { repoRoot, waitFor } from '@marketqr/test-harness';
 
 export const resultsDir = resolve(repoRoot, 'bench/results');
@@ -132,3 +134,52 @@ export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a';
+
+/** A bench stall: its id, its code on the market's map and the virtual account its payments arrive on. */
+export interface BenchStall {
+  merchantId: string;
+  stallCode: string;
+  virtualAccount: string;
+}
+
+/** The bench market's stalls activated, as merchant-onboarding announces them (one `merchant.activated` each). */
+export async function announceStalls(
+  brokers: string[],
+  topicPrefix: string,
+  market: { marketId: string; bin: string },
+  stalls: readonly BenchStall[],
+): Promise<void> {
+  const kafka = new Kafka({ brokers, clientId: 'bench-stalls', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: topicPrefix + TOPICS.merchantEvents.name,
+      messages: stalls.map((s) => ({
+        key: s.merchantId,
+        value: JSON.stringify(
+          createEvent(merchantActivatedV1, {
+            aggregateId: s.merchantId,
+            producer: 'bench',
+            data: {
+              merchantId: s.merchantId,
+              marketId: market.marketId,
+              marketName: 'Chợ Bench',
+              zone: 'A',
+              stallCode: s.stallCode,
+              category: 'vegetables',
+              vendorName: 'Nguyễn Thị Hoa',
+              virtualAccount: { bin: market.bin, accountNumber: s.virtualAccount },
+              payoutAccount: { bin: '970436', accountNumber: '0011223344', holderName: 'NGUYEN THI HOA' },
+              status: 'active',
+              activatedBy: 'bench',
+              reactivation: false,
+            },
+          }),
+        ),
+      })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}

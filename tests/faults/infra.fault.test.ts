@@ -17,12 +17,13 @@ import {
   allReady,
   context,
   conservation,
+  expectConserved,
   http,
   ok,
   processAlive as alive,
   report,
   stream,
-  sumOf,
+  streamOutcome,
   type Ctx,
 } from './support/faults';
 import { privateInfra, type PrivateInfra } from './support/private-infra';
@@ -138,23 +139,15 @@ describe('2. two replicas of ledger and settlement, one of each SIGKILLed', () =
       else second.other++;
     }
     report('2 two replicas, one of each SIGKILLed', {
-      payments: paid.length,
-      total: c.total,
-      streamErrors: s.errors.length,
-      streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
-      duplicates: c.duplicates,
+      ...streamOutcome(s, c),
       partitionsBeforeKill: split,
       partitionsAfterTakeover: takeover,
       takeoverSecondsAfterKill: takeoverSeconds,
       deliveriesToSecondReplica: second,
-      deliveries: c.deliveries,
-      firstLedgerCheck: c.firstLedgerCheck,
       caughtUpSecondsAfterStream: caughtUp,
       seconds: (Date.now() - started) / 1000,
     });
-    expect(c.duplicates).toBe(0);
-    expect(c.payments).toBe(paid.length);
-    expect(c.total).toBe(sumOf(paid));
+    expectConserved(c, paid);
     expect(second.delivered).toBeGreaterThan(0);
     expect(alive(ledger1) && alive(settle1)).toBe(true);
   }, 240_000);
@@ -235,19 +228,11 @@ describe('3. Kafka restarted, then FerretDB restarted, on a private pair', () =>
     const c = await conservation(ctx, pair.mongoUrl, 120_000);
     const caughtUp = (Date.now() - t2) / 1000;
     report('3 Kafka restarted, FerretDB restarted (private pair)', {
-      payments: paid.length,
-      total: c.total,
-      streamErrors: s.errors.length,
-      streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
-      duplicates: c.duplicates,
+      ...streamOutcome(s, c),
       phases,
-      deliveries: c.deliveries,
-      firstLedgerCheck: c.firstLedgerCheck,
       caughtUpSecondsAfterStream: caughtUp,
       seconds: (Date.now() - started) / 1000,
     });
-    expect(c.duplicates).toBe(0);
-    expect(c.payments).toBe(paid.length);
-    expect(c.total).toBe(sumOf(paid));
+    expectConserved(c, paid);
   }, 240_000);
 });

@@ -31,18 +31,19 @@ import {
   MARKET,
   context,
   conservation,
+  expectConserved,
   http,
   ledgerCheck,
   ledgerCredits,
   ok,
   report,
   stream,
+  streamOutcome,
   type Ctx,
 } from './support/faults';
 
 jest.setTimeout(900_000);
 
-const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
 const named = (events: SseEvent[], name: string) => events.filter((e) => e.event === name);
 const SHARED_PORTS = new Set([
   '9092',
@@ -212,14 +213,8 @@ describe('9. two replicas of every service, rolling restart of each under load',
       };
     });
     report('9 two replicas of every service, rolling restart under load', {
-      payments: paid.length,
-      total: c.total,
-      streamErrors: s.errors.length,
-      streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
-      duplicates: c.duplicates,
+      ...streamOutcome(s, c),
       phases,
-      deliveries: c.deliveries,
-      firstLedgerCheck: c.firstLedgerCheck,
       ledgerCheck: c.ledgerCheck,
       ledgerVerify: verify.code,
       insights,
@@ -229,9 +224,7 @@ describe('9. two replicas of every service, rolling restart of each under load',
     });
     // Money: every payment the bank booked posted once, conserved to the đồng (conservation() also requires
     // bank = ledger = settlement per stall and a clean ledger check).
-    expect(c.duplicates).toBe(0);
-    expect(c.payments).toBe(paid.length);
-    expect(c.total).toBe(sumOf(paid));
+    expectConserved(c, paid);
     expect(c.ledgerCheck).toBe(0);
     expect(verify.code).toBe(0);
     expect(insights).toMatchObject({ paymentCount: c.payments, paymentValue: c.total });

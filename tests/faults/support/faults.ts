@@ -218,7 +218,7 @@ export function stream(ctx: Ctx, intervalMs = 250, offset = 0) {
   };
 }
 
-export const sumOf = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
+export const sumOf = (xs: readonly { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
 
 /** A stack process that has not exited. */
 export const processAlive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
@@ -328,6 +328,27 @@ export async function ledgerCheck(
     } catch {}
     return { code: typeof err.code === 'number' ? err.code : 2, report };
   }
+}
+
+/** What every scenario reports of its payment stream and of the conservation check after it. */
+export function streamOutcome(s: { paid: Paid[]; errors: string[] }, c: Conservation) {
+  return {
+    payments: s.paid.length,
+    total: c.total,
+    streamErrors: s.errors.length,
+    // A few distinct messages say what failed; the count says how often.
+    streamErrorSamples: [...new Set(s.errors.map((e) => e.slice(0, 160)))].slice(0, 4),
+    duplicates: c.duplicates,
+    deliveries: c.deliveries,
+    firstLedgerCheck: c.firstLedgerCheck,
+  };
+}
+
+/** Money after a fault: no payment posted twice, every payment the bank booked posted, conserved to the đồng. */
+export function expectConserved(c: Conservation, paid: readonly Paid[]): void {
+  expect(c.duplicates).toBe(0);
+  expect(c.payments).toBe(paid.length);
+  expect(c.total).toBe(sumOf(paid));
 }
 
 export interface Conservation {
