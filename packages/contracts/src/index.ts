@@ -6,3 +6,7 @@ export * from './envelope';
 export * from './define';
 export * from './events';
 export * from './registry';
+export * from './http/route';
+export * from './http/page';
+export * from './http/qr-generation';
+export * from './http/qr-generation.endpoints';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError, isDomainError } from './errors';
 import { runReadinessChecks, type ReadinessCheck } from './health';
 import type { Metrics } from './metrics';
-import { buildOpenApi, type RouteDoc } from './openapi';
+import { buildOpenApi, type ApiRoute } from './openapi';
 
 export interface HttpAppOptions {
   service: string;
@@ -13,7 +13,7 @@ export interface HttpAppOptions {
   readiness: () => ReadinessCheck[];
   /** Whether the service has finished starting (connected, topics created). `/readyz` is 503 until then. */
   started: () => boolean;
-  routes?: RouteDoc[];
+  routes?: readonly ApiRoute[];
   /** Largest JSON body accepted; larger ones get 413 `HTTP.BODY_TOO_LARGE`. */
   bodyLimit?: string;
   /** Body readers for routes that must see the bytes as sent (signed webhooks); see `BodyReader`. */

@@ -6,6 +6,7 @@ export * from './http';
 export * from './logger';
 export * from './metrics';
 export * from './openapi';
+export * from './routes';
 export * from './service';
 export * from './keyed-mutex';
 export * from './pagination';

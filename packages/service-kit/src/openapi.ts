@@ -1,6 +1,10 @@
+import type { RouteSpec } from '@marketqr/contracts';
+import { isRouteSpec, operationOf } from './routes';
+
 /**
  * A small OpenAPI 3.1 document builder. Each service lists its routes next to where it mounts them; the operational
- * routes every service has are added here, so `/openapi.json` is always complete.
+ * routes every service has are added here, so `/openapi.json` is always complete. A route comes as a `RouteSpec`
+ * (routes as data: schemas included, see routes.ts) or, in services not converted yet, as a `RouteDoc` (prose).
  */
 export interface RouteDoc {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -13,6 +17,9 @@ export interface RouteDoc {
   requestBody?: Record<string, unknown>;
   responses?: Record<string, { description: string; content?: Record<string, unknown> }>;
 }
+
+/** A route as buildOpenApi takes it: a spec (routes as data) or, until its service is converted, prose. */
+export type ApiRoute = RouteDoc | RouteSpec;
 
 const errorSchema = {
   type: 'object',
@@ -39,9 +46,16 @@ export const operationalRoutes: RouteDoc[] = [
   { method: 'get', path: '/openapi.json', summary: 'This document', tags: ['ops'] },
 ];
 
-export function buildOpenApi(info: { title: string; version: string; description?: string }, routes: RouteDoc[]) {
+export function buildOpenApi(
+  info: { title: string; version: string; description?: string },
+  routes: readonly ApiRoute[],
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of [...operationalRoutes, ...routes]) {
+    if (isRouteSpec(r)) {
+      (paths[r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')] ??= {})[r.method] = operationOf(r);
+      continue;
+    }
     const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     const path = r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     paths[path] ??= {};

@@ -1,11 +1,9 @@
 import { z } from 'zod';
+import { pageQueryShape } from '@marketqr/contracts';
 import { AppError } from './errors';
 
-/** `?page=1&pageSize=20` for every list route: 1-based pages, at most 100 items a page. */
-export const pageQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
-});
+/** `?page=1&pageSize=20` for every list route: 1-based pages, at most 100 items a page (the shape route specs share). */
+export const pageQuerySchema = z.object(pageQueryShape);
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
 export interface Page<T> {

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createHttpApp, type BodyReader } from './http';
 import { createMetrics, type Metrics } from './metrics';
-import type { RouteDoc } from './openapi';
+import type { ApiRoute } from './openapi';
 
 /**
  * Something a service depends on (a database connection, a Kafka client, a consumer). The runner starts resources in
@@ -25,7 +25,7 @@ export interface ServiceOptions {
   port: number;
   logger: Logger;
   resources: Resource[];
-  routes?: RouteDoc[];
+  routes?: readonly ApiRoute[];
   /** Mount the service's routers. Called before the 404 and error handlers are added. */
   mount?: (app: Express, metrics: Metrics) => void;
   /** Runs once every resource has started (e.g. start consumers, sweepers). */

@@ -18,7 +18,7 @@ import {
   type Logger,
   type Metrics,
   type Resource,
-  type RouteDoc,
+  type ApiRoute,
   type RunningService,
 } from '@marketqr/service-kit';
 
@@ -47,7 +47,7 @@ export interface ServiceContext<C> {
 }
 
 export interface ServiceParts {
-  routes?: RouteDoc[];
+  routes?: readonly ApiRoute[];
   mount?: (app: Express, metrics: Metrics) => void;
   /** Routes that read their own body before the JSON parser (signed webhooks: the signature is over the bytes). */
   bodyReaders?: BodyReader[];

@@ -1,3 +1,13 @@
+// Types and the zod-free endpoint table only: the route specs (and zod) stay out of the browser bundle. The answers
+// are typed from the specs but not parsed here; the service's tests check its answers against the same schemas.
+import {
+  fillPath,
+  type Endpoint,
+  type PartInput,
+  type ResponseOf,
+  type RouteSpec,
+} from '@marketqr/contracts/dist/http/route';
+import { qrGenerationEndpoints } from '@marketqr/contracts/dist/http/qr-generation.endpoints';
 import { clearSession, loadSession } from './session';
 
 /**
@@ -97,15 +107,9 @@ export const paths = {
   review: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/review`,
   retryVerification: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/retry`,
 
-  poster: (id: string) => `${API.qr}/stalls/${enc(id)}/qr/static`,
-  dynamicQr: (id: string) => `${API.qr}/stalls/${enc(id)}/qr/dynamic`,
-  cancelQr: (qrId: string) => `${API.qr}/qr/${enc(qrId)}/cancel`,
+  // qr-generation's routes are called through `qrApi` (typed from its route specs).
   /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
   qrLink: (link: string) => (link.startsWith('/') ? `${API.qr}${link}` : link),
-  /** The genuine check; `market`, when the page knows it, is where a code paying none of our stalls is reported. */
-  verify: (market: string | null = null) => `${API.qr}/qr/verify${market ? `?marketId=${enc(market)}` : ''}`,
-  /** The shopper reports a flagged check to the market's management. */
-  reportCheck: (checkId: string) => `${API.qr}/qr/checks/${enc(checkId)}/report`,
   /** Whether (and when) a dynamic QR was paid: the ledger knows. */
   qrPayment: (qrId: string) => `${API.ledger}/qr/${enc(qrId)}/payment`,
 
@@ -143,3 +147,49 @@ export const paths = {
 function enc(s: string): string {
   return encodeURIComponent(s);
 }
+
+/** What a call of a route takes: its path parameters, query and JSON body, as the route's spec describes them. */
+export type CallInput<S extends RouteSpec> = (undefined extends PartInput<S, 'params'>
+  ? { params?: undefined }
+  : { params: PartInput<S, 'params'> }) &
+  (undefined extends PartInput<S, 'query'> ? { query?: undefined } : { query?: Partial<PartInput<S, 'query'>> }) &
+  (undefined extends PartInput<S, 'body'> ? { body?: undefined } : { body: PartInput<S, 'body'> });
+
+/** A service's routes as functions: each takes what its spec says it reads and resolves to what it says it answers. */
+export type ServiceClient<E> = {
+  readonly [K in keyof E]: E[K] extends Endpoint<infer S extends RouteSpec>
+    ? (input: CallInput<S>) => Promise<ResponseOf<S>>
+    : never;
+};
+
+/** The URL of a call: the path with its parameters filled in, behind the proxy's prefix, with the query's set values. */
+interface RawInput {
+  params?: Record<string, string>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+}
+
+export function urlOf(base: string, endpoint: Endpoint, input: RawInput): string {
+  const path = `${base}${fillPath(endpoint.path, input.params ?? {})}`;
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined && v !== null) query.set(k, String(v));
+  const qs = query.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export function clientFor<E extends Record<string, Endpoint>>(base: string, endpoints: E): ServiceClient<E> {
+  const client: Record<string, (input: RawInput) => Promise<unknown>> = {};
+  for (const [name, endpoint] of Object.entries(endpoints)) {
+    client[name] = (input) =>
+      // A POST without a body sends `{}`, as the pages always have.
+      api(
+        endpoint.method.toUpperCase(),
+        urlOf(base, endpoint, input),
+        input.body ?? (endpoint.method === 'get' ? undefined : {}),
+      );
+  }
+  return client as unknown as ServiceClient<E>;
+}
+
+/** qr-generation, through the proxy. */
+export const qrApi = clientFor(API.qr, qrGenerationEndpoints);

@@ -1,32 +1,11 @@
 import { decodeQr, foldToAscii, type DecodedQr } from '@marketqr/vietqr';
 import { accountKeyOf, effectiveStatus, type Merchant, type QrRecord } from './model';
+import type { Verdict } from '@marketqr/contracts';
 import { payloadHash } from './payload';
 
-/**
- * Answers of the public "is this QR genuine?" check. Stable: apps and market-insights switch on them.
- * Every verdict but GENUINE is "flagged" and recorded.
- */
-export const VERDICTS = [
-  /** A registered poster or dynamic QR, active, of an active stall. */
-  'GENUINE',
-  /** Registered, but revoked: a replaced poster, a suspended stall, a cancelled dynamic QR. */
-  'REVOKED',
-  /** A registered dynamic QR past its expiry. */
-  'EXPIRED',
-  /** Registered and active, but the stall is not active now (suspended, or its account was withdrawn). */
-  'STALL_NOT_ACTIVE',
-  /** Pays one of our stalls' virtual accounts, but is not a payload we issued (home-made or altered and re-CRC'd). */
-  'UNREGISTERED_PAYLOAD',
-  /** A well-formed VietQR whose BIN + account is none of our virtual accounts: the fake stuck over a real poster. */
-  'UNKNOWN_ACCOUNT',
-  /** The CRC does not match the content: the payload was edited after it was made. */
-  'TAMPERED',
-  /** A readable EMVCo payload of another scheme (VNPAY-QR, PromptPay …), not a NAPAS 247 transfer. */
-  'NOT_VIETQR',
-  /** Not a readable merchant-presented payload at all (a URL, text, a truncated code). */
-  'MALFORMED',
-] as const;
-export type Verdict = (typeof VERDICTS)[number];
+// The verdicts are part of the API (apps and market-insights switch on them): listed, with what each means, beside
+// the route specs in @marketqr/contracts.
+export { VERDICTS, type Verdict } from '@marketqr/contracts';
 
 export interface DecodedSummary {
   scheme: string | null;

@@ -87,5 +87,3 @@ export function qrView(qr: QrRecord, base: LinkBase, now = base.clock.now()) {
     },
   };
 }
-
-export const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });

@@ -1,4 +1,5 @@
-import { get, post, paths, type Json } from '../api';
+import type { CheckAnswer } from '@marketqr/contracts/dist/http/qr-generation';
+import { get, post, paths, qrApi, type Json } from '../api';
 import { fill, h } from '../dom';
 import { businessDay, formatDate, formatTime, formatVnd } from '../format';
 import { lang, t } from '../i18n';
@@ -13,7 +14,7 @@ type Step =
   | {
       kind: 'confirm';
       payload: string;
-      check: Json;
+      check: CheckAnswer;
       bank: Json | null;
       /** A dynamic QR the ledger says was already paid: when (never offered for payment again). */
       paidAt: string | null;
@@ -22,8 +23,8 @@ type Step =
       report?: 'sending' | 'done';
     }
   /** Not a bank payment at all (a web link, a code of another scheme): said plainly, never offered for payment. */
-  | { kind: 'notbank'; payload: string; check: Json }
-  | { kind: 'paying'; payload: string; check: Json; bank: Json | null; paidAt: null }
+  | { kind: 'notbank'; payload: string; check: CheckAnswer }
+  | { kind: 'paying'; payload: string; check: CheckAnswer; bank: Json | null; paidAt: null }
   | { kind: 'paid'; receipt: Json; name: string };
 
 /**
@@ -60,13 +61,13 @@ export function shopperPage(root: HTMLElement): void {
     stopCamera();
     go({ kind: 'checking', payload });
     try {
-      const verdict = await post(paths.verify(market), { payload });
+      const verdict = await qrApi.verifyQr({ query: { marketId: market ?? undefined }, body: { payload } });
       if (NOT_BANK.has(String(verdict.verdict))) return go({ kind: 'notbank', payload, check: verdict });
-      const qr = verdict.qr as Json | null;
+      const qr = verdict.qr;
       const [bank, paid] = await Promise.all([
         get(paths.shopperDecode(payload)).catch(() => null),
         // Only a dynamic QR is paid once; a poster takes any number of payments.
-        qr?.kind === 'dynamic' ? get(paths.qrPayment(String(qr.id))).catch(() => null) : null,
+        qr?.kind === 'dynamic' ? get(paths.qrPayment(qr.id)).catch(() => null) : null,
       ]);
       go({ kind: 'confirm', payload, check: verdict, bank, paidAt: paid?.paid ? String(paid.paidAt) : null });
     } catch (e) {
@@ -77,7 +78,7 @@ export function shopperPage(root: HTMLElement): void {
   const report = async (s: Extract<Step, { kind: 'confirm' }>) => {
     go({ ...s, report: 'sending', message: undefined });
     try {
-      await post(paths.reportCheck(String(s.check.checkId)));
+      await qrApi.reportCheck({ params: { checkId: String(s.check.checkId) } });
       go({ ...s, report: 'done', message: undefined });
     } catch (e) {
       go({ ...s, report: undefined, message: errorMessage(e) });
@@ -287,7 +288,7 @@ export function shopperPage(root: HTMLElement): void {
   const reportBlock = (s: Extract<Step, { kind: 'confirm' }>) => {
     if (!s.check.checkId || !REPORTABLE.has(String(s.check.verdict))) return null;
     // A sale's QR the vendor cancelled is not a fake poster: nothing for the management to look at.
-    if ((s.check.qr as Json | null)?.kind === 'dynamic') return null;
+    if (s.check.qr?.kind === 'dynamic') return null;
     if (s.report === 'done') {
       return h('p', { class: 'notice ok', role: 'status', 'data-testid': 'reported' }, t('shopper.report.done'));
     }
@@ -309,7 +310,7 @@ export function shopperPage(root: HTMLElement): void {
     if (s.paidAt) return alreadyPaidView(s.paidAt);
     const c = s.check;
     const genuine = c.verdict === 'GENUINE';
-    const stall = (c.stall ?? null) as Json | null;
+    const stall = c.stall;
     const fixed = qrAmount(c, s.bank);
     const amountInput = h('input', {
       id: 'amount',
@@ -458,15 +459,15 @@ function paidTime(at: string): string {
     : t('shopper.alreadyPaid.day', { time: formatTime(at), date: formatDate(day) });
 }
 
-function qrAmount(check: Json, bank: Json | null): number | null {
+function qrAmount(check: CheckAnswer, bank: Json | null): number | null {
   const fromBank = bank?.amount;
   if (typeof fromBank === 'number' && fromBank > 0) return fromBank;
-  const decoded = (check.decoded ?? {}) as Json;
+  const decoded = check.decoded;
   const n = Number(decoded.amount);
   return decoded.amount && Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
-function payeeName(check: Json, bank: Json | null): string {
-  const stall = check.stall as Json | null;
+function payeeName(check: CheckAnswer, bank: Json | null): string {
+  const stall = check.stall;
   return String(stall?.vendorName ?? bank?.accountName ?? '');
 }

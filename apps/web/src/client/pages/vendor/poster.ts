@@ -1,12 +1,13 @@
 /** The poster tab: the stall's static QR poster to print (PDF A6/A5) or download (PNG). */
-import { ApiError, get, paths, withToken, type Json } from '../../api';
+import type { QrView } from '@marketqr/contracts/dist/http/qr-generation';
+import { ApiError, paths, qrApi, withToken } from '../../api';
 import { h } from '../../dom';
 import { t } from '../../i18n';
 
 export async function posterView(merchantId: string): Promise<Node[]> {
-  let qr: Json;
+  let qr: QrView;
   try {
-    qr = (await get(paths.poster(merchantId))).qr as Json;
+    qr = (await qrApi.currentPoster({ params: { merchantId } })).qr;
   } catch (e) {
     if (e instanceof ApiError && (e.code === 'QR.NOT_FOUND' || e.code === 'QR.STALL_NOT_FOUND')) {
       return [
@@ -15,7 +16,7 @@ export async function posterView(merchantId: string): Promise<Node[]> {
     }
     throw e;
   }
-  const links = (qr.links ?? {}) as Json;
+  const links = qr.links;
   const pdf = (size: string) => withToken(`${paths.qrLink(String(links.posterPdf))}?size=${size}`);
   return [
     h(

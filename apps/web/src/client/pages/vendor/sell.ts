@@ -2,7 +2,8 @@
  * The sell tab: a keypad for an amount, and the dynamic QR it makes, shown full screen with a countdown until it is
  * paid (green, or red with what differs), expires, is cancelled or closed.
  */
-import { paths, post, withToken, type Json } from '../../api';
+import type { QrView } from '@marketqr/contracts/dist/http/qr-generation';
+import { paths, qrApi, withToken } from '../../api';
 import { fill, h } from '../../dom';
 import type { FeedPayment } from '../../feed';
 import { formatCountdown, formatVnd } from '../../format';
@@ -100,12 +101,11 @@ export function renderKeypad(s: VendorState): void {
 async function makeQr(s: VendorState): Promise<void> {
   if (s.amount <= 0) return;
   try {
-    const res = await post(paths.dynamicQr(s.merchantId), { amount: s.amount });
-    const qr = res.qr as Json;
+    const { qr } = await qrApi.issueDynamicQr({ params: { merchantId: s.merchantId }, body: { amount: s.amount } });
     s.openQr = {
-      id: String(qr.id),
-      orderCode: (qr.orderCode as string | null) ?? null,
-      amount: Number(qr.amount ?? s.amount),
+      id: qr.id,
+      orderCode: qr.orderCode,
+      amount: qr.amount ?? s.amount,
       expiresAt: Date.parse(String(qr.expiresAt)),
       image: qrImage(qr),
       paid: null,
@@ -120,11 +120,11 @@ async function makeQr(s: VendorState): Promise<void> {
 }
 
 // Drawn here from the payload; the server's PNG link only if this browser cannot draw it.
-function qrImage(qr: Json): string {
+function qrImage(qr: QrView): string {
   try {
-    return qrImageUrl(String(qr.payload));
+    return qrImageUrl(qr.payload);
   } catch {
-    return withToken(paths.qrLink(String((qr.links as Json).png)));
+    return withToken(paths.qrLink(qr.links.png));
   }
 }
 
@@ -139,7 +139,7 @@ async function cancelQr(s: VendorState): Promise<void> {
   const qr = s.openQr;
   closeQr(s);
   if (qr && !qr.paid && qr.expiresAt > Date.now()) {
-    await post(paths.cancelQr(qr.id)).catch((e: unknown) => toast(errorMessage(e), 'error'));
+    await qrApi.cancelQr({ params: { qrId: qr.id } }).catch((e: unknown) => toast(errorMessage(e), 'error'));
   }
 }
 
