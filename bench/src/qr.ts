@@ -11,6 +11,8 @@ export interface RateStep {
   sent: number;
   ok: number;
   errors: number;
+  /** What the failed requests got: a status, or a connection error's code, with how many. */
+  failures: Record<string, number>;
   p50: number;
   p975: number;
   p99: number;
@@ -62,7 +64,8 @@ export async function qrBench(
   // node:http with kept-alive sockets rather than fetch: fetch cost the generator about 1.3 ms of CPU per request,
   // CPU taken from the service it measures on a 2-core machine.
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const issue = (r: (typeof requests)[number], amount: number): Promise<boolean> =>
+  /** The answer's status, or what went wrong on the way (a connection error's code). */
+  const issue = (r: (typeof requests)[number], amount: number): Promise<string> =>
     new Promise((done) => {
       const body = JSON.stringify({ amount, note: 'bench' });
       const req = request(
@@ -70,15 +73,15 @@ export async function qrBench(
         { method: 'POST', agent, headers: { ...r.headers, 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();
-          res.on('end', () => done(res.statusCode === 201));
-          res.on('error', () => done(false));
+          res.on('end', () => done(String(res.statusCode)));
+          res.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'response error'));
         },
       );
-      req.on('error', () => done(false));
+      req.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'request error'));
       req.end(body);
     });
   // Every stall known to the service (its merchant events consumed) before anything is timed.
-  await waitFor(async () => (await Promise.all(requests.map((r) => issue(r, 1_000)))).every(Boolean), {
+  await waitFor(async () => (await Promise.all(requests.map((r) => issue(r, 1_000)))).every((a) => a === '201'), {
     timeoutMs: 60_000,
     intervalMs: 500,
     what: 'qr-generation to know every stall',
@@ -97,14 +100,17 @@ export async function qrBench(
     const total = Math.round(rate * opts.seconds);
     const started = performance.now();
     const timings: Promise<number | null>[] = [];
+    const failures: Record<string, number> = {};
     for (let i = 0; i < total; i++) {
       const due = started + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       timings.push(
-        issue(requests[i % requests.length]!, 10_000 + (i % 90) * 1_000).then((ok) =>
-          ok ? performance.now() - due : null,
-        ),
+        issue(requests[i % requests.length]!, 10_000 + (i % 90) * 1_000).then((answer) => {
+          if (answer === '201') return performance.now() - due;
+          failures[answer] = (failures[answer] ?? 0) + 1;
+          return null;
+        }),
       );
     }
     const answered = await Promise.all(timings);
@@ -128,6 +134,7 @@ export async function qrBench(
       sent: total,
       ok,
       errors: total - ok,
+      failures,
       p50: Math.round(percentile(latencies, 50)),
       p975: Math.round(percentile(latencies, 97.5)),
       p99: Math.round(percentile(latencies, 99)),

@@ -59,7 +59,11 @@ function qrTable(qr: Awaited<ReturnType<typeof qrBench>>): string {
         s.rate,
         s.sent,
         s.ok,
-        s.errors,
+        s.errors
+          ? `${s.errors} (${Object.entries(s.failures)
+              .map(([k, n]) => `${k} ×${n}`)
+              .join(', ')})`
+          : 0,
         s.p50,
         s.p975,
         s.p99,
