@@ -7,15 +7,24 @@ import jpeg from 'jpeg-js';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { decodeQr, encodeEmvco, encodeVietQr, renderPng, withCrc } from '@marketqr/vietqr';
-import { activated, pdfText, startQrService, stall, token, type Harness, type Snapshot } from './support';
+import {
+  activated,
+  pdfText,
+  startQrService,
+  stall,
+  token,
+  type Harness,
+  type Snapshot,
+  vendorOf,
+  adminToken,
+} from './support';
 
 let h: Harness;
 let s: Snapshot;
 let poster: { id: string; payload: string; posterSerial: string };
 const UPLOAD_MAX = 300_000;
 
-const vendorOf = (x: Snapshot) => token({ role: 'vendor', sub: `u-${x.merchantId}`, merchantId: x.merchantId });
-const admin = token({ role: 'admin', sub: 'admin-1' });
+const admin = adminToken();
 
 beforeAll(async () => {
   h = await startQrService({ QR_UPLOAD_MAX_BYTES: String(UPLOAD_MAX), QR_IMAGE_MAX_PIXELS: '4000000' });

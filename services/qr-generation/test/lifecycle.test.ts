@@ -7,7 +7,19 @@ import { decodeQr } from '@marketqr/vietqr';
 import { waitFor } from '@marketqr/test-harness';
 import { CODE_ALPHABET } from '../src/domain/codes';
 import { stableEventId } from '../src/events';
-import { activated, startQrService, stall, suspended, token, updated, type Harness, type Snapshot } from './support';
+import {
+  activated,
+  startQrService,
+  stall,
+  suspended,
+  token,
+  updated,
+  type Harness,
+  type Snapshot,
+  vendorOf,
+  managerOf,
+  adminToken,
+} from './support';
 
 let h: Harness;
 
@@ -19,10 +31,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const vendorOf = (s: Snapshot) =>
-  token({ role: 'vendor', sub: `u-${s.merchantId}`, merchantId: s.merchantId, marketId: s.marketId });
-const managerOf = (marketId: string) => token({ role: 'market_manager', sub: `m-${marketId}`, marketId });
-const admin = token({ role: 'admin', sub: 'admin-1' });
+const admin = adminToken();
 const ORDER_CODE = new RegExp(`^MQ[${CODE_ALPHABET}]{8}$`);
 
 /** Activates a stall and waits for its first poster. */

@@ -4,7 +4,7 @@
  * (handlers are typed against them; this checks the values too, e.g. timestamps in ISO form).
  */
 import { qrGenerationRoutes, type ResponseOf, type RouteSpec } from '@marketqr/contracts';
-import { activated, startQrService, stall, token, type Harness, type Snapshot } from './support';
+import { activated, startQrService, stall, type Harness, vendorOf, adminToken } from './support';
 
 let h: Harness;
 
@@ -16,9 +16,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const vendorOf = (s: Snapshot) =>
-  token({ role: 'vendor', sub: `u-${s.merchantId}`, merchantId: s.merchantId, marketId: s.marketId });
-const admin = token({ role: 'admin', sub: 'admin-1' });
+const admin = adminToken();
 
 /** The answer, parsed by the spec's schema for its status: throws (with zod's issues) when it does not match. */
 function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {

@@ -107,6 +107,12 @@ export function updated(
   });
 }
 
+/** The tokens tests act with: the stall's vendor, a market's manager, an admin. */
+export const vendorOf = (s: Pick<Snapshot, 'merchantId' | 'marketId'>) =>
+  token({ role: 'vendor', sub: `u-${s.merchantId}`, merchantId: s.merchantId, marketId: s.marketId });
+export const managerOf = (marketId: string) => token({ role: 'market_manager', sub: `m-${marketId}`, marketId });
+export const adminToken = () => token({ role: 'admin', sub: 'admin-1' });
+
 export interface Harness {
   url: string;
   /** The service's clock: `clock.advance(ms)` makes expiries due without waiting for them. */
