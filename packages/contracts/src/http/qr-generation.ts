@@ -207,7 +207,11 @@ export const qrGenerationRoutes = {
           .nullish(),
         note: z
           .string()
-          .meta({ description: 'text, 1 … 140 characters once trimmed', minLength: 1, maxLength: NOTE_MAX_CHARS })
+          .meta({
+            description: `text, 1 … ${NOTE_MAX_CHARS} characters once trimmed`,
+            minLength: 1,
+            maxLength: NOTE_MAX_CHARS,
+          })
           .nullish(),
       }),
     },

@@ -1,3 +1,4 @@
+import { NOTE_MAX_CHARS } from '@marketqr/contracts';
 import { DomainError } from '@marketqr/service-kit';
 import { NAPAS_LIMIT_VND } from './payload';
 
@@ -13,7 +14,8 @@ export interface TtlBounds {
   maxSeconds: number;
 }
 
-export const NOTE_MAX = 140;
+/** The route spec's limit (@marketqr/contracts), counted here in characters after NFC and trimming. */
+export const NOTE_MAX = NOTE_MAX_CHARS;
 const FIELDS = new Set(['amount', 'note', 'ttlSeconds']);
 
 const bad = (code: string, field: string, message: string, extra: Record<string, unknown> = {}) =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeVietQr, findBank, foldToAscii, isVietQrError, type VietQrInput } from '@marketqr/vietqr';
+import { DYNAMIC_AMOUNT_MAX } from '@marketqr/contracts';
 import { DomainError } from '@marketqr/service-kit';
 import {
   accountKeyOf,
@@ -10,8 +11,8 @@ import {
   type VirtualAccount,
 } from './model';
 
-/** NAPAS 247 refuses a single transfer of 500,000,000 đồng or more. */
-export const NAPAS_LIMIT_VND = 500_000_000;
+/** NAPAS 247 refuses a single transfer of 500,000,000 đồng or more: one đồng above the route spec's largest amount. */
+export const NAPAS_LIMIT_VND = DYNAMIC_AMOUNT_MAX + 1;
 
 const NAME_MAX = 25;
 const CITY_MAX = 15;
