@@ -1,3 +1,4 @@
+import { backoffMs } from '@marketqr/service-kit';
 import { lockedOut } from './errors';
 
 /**
@@ -110,7 +111,7 @@ export class LoginGuard {
     ]);
     let locked = false;
     if (state.failures >= this.policy.maxFailures) {
-      const ms = Math.min(this.policy.maxLockoutMs, this.policy.lockoutMs * 2 ** state.lockouts);
+      const ms = backoffMs(state.lockouts + 1, { baseMs: this.policy.lockoutMs, capMs: this.policy.maxLockoutMs });
       await this.store.lock(key, now, new Date(now.getTime() + ms));
       locked = true;
     }

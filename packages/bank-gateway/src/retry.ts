@@ -1,4 +1,5 @@
 import type { RetryOptions } from './options';
+import { backoffMs } from '@marketqr/service-kit';
 
 /**
  * "Full jitter" backoff: a uniformly random wait in [0, min(cap, base * 2^(attempt-1))). Spreading retries over the
@@ -6,8 +7,7 @@ import type { RetryOptions } from './options';
  * `attempt` is the attempt that just failed, starting at 1.
  */
 export function fullJitterDelay(attempt: number, retry: RetryOptions, random: () => number): number {
-  const window = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * window);
+  return backoffMs(attempt, { baseMs: retry.baseDelayMs, capMs: retry.maxDelayMs, jitter: 'full' }, random);
 }
 
 /**

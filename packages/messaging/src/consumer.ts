@@ -11,7 +11,7 @@ import {
   type KnownEvent,
   type TopicSpec,
 } from '@marketqr/contracts';
-import { MicroBatcher, type MicroBatchOptions, type Resource } from '@marketqr/service-kit';
+import { MicroBatcher, type MicroBatchOptions, type Resource, backoffMs } from '@marketqr/service-kit';
 import { errorCode, isRetryable } from './errors';
 import { ensureTopics } from './kafka';
 import { MetricsHolder, withPrefix } from './metrics';
@@ -549,9 +549,8 @@ export function createEventConsumer(opts: EventConsumerOptions): EventConsumer {
 }
 
 function backoff(policy: RetryPolicy, attempt: number): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
-  // ±20% jitter so replicas retrying the same dependency do not hit it in lockstep.
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  // Spread so that replicas retrying the same dependency do not hit it in lockstep.
+  return backoffMs(attempt, { baseMs: policy.initialDelayMs, capMs: policy.maxDelayMs, jitter: 'spread' });
 }
 
 /** The eventId of a message without full validation, to look up duplicates for a whole batch in one query. */

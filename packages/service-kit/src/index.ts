@@ -14,3 +14,4 @@ export * from './periodic';
 export * from './seeded-random';
 export * from './text';
 export * from './micro-batcher';
+export * from './backoff';

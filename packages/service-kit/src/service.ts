@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createHttpApp, type BodyReader } from './http';
 import { createMetrics, type Metrics } from './metrics';
 import type { ApiRoute } from './openapi';
+import { backoffMs } from './backoff';
 
 /**
  * Something a service depends on (a database connection, a Kafka client, a consumer). The runner starts resources in
@@ -92,7 +93,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           logger.info({ resource: r.name }, 'resource started');
           break;
         } catch (err) {
-          const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+          const delay = backoffMs(attempt + 1, { baseMs: 250, capMs: 10_000 });
           logger.warn(
             { resource: r.name, attempt, err: (err as Error).message, retryInMs: delay },
             'resource not up yet',

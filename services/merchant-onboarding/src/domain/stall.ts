@@ -1,3 +1,4 @@
+import { backoffMs } from '@marketqr/service-kit';
 /**
  * A stall (the "merchant" of the events) and the rules of its life:
  *
@@ -72,7 +73,7 @@ export interface Stall {
 
 /** Retry delays for a name inquiry that failed because the bank was unavailable: 30 s, 1 min, 2 min … capped at 30 min. */
 export function nextVerificationDelayMs(attempts: number, baseMs = 30_000, capMs = 30 * 60_000): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return backoffMs(attempts, { baseMs, capMs });
 }
 
 /** A stall can be approved once its payout account is verified and it has a virtual account to be paid into. */

@@ -1,5 +1,12 @@
 import { DeleteBatcher } from '@marketqr/mongo';
-import { periodicResource, type Clock, type Logger, type Resource, isDuplicateKey } from '@marketqr/service-kit';
+import {
+  periodicResource,
+  type Clock,
+  type Logger,
+  type Resource,
+  isDuplicateKey,
+  backoffMs,
+} from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
 import {
   accountAndCodeDisagree,
@@ -435,7 +442,8 @@ export function creditAccounts(credit: Credit): { bank: string; credited: string
 }
 
 /** When a failed attempt is tried again: doubling from 1 s, at most a minute. */
-export const retryAt = (attempts: number) => new Date(Date.now() + Math.min(60_000, 500 * 2 ** Math.min(attempts, 7)));
+export const retryAt = (attempts: number) =>
+  new Date(Date.now() + backoffMs(attempts + 1, { baseMs: 500, capMs: 60_000 }));
 
 /** The work item a freshly stored notification starts as. */
 export function workItemFor(paymentId: string, n: Notification, receivedAt: Date, graceMs: number): WorkItem {

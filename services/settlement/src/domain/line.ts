@@ -1,4 +1,5 @@
 import { feeFor, type FeeSchedule } from './fees';
+import { backoffMs } from '@marketqr/service-kit';
 
 /**
  * A settlement line's states:
@@ -117,6 +118,5 @@ export function holdReason(stall: StallPayability | null | undefined): CarryReas
 
 /** Exponential backoff with ±20 % jitter, so lines failed together do not all retry in the same instant. */
 export function retryDelayMs(failures: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(raw * (0.8 + random() * 0.4));
+  return backoffMs(failures, { baseMs, capMs: maxMs, jitter: 'spread' }, random);
 }
