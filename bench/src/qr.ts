@@ -21,6 +21,8 @@ export interface RateStep {
   cpu: Record<string, number>;
   /** Database commands qr-generation sent per QR issued. */
   commandsPerQr: number;
+  /** The same, by command and collection: commands and milliseconds of database time per QR, the costliest first. */
+  commands: { command: string; collection: string; perQr: number; msPerQr: number }[];
 }
 
 /**
@@ -126,7 +128,8 @@ export async function qrBench(
       ),
       bench: (benchCpu.user + benchCpu.system) / 1e6 / elapsed,
     };
-    const commands = databaseDelta(dbBefore, await databaseTime([svc])).reduce((n, d) => n + d.count, 0);
+    const database = databaseDelta(dbBefore, await databaseTime([svc]));
+    const commands = database.reduce((n, d) => n + d.count, 0);
     const latencies = answered.filter((t): t is number => t !== null).sort((a, b) => a - b);
     const ok = latencies.length;
     const step: RateStep = {
@@ -142,6 +145,12 @@ export async function qrBench(
       achieved: ok / elapsed,
       cpu,
       commandsPerQr: ok > 0 ? commands / ok : 0,
+      commands: database.map((d) => ({
+        command: d.command,
+        collection: d.collection,
+        perQr: ok > 0 ? d.count / ok : 0,
+        msPerQr: ok > 0 ? (d.seconds * 1000) / ok : 0,
+      })),
     };
     steps.push(step);
     if (!passes(step)) break;

@@ -74,7 +74,20 @@ function qrTable(qr: Awaited<ReturnType<typeof qrBench>>): string {
     ),
     '',
     `Highest rate achieved (≥ 95 % of the target) with p99 < 100 ms and no errors: **${qr.best ? `${qr.best.rate}/s` : 'none'}**; qr-generation peak RSS ${qr.peakRssMb} MB. Open loop over ${qr.stalls} stalls, each request by its stall's vendor; a request's time runs from when it was due.`,
+    '',
+    ...qrCommands(qr.best ?? qr.steps[qr.steps.length - 1]),
   ].join('\n');
+}
+
+/** Where one step's database commands went: per QR, by command and collection (what a batching change moves). */
+function qrCommands(step: Awaited<ReturnType<typeof qrBench>>['steps'][number] | undefined): string[] {
+  if (!step) return [];
+  return [
+    `Database commands per QR at ${step.rate}/s, by command and collection (count · milliseconds of database time per QR): ${step.commands
+      .slice(0, 8)
+      .map((c) => `${c.command} ${c.collection} ${fmt(c.perQr, 2)} · ${fmt(c.msPerQr, 2)}`)
+      .join('; ')}.`,
+  ];
 }
 
 async function main() {

@@ -141,6 +141,36 @@ describe('outbox and relay against the real broker and database', () => {
     expect(messages.map(idOf).sort()).toEqual([events[0]!.eventId, events[1]!.eventId].sort());
   });
 
+  it('a batch’s commit marker rides on the next batch’s insert, and is still written when that insert fails', async () => {
+    // A linger no test can outwait: the marker is written only by the next batch or by settled().
+    const carrying = createOutbox(db, { markerLingerMs: 3_600_000 });
+    const markers = async () =>
+      (await outbox.model.find({ state: 'commit' }).lean()).map((r) => r.writeId as string).sort();
+    const writeOf = async (eventId: string) => (await outbox.model.findById(eventId).lean())!.writeId as string;
+
+    const a = payment('carry-a', 1);
+    await carrying.insertBatch(Stalls, [{ doc: { _id: 'carry-a', seq: 1 }, events: [a] }], { ordered: true });
+    expect(await markers()).toEqual([]);
+    const b = payment('carry-b', 1);
+    await carrying.insertBatch(Stalls, [{ doc: { _id: 'carry-b', seq: 1 }, events: [b] }], { ordered: true });
+    // A's marker came with B's staged event; B's waits for the next batch.
+    expect(await markers()).toEqual([await writeOf(a.eventId)]);
+
+    // C's insert fails on an event that is already staged (B's again): B's marker, which it carried, is written anyway.
+    await expect(
+      carrying.insertBatch(Stalls, [{ doc: { _id: 'carry-c', seq: 1 }, events: [b] }], { ordered: true }),
+    ).rejects.toMatchObject({ code: 11000 });
+    await carrying.settled();
+    expect(await markers()).toEqual([await writeOf(a.eventId), await writeOf(b.eventId)].sort());
+    expect(await Stalls.findById('carry-c').lean()).toBeNull();
+
+    const messages = await reader();
+    await relay();
+    await waitFor(() => messages.length === 2, { what: 'A’s and B’s events' });
+    await waitFor(drained, { what: 'outbox drained' });
+    expect(messages.map(idOf).sort()).toEqual([a.eventId, b.eventId].sort());
+  });
+
   it('publishes events keyed by aggregate and deletes them once Kafka has them', async () => {
     const created = payment('stall-new', 1);
     await outbox.insert(Stalls, { _id: 'stall-new', seq: 1 }, [created]);
