@@ -4,7 +4,8 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Connection, mongo } from 'mongoose';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { isDuplicateKey, type Resource } from '@marketqr/service-kit';
+import { createLease } from '@marketqr/mongo';
+import type { Resource } from '@marketqr/service-kit';
 import { MetricsHolder, withPrefix } from './metrics';
 import { RenewableProducer } from './renewable-producer';
 import {
@@ -63,12 +64,6 @@ export interface OutboxRelay extends Resource {
   readonly relayId: string;
 }
 
-interface Lease {
-  _id: string;
-  owner: string;
-  until: Date;
-}
-
 // Loose driver typing: aggregates are the services' own shapes; only `_id` and the writeIds matter here.
 type Doc = mongo.Document;
 
@@ -97,7 +92,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const metrics = new MetricsHolder(opts.registry);
   const records = outboxModel(opts.db);
   const outbox = records.collection as unknown as mongo.Collection<OutboxRecord>;
-  const leases = opts.db.collection<Lease>('outbox_leases');
+  // Taken by insert, renewed past half its life (an idle leader writes rarely), taken over once expired.
+  const lease = createLease(opts.db, {
+    collection: 'outbox_leases',
+    name: leaseName,
+    owner: relayId,
+    ttlMs: leaseMs,
+    logger: log,
+  });
 
   // A new producer after a failed send: see RenewableProducer for why.
   const producer = new RenewableProducer({
@@ -112,7 +114,6 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let nudged = false;
   /** Whether the last cycle's read stopped at batchSize (more may be waiting). */
   let lastReadCutOff = false;
-  let leaseUntil = 0;
   let consecutiveFailures = 0;
   let lastError: Error | undefined;
 
@@ -132,43 +133,6 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       }
       wake = done;
     });
-
-  /** Takes or keeps the lease. Renews only past half its life, so an idle leader writes rarely. */
-  async function lead(): Promise<boolean> {
-    const now = Date.now();
-    if (leaseUntil > now + leaseMs / 2) return true;
-    const until = new Date(now + leaseMs);
-    if (leaseUntil > now) {
-      const res = await leases.updateOne({ _id: leaseName, owner: relayId }, { $set: { until } });
-      if (res.matchedCount === 1) {
-        leaseUntil = until.getTime();
-        return true;
-      }
-      log.warn('lost the relay lease');
-      leaseUntil = 0;
-    }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await leases.insertOne({ _id: leaseName, owner: relayId, until });
-        leaseUntil = until.getTime();
-        log.info('leading the outbox relay');
-        return true;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-      const current = await leases.findOne({ _id: leaseName });
-      if (!current) continue;
-      if (current.owner === relayId) {
-        // Our own lease from before a failed renewal answer: take it back.
-        await leases.deleteOne({ _id: leaseName, owner: relayId });
-        continue;
-      }
-      if (current.until.getTime() >= now) return false;
-      // Expired: remove exactly that lease (not a fresher one someone else just took), then race to insert.
-      await leases.deleteOne({ _id: leaseName, owner: current.owner, until: current.until });
-    }
-    return false;
-  }
 
   /** For staged records past verifyAfterMs: did their aggregate store the write? */
   async function verify(staged: OutboxRecord[]): Promise<{ publish: Set<string>; drop: Set<string> }> {
@@ -228,7 +192,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   async function runOnce(): Promise<number> {
     lastReadCutOff = false;
-    if (!(await lead())) return 0;
+    if (!(await lease.hold())) return 0;
     const batch = await outbox.find({}).sort({ enqueuedAt: 1, seq: 1 }).limit(batchSize).toArray();
     const now = Date.now();
     metrics.metrics.outboxOldestPending.set(
@@ -269,7 +233,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     const finished = cutOff ? [] : batch.filter((r) => r.state === 'commit' && !waiting.has(r.writeId));
     if (ready.length) {
       // A leader that stalled past its lease must not publish a stale snapshot on top of its successor's work.
-      if (leaseUntil <= Date.now()) return 0;
+      if (!lease.held()) return 0;
       await publish(ready);
       await opts.faults?.afterPublish?.(ready.map((r) => r._id));
       log.debug({ events: ready.length }, 'relayed');
@@ -312,7 +276,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     relayId,
     nudge,
     runOnce,
-    isLeader: () => leaseUntil > Date.now(),
+    isLeader: () => lease.held(),
     bindMetrics: (registry) => metrics.bind(registry),
     async start() {
       if (running) return;
@@ -332,11 +296,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       // The cycle in hand finishes (publish and delete) before the producer goes.
       await loop;
       loop = undefined;
-      if (leaseUntil > 0) {
-        // Hand over at once instead of making a standby wait for the lease to expire.
-        await leases.deleteOne({ _id: leaseName, owner: relayId }).catch(() => undefined);
-        leaseUntil = 0;
-      }
+      // Hand over at once instead of making a standby wait for the lease to expire.
+      await lease.release();
       await producer.disconnect();
     },
     async check() {

@@ -1,3 +1,4 @@
 export * from './connection';
 export * from './insert-batcher';
 export * from './by-ids';
+export * from './lease';

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Metric } from 'prom-client';
 import { createBankGateway } from '@marketqr/bank-gateway';
 import { authConfigFrom, createTokenVerifier } from '@marketqr/auth';
+import { createLease } from '@marketqr/mongo';
 import { checkAll, productionSecrets, rule } from '@marketqr/service-kit';
 import type { ServiceDefinition } from '@marketqr/service-runtime';
 import { accessControl } from './access';
@@ -23,7 +24,6 @@ import { PayoutService } from './payouts/payout.service';
 import { payoutWorker } from './payouts/payout.worker';
 import { reconciliationRouter, reconciliationRoutes } from './reconciliation/reconciliation.http';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
-import { createLease } from './store/lease';
 import { registerModels } from './store/models';
 
 /**
@@ -104,7 +104,13 @@ export const definition: ServiceDefinition<typeof configShape> = {
       onDue: () => nudge(),
     });
     const worker = payoutWorker({
-      lease: createLease(db, { name: 'settlement-payout-worker', owner, ttlMs: config.PAYOUT_LEASE_MS, logger }),
+      lease: createLease(db, {
+        collection: 'worker_leases',
+        name: 'settlement-payout-worker',
+        owner,
+        ttlMs: config.PAYOUT_LEASE_MS,
+        logger,
+      }),
       payouts,
       cutoff,
       gateway,

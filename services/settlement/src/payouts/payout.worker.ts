@@ -1,7 +1,7 @@
 import type { BankGateway } from '@marketqr/bank-gateway';
 import type { Logger, Resource } from '@marketqr/service-kit';
 import type { CutoffService } from '../cutoff/cutoff.service';
-import type { Lease } from '../store/lease';
+import type { Lease } from '@marketqr/mongo';
 import type { PayoutService } from './payout.service';
 
 export interface PayoutWorker extends Resource {

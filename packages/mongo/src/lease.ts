@@ -1,6 +1,5 @@
 import type { Connection } from 'mongoose';
-import type { Logger } from '@marketqr/service-kit';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { isDuplicateKey, type Logger } from '@marketqr/service-kit';
 
 interface LeaseDoc {
   _id: string;
@@ -17,17 +16,25 @@ export interface Lease {
 }
 
 /**
- * One replica at a time runs the payout worker. A lease document is taken by insert (the one write FerretDB keeps
- * atomic under concurrency: exactly one of many concurrent inserts wins), renewed by its owner only, and taken over
- * after it expired by deleting exactly that expired lease and racing to insert again. A holder that stalls past its
- * lease can overlap the next one for a moment: payouts stay safe because every retry re-sends the same idempotency
- * key and every event has a derived id.
+ * "One replica at a time does this" (the outbox relay, settlement's payout worker). A lease document is taken by
+ * insert (the one write FerretDB keeps atomic under concurrency: exactly one of many concurrent inserts wins; a
+ * conditional update is not, see the README), renewed by its owner only, and taken over after it expired by deleting
+ * exactly that expired lease and racing to insert again. A holder that stalls past its lease can overlap the next one
+ * for a moment: what a lease guards must stay safe then (the relay re-sends an ordered snapshot, payouts re-send the
+ * same idempotency key), and `held()` lets the holder check its own clock before an irrevocable step.
  */
 export function createLease(
   db: Connection,
-  opts: { name: string; owner: string; ttlMs: number; logger: Logger },
+  opts: {
+    /** The collection holding the leases of this kind (one document per lease name). */
+    collection: string;
+    name: string;
+    owner: string;
+    ttlMs: number;
+    logger: Logger;
+  },
 ): Lease {
-  const leases = db.collection<LeaseDoc>('worker_leases');
+  const leases = db.collection<LeaseDoc>(opts.collection);
   let until = 0;
 
   return {
@@ -42,14 +49,14 @@ export function createLease(
           until = next.getTime();
           return true;
         }
-        opts.logger.warn({ lease: opts.name }, 'lost the worker lease');
+        opts.logger.warn({ lease: opts.name }, 'lost the lease');
         until = 0;
       }
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           await leases.insertOne({ _id: opts.name, owner: opts.owner, until: next });
           until = next.getTime();
-          opts.logger.info({ lease: opts.name, owner: opts.owner }, 'holding the worker lease');
+          opts.logger.info({ lease: opts.name, owner: opts.owner }, 'holding the lease');
           return true;
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
