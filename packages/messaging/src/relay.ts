@@ -5,7 +5,7 @@ import type { Connection, mongo } from 'mongoose';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createLease } from '@marketqr/mongo';
-import type { Resource } from '@marketqr/service-kit';
+import { Wakeup, type Resource } from '@marketqr/service-kit';
 import { MetricsHolder, withPrefix } from './metrics';
 import { RenewableProducer } from './renewable-producer';
 import {
@@ -110,29 +110,15 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   });
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let nudged = false;
+  const wakeup = new Wakeup();
   /** Whether the last cycle's read stopped at batchSize (more may be waiting). */
   let lastReadCutOff = false;
   let consecutiveFailures = 0;
   let lastError: Error | undefined;
 
-  const nudge = () => {
-    nudged = true;
-    wake?.();
-  };
+  const nudge = () => wakeup.nudge();
 
-  const idle = () =>
-    new Promise<void>((resolve) => {
-      if (nudged || !running) return resolve();
-      const timer = setTimeout(done, pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
+  const idle = () => (running ? wakeup.wait(pollIntervalMs) : Promise.resolve());
 
   /** For staged records past verifyAfterMs: did their aggregate store the write? */
   async function verify(staged: OutboxRecord[]): Promise<{ publish: Set<string>; drop: Set<string> }> {
@@ -244,7 +230,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   async function run(): Promise<void> {
     while (running) {
-      nudged = false;
+      wakeup.clear();
       let settled = 0;
       try {
         settled = await runOnce();
@@ -292,7 +278,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     },
     async stop() {
       running = false;
-      wake?.();
+      wakeup.interrupt();
       // The cycle in hand finishes (publish and delete) before the producer goes.
       await loop;
       loop = undefined;

@@ -15,3 +15,4 @@ export * from './seeded-random';
 export * from './text';
 export * from './micro-batcher';
 export * from './backoff';
+export * from './wakeup';

@@ -1,5 +1,5 @@
 import type { BankGateway } from '@marketqr/bank-gateway';
-import type { Logger, Resource } from '@marketqr/service-kit';
+import { Wakeup, type Logger, type Resource } from '@marketqr/service-kit';
 import type { CutoffService } from '../cutoff/cutoff.service';
 import type { Lease } from '@marketqr/mongo';
 import type { PayoutService } from './payout.service';
@@ -30,21 +30,10 @@ export function payoutWorker(opts: {
   const log = opts.logger.child({ component: 'payout-worker' });
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let nudged = false;
+  const wakeup = new Wakeup();
   let lastError: string | undefined;
 
-  const idle = () =>
-    new Promise<void>((resolve) => {
-      if (nudged || !running) return resolve();
-      const timer = setTimeout(done, opts.pollMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
+  const idle = () => (running ? wakeup.wait(opts.pollMs) : Promise.resolve());
 
   /** One pass over due lines; true when it filled a whole page and moved lines on (there may be more). */
   async function payDue(): Promise<boolean> {
@@ -72,7 +61,7 @@ export function payoutWorker(opts: {
 
   async function run(): Promise<void> {
     while (running) {
-      nudged = false;
+      wakeup.clear();
       let more = false;
       try {
         if (await opts.lease.hold()) {
@@ -84,17 +73,14 @@ export function payoutWorker(opts: {
         lastError = (err as Error).message;
         log.warn({ err: lastError }, 'payout worker pass failed');
       }
-      if (more) nudged = true;
+      if (more) wakeup.nudge();
       await idle();
     }
   }
 
   return {
     name: 'payout-worker',
-    nudge() {
-      nudged = true;
-      wake?.();
-    },
+    nudge: () => wakeup.nudge(),
     async start() {
       running = true;
       opts.payouts.stopping = false;
@@ -103,7 +89,7 @@ export function payoutWorker(opts: {
     async stop() {
       running = false;
       opts.payouts.stopping = true;
-      wake?.();
+      wakeup.interrupt();
       // Payouts in flight are given a moment; after that they are abandoned, not lost: each line is `submitted` with
       // its key, and whoever holds the lease next re-sends that key and gets the bank's original answer.
       let timer: NodeJS.Timeout | undefined;
