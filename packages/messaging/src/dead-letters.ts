@@ -3,7 +3,7 @@ import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import type { Connection, mongo } from 'mongoose';
 import { deadLetterTopic } from '@marketqr/contracts';
 import { findIn } from '@marketqr/mongo';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 import { DLQ_HEADERS } from './consumer';
 import { createIdempotentProducer } from './kafka';
 import { withPrefix } from './metrics';
@@ -141,13 +141,8 @@ export function deadLetterTools(opts: {
   /** Takes the decision once: the unique `_id` refuses a second one, whoever tries. */
   async function claim(letter: DeadLetter, decision: Omit<DeadLetterDecision, '_id'>): Promise<DecisionOutcome> {
     const doc = { _id: decisionId(letter.partition, letter.offset), ...decision };
-    try {
-      await decisions.insertOne(doc);
-      return { outcome: 'done', decision: doc };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return { outcome: 'already', decision: (await decisions.findOne({ _id: doc._id }))! };
-    }
+    if (await unlessDuplicate(decisions.insertOne(doc))) return { outcome: 'done', decision: doc };
+    return { outcome: 'already', decision: (await decisions.findOne({ _id: doc._id }))! };
   }
 
   return {

@@ -103,3 +103,18 @@ export function isDomainError(e: unknown): e is DomainError {
 export function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number } | null)?.code === 11000;
 }
+
+/**
+ * A write a unique index may refuse as "already there": a fact recorded before (a redelivered event, a retried
+ * request), an upsert racing another's insert, a claim someone else made first. True when this call wrote, false
+ * when the index refused it; any other failure throws. The project's one way to say "insert once".
+ */
+export async function unlessDuplicate(write: PromiseLike<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 import type { EventOfType } from '@marketqr/contracts';
 import { mergedAcrossPartitions } from '@marketqr/messaging';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 import type { Store } from '../store/models';
 
 /**
@@ -36,14 +36,12 @@ export class LedgerProjection {
    */
   private async apply(d: EventOfType<'ledger.entry-posted'>['data']): Promise<void> {
     const postedAt = new Date(d.postedAt);
-    await this.store.balances
-      .updateOne(
+    await unlessDuplicate(
+      this.store.balances.updateOne(
         { _id: d.merchantId, postedAt: { $lte: postedAt } },
         { $set: { marketId: d.marketId, balance: d.merchantBalanceAfter, postedAt } },
         { upsert: true },
-      )
-      .catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
-      });
+      ),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type mongo } from 'mongoose';
 import type { PaymentKind } from '../domain/stats';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 /**
  * market-insights' own database: read models built from every topic. FerretDB 1.24 loses updates when two writers
@@ -258,13 +258,6 @@ export function registerStore(db: Connection): Store {
 }
 
 /** Inserts a fact; an existing one with the same _id means it was recorded already. */
-export async function insertOnce<T extends { _id: string }>(col: mongo.Collection<T>, doc: T): Promise<boolean> {
-  try {
-    await col.insertOne(doc as mongo.OptionalUnlessRequiredId<T>);
-    return true;
-  } catch (err) {
-    // FerretDB reports a duplicate with code 11000 but no keyValue: match the code only.
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
+export function insertOnce<T extends { _id: string }>(col: mongo.Collection<T>, doc: T): Promise<boolean> {
+  return unlessDuplicate(col.insertOne(doc as mongo.OptionalUnlessRequiredId<T>));
 }

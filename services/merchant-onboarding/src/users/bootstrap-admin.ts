@@ -1,7 +1,7 @@
 import { hashSecret } from '@marketqr/auth';
 import type { Logger } from '@marketqr/service-kit';
 import type { Models } from '../store/models';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 /**
  * The first admin: created at start from ADMIN_USERNAME / ADMIN_PASSWORD(_FILE) when no user of that name exists.
@@ -14,17 +14,15 @@ export async function ensureAdmin(models: Models, username: string, password: st
     logger.warn({ username }, 'no admin user and no ADMIN_PASSWORD: nobody can create markets until one is set');
     return;
   }
-  try {
-    await models.User.create({
+  const created = await unlessDuplicate(
+    models.User.create({
       _id: `usr_admin_${username}`,
       username,
       fullName: 'Quản trị viên',
       role: 'admin',
       passwordHash: await hashSecret(password),
       createdAt: new Date(),
-    });
-    logger.info({ username }, 'admin user created');
-  } catch (e) {
-    if (!isDuplicateKey(e)) throw e;
-  }
+    }),
+  );
+  if (created) logger.info({ username }, 'admin user created');
 }

@@ -4,7 +4,7 @@ import {
   type Clock,
   type Logger,
   type Resource,
-  isDuplicateKey,
+  unlessDuplicate,
   backoffMs,
 } from '@marketqr/service-kit';
 import { accounts } from '../domain/accounts';
@@ -282,14 +282,10 @@ export class InboxProcessor {
 
   /** The first payment naming a dynamic QR claims it; a claim already ours (a retry) still counts as ours. */
   private async claimQr(qrId: string, paymentId: string): Promise<boolean> {
-    try {
-      await this.deps.models.qrClaims.insertOne({ _id: qrId, paymentId, at: new Date() });
+    if (await unlessDuplicate(this.deps.models.qrClaims.insertOne({ _id: qrId, paymentId, at: new Date() })))
       return true;
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
-      const claim = await this.deps.models.qrClaims.findOne({ _id: qrId });
-      return claim?.paymentId === paymentId;
-    }
+    const claim = await this.deps.models.qrClaims.findOne({ _id: qrId });
+    return claim?.paymentId === paymentId;
   }
 
   private paymentEntry(item: WorkItem, d: Extract<Decision, { action: 'post' }>) {

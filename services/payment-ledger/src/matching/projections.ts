@@ -3,7 +3,7 @@ import { findIn } from '@marketqr/mongo';
 import type { Logger } from '@marketqr/service-kit';
 import type { QrRef, StallRef } from '../domain/matching';
 import type { Models, QrView, StallView } from '../store/models';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 export const toStallRef = (s: StallView): StallRef => ({
   merchantId: s._id,
@@ -84,13 +84,9 @@ export class Projections {
     const col = this.models.stalls;
     const res = await col.updateOne({ _id: d.merchantId, lastEventAt: { $lte: occurredAt } }, { $set: fields });
     if (res.matchedCount > 0) return this.remember({ _id: d.merchantId, ...fields } as StallView);
-    try {
-      await col.insertOne({ _id: d.merchantId, ...fields });
-      return this.remember({ _id: d.merchantId, ...fields } as StallView);
-    } catch (e) {
-      if (isDuplicateKey(e)) return 'stale';
-      throw e;
-    }
+    // A duplicate: another event of this stall inserted it since the update above found nothing.
+    if (!(await unlessDuplicate(col.insertOne({ _id: d.merchantId, ...fields })))) return 'stale';
+    return this.remember({ _id: d.merchantId, ...fields } as StallView);
   }
 
   /** What this process just stored is in the directory at once (a held payment is matched again right after). */
@@ -138,9 +134,7 @@ export class Projections {
       status: 'issued',
       updatedAt: new Date(),
     };
-    await this.models.qrs.insertOne(doc).catch((e: unknown) => {
-      if (!isDuplicateKey(e)) throw e;
-    });
+    await unlessDuplicate(this.models.qrs.insertOne(doc));
     this.forgetStallQrs(d.merchantId);
   }
 
@@ -187,8 +181,8 @@ export class Projections {
     if (res.matchedCount > 0 || (await col.countDocuments({ _id: d.qrId }, { limit: 1 })) > 0) return;
     // Only this rare path needs the stall's code.
     const stallCode = (await this.stall(d.merchantId))?.stallCode ?? null;
-    await col
-      .insertOne({
+    await unlessDuplicate(
+      col.insertOne({
         _id: d.qrId,
         merchantId: d.merchantId,
         marketId: d.marketId,
@@ -200,10 +194,8 @@ export class Projections {
         expiresAt: new Date(d.expiresAt),
         status: 'expired',
         updatedAt: new Date(),
-      })
-      .catch((e: unknown) => {
-        if (!isDuplicateKey(e)) throw e;
-      });
+      }),
+    );
     this.forgetStallQrs(d.merchantId);
   }
 
@@ -261,16 +253,10 @@ export class Projections {
    */
   async learnCollectionAccount(accountNumber: string, marketId: string, source: string): Promise<void> {
     if (this.configuredAccounts.has(accountNumber) || this.learned.get(accountNumber) === marketId) return;
-    try {
-      await this.models.collectionAccounts.insertOne({
-        _id: accountNumber,
-        marketId,
-        learnedFrom: source,
-        at: new Date(),
-      });
+    const doc = { _id: accountNumber, marketId, learnedFrom: source, at: new Date() };
+    if (await unlessDuplicate(this.models.collectionAccounts.insertOne(doc))) {
       this.learned.set(accountNumber, marketId);
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
+    } else {
       const row = await this.models.collectionAccounts.findOne({ _id: accountNumber });
       if (row && row.marketId !== marketId) {
         this.logger.warn(

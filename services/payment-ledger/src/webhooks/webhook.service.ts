@@ -6,7 +6,7 @@ import { InsertBatcher } from '@marketqr/mongo';
 import type { Notification } from '../domain/notification';
 import { retryAt, workItemFor, type InboxProcessor } from '../matching/inbox.processor';
 import type { InboxRecord, Models, WorkItem } from '../store/models';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 /**
  * The payment id is derived from (provider, provider transaction id): the same notification always gets the same
@@ -111,8 +111,8 @@ export class WebhookService {
     const storedHash = stored.contentHash ?? contentHashOf(stored.notification);
     if (storedHash === resend.contentHash) return;
     const differences = differencesOf(stored.notification, resend.notification);
-    await this.models.modifiedResends
-      .insertOne({
+    await unlessDuplicate(
+      this.models.modifiedResends.insertOne({
         _id: `${resend._id}:${resend.contentHash}`,
         paymentId: resend._id,
         provider: resend.provider,
@@ -122,10 +122,8 @@ export class WebhookService {
         differences,
         rawBody: resend.rawBody,
         receivedAt: resend.receivedAt,
-      })
-      .catch((e: unknown) => {
-        if (!isDuplicateKey(e)) throw e;
-      });
+      }),
+    );
     this.logger.warn(
       { paymentId: resend._id, provider: resend.provider, fields: differences.map((d) => d.field) },
       'a resend differs from the stored notification; the stored one stands, the resend is recorded and refused',

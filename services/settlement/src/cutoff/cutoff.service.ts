@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, conflict, type Logger, isDuplicateKey } from '@marketqr/service-kit';
+import { AppError, badRequest, conflict, type Logger, unlessDuplicate } from '@marketqr/service-kit';
 import type { Outbox } from '@marketqr/messaging';
 import { businessDayOf, isBusinessDay } from '../domain/business-day';
 import { batchIdOf, lineIdOf, payoutKeyOf } from '../domain/ids';
@@ -107,10 +107,7 @@ export class CutoffService {
         createdAt: now,
         closedAt: null,
       };
-      try {
-        await models.Batch.create(batch);
-      } catch (e) {
-        if (!isDuplicateKey(e)) throw e;
+      if (!(await unlessDuplicate(models.Batch.create(batch)))) {
         return { batch: (await models.Batch.findById(batchId).lean<BatchDoc>())!, created: false };
       }
       this.deps.metrics.batches.inc({ trigger: trigger.kind });
@@ -153,12 +150,8 @@ export class CutoffService {
   private async takeSlot(marketId: string, batchId: string, businessDay: string) {
     const { models, owner, staleMs, logger } = this.deps;
     const token = randomUUID();
-    try {
-      await models.CutoffSlot.create({ _id: marketId, batchId, businessDay, owner, token, heartbeatAt: new Date() });
-    } catch (e) {
-      if (isDuplicateKey(e)) return null;
-      throw e;
-    }
+    const slot = { _id: marketId, batchId, businessDay, owner, token, heartbeatAt: new Date() };
+    if (!(await unlessDuplicate(models.CutoffSlot.create(slot)))) return null;
     // Only this holder writes its slot document, so the refresh cannot race another writer.
     const timer = setInterval(
       () => {
@@ -246,16 +239,14 @@ export class CutoffService {
       closedAt,
     };
     const event = batchCreatedEvent({ ...batch, ...set }, payable, cause);
-    try {
-      await this.deps.outbox.update(models.Batch, {
+    // A duplicate: the event is already staged, so another closer (a recovery racing a slow original) finished it.
+    await unlessDuplicate(
+      this.deps.outbox.update(models.Batch, {
         filter: { _id: batch._id, state: 'closing' },
         update: { $set: set },
         events: event ? [event] : [],
-      });
-    } catch (e) {
-      // The event is already staged: another closer (a recovery racing a slow original) finished this batch.
-      if (!isDuplicateKey(e)) throw e;
-    }
+      }),
+    );
     this.deps.logger.info(
       {
         batchId: batch._id,
@@ -338,11 +329,8 @@ export class CutoffService {
         createdAt: now,
         updatedAt: now,
       };
-      try {
-        await models.Line.create(doc);
-        line = doc;
-      } catch (e) {
-        if (!isDuplicateKey(e)) throw e;
+      if (await unlessDuplicate(models.Line.create(doc))) line = doc;
+      else {
         line = await models.Line.findById(lineId).lean<LineDoc>();
         if (!line) throw new AppError('SETTLEMENT.LINE_CONFLICT', `line ${lineId} exists for another day`, 500);
       }

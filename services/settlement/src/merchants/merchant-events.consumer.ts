@@ -1,7 +1,7 @@
 import type { EventOfType } from '@marketqr/contracts';
 import type { EventHandlers } from '@marketqr/messaging';
 import { type Models } from '../store/models';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 type MerchantEvent = EventOfType<
   'merchant.registered' | 'merchant.verified' | 'merchant.activated' | 'merchant.suspended' | 'merchant.updated'
@@ -17,8 +17,9 @@ export function merchantEventHandlers(models: Models): EventHandlers {
   const apply = async (e: MerchantEvent) => {
     const d = e.data;
     const at = new Date(e.occurredAt);
-    try {
-      await models.Stall.collection.updateOne(
+    // A duplicate: two events of a new stall raced to insert it; the one that lost is older or the same.
+    await unlessDuplicate(
+      models.Stall.collection.updateOne(
         { _id: d.merchantId as never, $or: [{ lastEventAt: { $lte: at } }, { lastEventAt: { $exists: false } }] },
         {
           $set: {
@@ -37,10 +38,8 @@ export function merchantEventHandlers(models: Models): EventHandlers {
           },
         },
         { upsert: true },
-      );
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+      ),
+    );
     if (d.collectionAccount) await learnCollectionAccount(d.marketId, d.collectionAccount.accountNumber, at);
   };
 
@@ -49,16 +48,14 @@ export function merchantEventHandlers(models: Models): EventHandlers {
    * it: recorded once, only where nobody set one. An admin's PUT /markets/:id/collection-account always wins.
    */
   const learnCollectionAccount = async (marketId: string, accountNumber: string, at: Date) => {
-    try {
-      await models.MarketAccount.collection.updateOne(
+    // A duplicate: two events of one market raced to insert, and the other one wrote the same thing.
+    await unlessDuplicate(
+      models.MarketAccount.collection.updateOne(
         { _id: marketId as never },
         { $setOnInsert: { collectionAccount: accountNumber, updatedBy: 'merchant-events', updatedAt: at } },
         { upsert: true },
-      );
-    } catch (err) {
-      // Two events of one market racing to insert: the other one wrote the same thing.
-      if (!isDuplicateKey(err)) throw err;
-    }
+      ),
+    );
   };
   return {
     'merchant.registered': apply,

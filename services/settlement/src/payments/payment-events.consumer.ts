@@ -3,7 +3,7 @@ import type { BatchHandlers, EventHandlers } from '@marketqr/messaging';
 import { insertManyOnce } from '@marketqr/mongo';
 import { businessDayOf } from '../domain/business-day';
 import { type ContributionDoc, type CreditDoc, type Models } from '../store/models';
-import { isDuplicateKey } from '@marketqr/service-kit';
+import { unlessDuplicate } from '@marketqr/service-kit';
 
 type Confirmed = EventOfType<'payment.confirmed'>;
 type Flagged = EventOfType<'payment.flagged'>;
@@ -74,11 +74,7 @@ export function paymentEventBatchHandlers(models: Models): BatchHandlers {
 
 export function paymentEventHandlers(models: Models): EventHandlers {
   const insert = async <T>(model: { create(doc: T): Promise<unknown> }, doc: T) => {
-    try {
-      await model.create(doc);
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
-    }
+    await unlessDuplicate(model.create(doc));
   };
   const contribution = (c: Omit<ContributionDoc, 'recordedAt' | 'batchId'>) =>
     insert(models.Contribution, { ...c, recordedAt: new Date(), batchId: null });
