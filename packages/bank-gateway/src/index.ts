@@ -25,3 +25,4 @@ export type {
   VirtualAccount,
 } from './schemas';
 export type { FailureKind } from './transport';
+export { bankGatewayConfigShape, bankGatewayResource, bankRetryConfigShape } from './service-wiring';

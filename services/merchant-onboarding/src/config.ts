@@ -1,16 +1,12 @@
 import { z } from 'zod';
 import { authConfigShape } from '@marketqr/auth';
+import { bankGatewayConfigShape } from '@marketqr/bank-gateway';
 
 /** merchant-onboarding's own settings, on top of the shared ones (service-runtime) and auth's (JWT_*). */
 export const configShape = {
   ...authConfigShape,
-  /** The partner bank's API (the bank simulator in development). */
-  BANK_BASE_URL: z.url().default('http://127.0.0.1:4199'),
-  /** Required in production; in development and tests the simulator accepts any key. */
-  BANK_API_KEY: z.string().min(1).optional(),
-  BANK_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
-  /** Breaker: how long it stays open before a trial call. */
-  BANK_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  // Name inquiries and virtual-account registration: quick lookups; a failed one is retried by the verification worker.
+  ...bankGatewayConfigShape({ timeoutMs: { max: 60_000, default: 5_000 } }),
   /** First retry delay of a verification the bank could not answer (doubles per attempt, capped at 30 min). */
   VERIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   /** How often the verification worker looks for due retries. */

@@ -1,6 +1,5 @@
 import express from 'express';
-import type { Metric } from 'prom-client';
-import { createBankGateway } from '@marketqr/bank-gateway';
+import { bankGatewayResource, createBankGateway } from '@marketqr/bank-gateway';
 import {
   createTokenIssuer,
   createTokenVerifier,
@@ -57,6 +56,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       breaker: { resetTimeoutMs: config.BANK_BREAKER_RESET_MS },
       logger,
     });
+    const bank = bankGatewayResource(gateway);
     const stalls = new StallService(models, outbox, gateway, logger, {
       verifyRetryBaseMs: config.VERIFY_RETRY_BASE_MS,
       backdatedDays: config.BACKDATED_ONBOARDING_DAYS,
@@ -74,9 +74,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       routes: [...loginRoutes, ...jwksRoutes, ...bankRoutes, ...marketRoutes, ...stallRoutes],
       mount: (app, metrics) => {
         relay.bindMetrics(metrics.registry);
-        // The gateway counts breaker states and calls in its own registry; /metrics shows them with the rest.
-        for (const metric of gateway.registry.getMetricsAsArray())
-          metrics.registry.registerMetric(metric as unknown as Metric);
+        bank.bindMetrics(metrics.registry);
         app.use(jwksRouter(authConfig));
         app.use(express.Router().use(loginRouter({ models, issuer, guard, hash: hashSecret, outbox, logger })));
         app.use(banksRouter());
@@ -92,12 +90,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         },
         relay,
         worker,
-        {
-          name: 'bank-gateway',
-          start: async () => undefined,
-          stop: async () => gateway.shutdown(),
-          check: async () => undefined,
-        },
+        bank,
       ],
     };
   },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authConfigShape } from '@marketqr/auth';
+import { bankGatewayConfigShape, bankRetryConfigShape } from '@marketqr/bank-gateway';
 import { parseCutoff } from './domain/business-day';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -12,17 +13,10 @@ const onOff = (fallback: 'on' | 'off') =>
 /** settlement's own settings, on top of the shared ones (service-runtime) and auth's (JWT_*). */
 export const configShape = {
   ...authConfigShape,
-  /** The partner bank's API (the bank simulator in development). */
-  BANK_BASE_URL: z.url().default('http://127.0.0.1:4199'),
-  /** Required in production; in development and tests the simulator accepts any key. */
-  BANK_API_KEY: z.string().min(1).optional(),
-  /** Deadline of one payout attempt (NAPAS transfers are slower than lookups). */
-  BANK_TIMEOUT_MS: ms(50, 120_000, 15_000),
-  /** Breaker: how long it stays open before a trial call. */
-  BANK_BREAKER_RESET_MS: ms(100, 600_000, 30_000),
-  /** The gateway's own quick retries inside one call (same key every time); settlement's retries come on top. */
-  BANK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  BANK_RETRY_BASE_MS: ms(0, 60_000, 200),
+  // A payout attempt may take 15 s (NAPAS transfers are slower than lookups); settlement's retries of a line come on
+  // top of the gateway's own quick ones.
+  ...bankGatewayConfigShape({ timeoutMs: { max: 120_000, default: 15_000 } }),
+  ...bankRetryConfigShape,
   /**
    * The bank's default operating account, debited by payouts of markets that have no collection account configured
    * here; reconciliation reads its statement for those payouts. Optional.

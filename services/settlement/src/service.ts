@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Metric } from 'prom-client';
-import { createBankGateway } from '@marketqr/bank-gateway';
+import { bankGatewayResource, createBankGateway } from '@marketqr/bank-gateway';
 import { authConfigFrom, createTokenVerifier } from '@marketqr/auth';
 import { createLease } from '@marketqr/mongo';
 import { checkAll, productionSecrets, rule } from '@marketqr/service-kit';
@@ -73,6 +72,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       breaker: { resetTimeoutMs: config.BANK_BREAKER_RESET_MS },
       logger,
     });
+    const bank = bankGatewayResource(gateway);
 
     const settings = new MarketSettings(models);
     const charges = new ChargesService(models);
@@ -141,9 +141,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
         metrics.bind(registry.registry, models);
         relay.bindMetrics(registry.registry);
         consumer.bindMetrics(registry.registry);
-        // The gateway counts breaker states and calls in its own registry; /metrics shows them with the rest.
-        for (const metric of gateway.registry.getMetricsAsArray())
-          registry.registry.registerMetric(metric as unknown as Metric);
+        bank.bindMetrics(registry.registry);
         app.use(batchesRouter({ models, access, cutoff }));
         app.use(linesRouter({ models, access, payouts }));
         app.use(feesRouter({ settings, access }));
@@ -152,18 +150,7 @@ export const definition: ServiceDefinition<typeof configShape> = {
       },
       // Stopped in reverse: the worker first (no new payouts), the gateway last (payouts in flight keep their
       // connection), the relay after the worker (events it staged are still published).
-      resources: [
-        {
-          name: 'bank-gateway',
-          start: async () => undefined,
-          stop: async () => gateway.shutdown(),
-          check: async () => undefined,
-        },
-        relay,
-        consumer,
-        ...(config.SETTLEMENT_SCHEDULER ? [scheduler] : []),
-        worker,
-      ],
+      resources: [bank, relay, consumer, ...(config.SETTLEMENT_SCHEDULER ? [scheduler] : []), worker],
     };
   },
 };
