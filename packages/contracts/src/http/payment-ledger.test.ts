@@ -1,6 +1,6 @@
 import { paymentLedgerEndpoints } from './payment-ledger.endpoints';
 import { paymentLedgerRoutes } from './payment-ledger';
-import { fillPath, type RouteSpec } from './route';
+import type { RouteSpec } from './route';
 
 const specs: RouteSpec[] = Object.values(paymentLedgerRoutes);
 

@@ -1,6 +1,6 @@
 import { settlementEndpoints } from './settlement.endpoints';
 import { settlementRoutes } from './settlement';
-import { fillPath, type RouteSpec } from './route';
+import type { RouteSpec } from './route';
 
 const specs: RouteSpec[] = Object.values(settlementRoutes);
 
