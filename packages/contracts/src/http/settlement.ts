@@ -488,12 +488,12 @@ export const settlementRoutes = {
           .optional()
           .transform((v) => (v === 'en' ? 'en' : 'vi'))
           .meta({ description: 'the CSV’s language: vi (default) or en' }),
-        // Anything but csv is JSON, never refused.
+        // Anything but csv is JSON, never refused. No default documented: when absent, the Accept header decides.
         format: z
           .enum(['json', 'csv'])
           .optional()
           .catch('json')
-          .meta({ description: 'csv for CSV; when absent, the Accept header decides' }),
+          .meta({ description: 'csv for CSV; when absent, the Accept header decides', default: undefined }),
       }),
     },
     invalid: {
