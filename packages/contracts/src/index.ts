@@ -10,3 +10,8 @@ export * from './http/route';
 export * from './http/page';
 export * from './http/qr-generation';
 export * from './http/qr-generation.endpoints';
+// settlement and payment-ledger (routes as data)
+export * from './http/settlement';
+export * from './http/settlement.endpoints';
+export * from './http/payment-ledger';
+export * from './http/payment-ledger.endpoints';

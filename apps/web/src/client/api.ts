@@ -9,6 +9,8 @@ import {
 } from '@marketqr/contracts/dist/http/route';
 import { qrGenerationEndpoints } from '@marketqr/contracts/dist/http/qr-generation.endpoints';
 import { clearSession, loadSession } from './session';
+import { settlementEndpoints } from '@marketqr/contracts/dist/http/settlement.endpoints';
+import { paymentLedgerEndpoints } from '@marketqr/contracts/dist/http/payment-ledger.endpoints';
 
 /**
  * Every call the pages make, through the web server's proxy (`/api/<service>/…`, one origin). The paths of routes
@@ -110,25 +112,13 @@ export const paths = {
   // qr-generation's routes are called through `qrApi` (typed from its route specs).
   /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
   qrLink: (link: string) => (link.startsWith('/') ? `${API.qr}${link}` : link),
-  /** Whether (and when) a dynamic QR was paid: the ledger knows. */
-  qrPayment: (qrId: string) => `${API.ledger}/qr/${enc(qrId)}/payment`,
-
-  paymentsStream: (id: string) => `${API.ledger}/stalls/${enc(id)}/payments/stream`,
-  statement: (id: string, query = '') => `${API.ledger}/stalls/${enc(id)}/statement${query ? `?${query}` : ''}`,
-  paymentsToday: (id: string) => `${API.ledger}/stalls/${enc(id)}/payments/today`,
-  marketPayments: (marketId: string, outcome: string) =>
-    `${API.ledger}/markets/${enc(marketId)}/payments?outcome=${enc(outcome)}&pageSize=50`,
-  payment: (paymentId: string) => `${API.ledger}/payments/${enc(paymentId)}`,
-  reallocate: (paymentId: string) => `${API.ledger}/payments/${enc(paymentId)}/reallocate`,
-
-  settlementLines: (id: string) => `${API.settlement}/stalls/${enc(id)}/settlement-lines?pageSize=30`,
-  batches: (marketId: string) => `${API.settlement}/markets/${enc(marketId)}/settlement-batches?pageSize=14`,
-  marketLines: (marketId: string, state: string) =>
-    `${API.settlement}/markets/${enc(marketId)}/settlement-lines?state=${enc(state)}&pageSize=50`,
-  line: (lineId: string) => `${API.settlement}/settlement-lines/${enc(lineId)}`,
-  retryLine: (lineId: string) => `${API.settlement}/settlement-lines/${enc(lineId)}/retry`,
-  reconciliation: (marketId: string, day: string, format: 'json' | 'csv') =>
-    `${API.settlement}/markets/${enc(marketId)}/reconciliation?day=${enc(day)}${format === 'csv' ? '&format=csv' : ''}`,
+  // payment-ledger's and settlement's routes are called through `ledgerApi` and `settlementApi` (typed from their
+  // route specs); what is not a fetch (an EventSource, a download link) is a URL built from the same endpoints.
+  paymentsStream: (merchantId: string) =>
+    urlOf(API.ledger, paymentLedgerEndpoints.paymentsStream, { params: { merchantId } }),
+  /** The reconciliation as CSV, a download link. */
+  reconciliationCsv: (marketId: string, day: string) =>
+    urlOf(API.settlement, settlementEndpoints.reconciliation, { params: { marketId }, query: { day, format: 'csv' } }),
 
   /** A market-insights table (`adoption`, `payments`, `zones`, `categories`, `hours`, `stalls` …). */
   stats: (marketId: string, table: string, query = '') =>
@@ -193,3 +183,11 @@ export function clientFor<E extends Record<string, Endpoint>>(base: string, endp
 
 /** qr-generation, through the proxy. */
 export const qrApi = clientFor(API.qr, qrGenerationEndpoints);
+
+// ---- settlement and payment-ledger (routes as data) -------------------------------------------------------------
+
+/** settlement, through the proxy. */
+export const settlementApi = clientFor(API.settlement, settlementEndpoints);
+
+/** payment-ledger, through the proxy. */
+export const ledgerApi = clientFor(API.ledger, paymentLedgerEndpoints);

@@ -1,73 +1,19 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import { forbidden } from '@marketqr/auth';
-import { AppError, maskAllButLast, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
+import { AppError, maskAllButLast, parsePart, reply, toPage } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { stallOfAccount } from '../domain/accounts';
 import type { JournalEntry, Models } from '../store/models';
 import { CorrectionService, type PaymentState } from './corrections.service';
 
-export const correctionRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/payments/:paymentId',
-    summary: 'A payment: the notification, its status, its entries and corrections (audit trail)',
-    tags: ['payments'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/payments/:paymentId/reverse',
-    summary: 'Reverse a payment {reasonCode, reason} (manager of its market, or admin) → payment.reversed',
-    tags: ['payments'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/payments/:paymentId/reallocate',
-    summary: 'Move a payment to another stall of its market {toMerchantId, reason} → payment.reallocated',
-    tags: ['payments'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/markets/:marketId/payments',
-    summary:
-      "The market's payments (?outcome=unmatched|underpaid|overpaid|late|order_code_of_other_stall|paid&page=&pageSize=)",
-    tags: ['payments'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/unidentified-payments',
-    summary: 'Payments to accounts no market is known for (admin)',
-    tags: ['payments'],
-    auth: true,
-  },
+export const correctionRoutes = [
+  routes.getPayment,
+  routes.reversePayment,
+  routes.reallocatePayment,
+  routes.marketPayments,
+  routes.unidentifiedPayments,
 ];
-
-const reverseSchema = z.object({
-  reasonCode: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a snake_case code: bank_recall, refund_to_payer, …'),
-  reason: z.string().trim().min(3).max(500),
-});
-const reallocateSchema = z.object({
-  toMerchantId: z.string().min(1).max(128),
-  reason: z.string().trim().min(3).max(500),
-});
-const outcomeSchema = z.object({
-  outcome: z
-    .enum([
-      'paid',
-      'underpaid',
-      'overpaid',
-      'late',
-      'order_code_of_other_stall',
-      'held_for_review',
-      'unmatched',
-      'unknown_account',
-    ])
-    .optional(),
-});
 
 function withMaskedPayer<T extends { notification?: { counterparty?: { accountNumber?: string | null } | null } }>(
   record: T | null,
@@ -83,9 +29,10 @@ function withMaskedPayer<T extends { notification?: { counterparty?: { accountNu
   };
 }
 
-/** What an API shows of an entry: all of it (entries carry no bookkeeping). */
+/** What an API shows of an entry: all of it (entries carry no bookkeeping), its instant as JSON always wrote it. */
 export function publicEntry(e: JournalEntry) {
-  return e;
+  // The spec shows `meta` as an open object (its fields depend on the kind).
+  return { ...e, postedAt: e.postedAt.toISOString(), meta: e.meta as unknown as Record<string, unknown> };
 }
 
 function publicState(s: PaymentState) {
@@ -108,8 +55,9 @@ export function correctionsRouter(deps: {
   const r = Router();
   const correlation = (req: Request) => req.header('x-correlation-id') ?? undefined;
 
-  r.get('/payments/:paymentId', access.required, async (req, res) => {
-    const view = await corrections.view(String(req.params.paymentId));
+  const one = routes.getPayment;
+  r.get(one.path, access.required, async (req, res) => {
+    const view = await corrections.view(parsePart(one, 'params', req.params).paymentId);
     if (!view) throw new AppError('LEDGER.PAYMENT_NOT_FOUND', 'no such payment', 404);
     const p = access.principal(req);
     if (p.role !== 'admin' && p.role !== 'service') {
@@ -121,13 +69,20 @@ export function correctionsRouter(deps: {
         (p.role === 'vendor' && stalls.has(p.merchantId)) || (p.role === 'market_manager' && markets.has(p.marketId));
       if (!ok) throw forbidden('not allowed for this payment');
     }
-    res.json({
+    // A vendor sees who paid (name, bank) but not the payer's whole account number: events carry only a keyed hash
+    // of it, and the vendor's page must not be where it leaks. Managers and admins handle refunds and see it.
+    const inbox = p.role === 'vendor' ? withMaskedPayer(view.inbox) : view.inbox;
+    reply(res, one, 200, {
       paymentId: view.paymentId,
       status: view.status,
-      // A vendor sees who paid (name, bank) but not the payer's whole account number: events carry only a keyed hash
-      // of it, and the vendor's page must not be where it leaks. Managers and admins handle refunds and see it.
-      notification: p.role === 'vendor' ? withMaskedPayer(view.inbox) : view.inbox,
-      ...(p.role === 'vendor' ? {} : { modifiedResends: view.modifiedResends }),
+      notification: inbox && {
+        ...inbox,
+        notification: inbox.notification as unknown as Record<string, unknown>,
+        receivedAt: inbox.receivedAt.toISOString(),
+      },
+      ...(p.role === 'vendor'
+        ? {}
+        : { modifiedResends: view.modifiedResends.map((m) => ({ ...m, receivedAt: m.receivedAt.toISOString() })) }),
       ...(view.state ? publicState(view.state) : {}),
     });
   });
@@ -137,32 +92,36 @@ export function correctionsRouter(deps: {
    * their market, with the same 403 for a payment that does not exist (ids cannot be probed); admins go on (an
    * unknown payment is their 404). The service checks again under its lock, against the state it then reads.
    */
-  const preauthorize = async (req: Request) => {
+  const preauthorize = async (req: Request, paymentId: string) => {
     const p = access.principal(req);
     if (p.role === 'admin') return;
     if (p.role !== 'market_manager') throw forbidden('only a manager of the market or an admin may correct a payment');
-    const state = await corrections.state(String(req.params.paymentId));
+    const state = await corrections.state(paymentId);
     access.requireManagerOf(req, state ? CorrectionService.marketOf(state) : null);
   };
 
-  r.post('/payments/:paymentId/reverse', access.required, async (req, res) => {
-    await preauthorize(req);
-    const body = parseBody(reverseSchema, req.body, 'LEDGER.INVALID_REQUEST');
+  const reverse = routes.reversePayment;
+  r.post(reverse.path, access.required, async (req, res) => {
+    const { paymentId } = parsePart(reverse, 'params', req.params);
+    await preauthorize(req, paymentId);
+    const body = parsePart(reverse, 'body', req.body);
     const entry = await corrections.reverse(
-      String(req.params.paymentId),
+      paymentId,
       body,
       access.actor(req),
       (state) => access.requireManagerOf(req, CorrectionService.marketOf(state)),
       correlation(req),
     );
-    res.status(201).json({ entry: publicEntry(entry) });
+    reply(res, reverse, 201, { entry: publicEntry(entry) });
   });
 
-  r.post('/payments/:paymentId/reallocate', access.required, async (req, res) => {
-    await preauthorize(req);
-    const body = parseBody(reallocateSchema, req.body, 'LEDGER.INVALID_REQUEST');
+  const reallocate = routes.reallocatePayment;
+  r.post(reallocate.path, access.required, async (req, res) => {
+    const { paymentId } = parsePart(reallocate, 'params', req.params);
+    await preauthorize(req, paymentId);
+    const body = parsePart(reallocate, 'body', req.body);
     const entry = await corrections.reallocate(
-      String(req.params.paymentId),
+      paymentId,
       body,
       access.actor(req),
       (state, toMarketId) => {
@@ -172,17 +131,16 @@ export function correctionsRouter(deps: {
       },
       correlation(req),
     );
-    res.status(201).json({ entry: publicEntry(entry) });
+    reply(res, reallocate, 201, { entry: publicEntry(entry) });
   });
 
-  r.get('/markets/:marketId/payments', access.required, async (req, res) => {
-    const marketId = String(req.params.marketId);
+  const market = routes.marketPayments;
+  r.get(market.path, access.required, async (req, res) => {
+    const { marketId } = parsePart(market, 'params', req.params);
     access.requireMarket(req, marketId);
-    const page = parsePageQuery(req.query);
-    const q = outcomeSchema.safeParse(req.query);
-    if (!q.success) throw new AppError('LEDGER.INVALID_QUERY', 'unknown outcome', 400);
+    const { outcome, ...page } = parsePart(market, 'query', req.query);
     const filter: Record<string, unknown> = { kind: 'payment', marketId };
-    if (q.data.outcome) filter['meta.outcome'] = q.data.outcome;
+    if (outcome) filter['meta.outcome'] = outcome;
     const [items, total] = await Promise.all([
       models.entries
         .find(filter)
@@ -192,12 +150,13 @@ export function correctionsRouter(deps: {
         .toArray(),
       models.entries.countDocuments(filter),
     ]);
-    res.json(toPage((items as JournalEntry[]).map(publicEntry), total, page));
+    reply(res, market, 200, toPage((items as JournalEntry[]).map(publicEntry), total, page));
   });
 
-  r.get('/unidentified-payments', access.required, async (req, res) => {
+  const unidentified = routes.unidentifiedPayments;
+  r.get(unidentified.path, access.required, async (req, res) => {
     access.requireAdmin(req);
-    const page = parsePageQuery(req.query);
+    const page = parsePart(unidentified, 'query', req.query);
     const filter = { kind: 'payment' as const, 'meta.outcome': 'unknown_account' };
     const [items, total] = await Promise.all([
       models.entries
@@ -208,7 +167,7 @@ export function correctionsRouter(deps: {
         .toArray(),
       models.entries.countDocuments(filter),
     ]);
-    res.json(toPage((items as JournalEntry[]).map(publicEntry), total, page));
+    reply(res, unidentified, 200, toPage((items as JournalEntry[]).map(publicEntry), total, page));
   });
 
   return r;

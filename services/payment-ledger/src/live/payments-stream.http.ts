@@ -1,19 +1,11 @@
 import { Router } from 'express';
-import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
+import { AppError, parsePart } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { accounts } from '../domain/accounts';
 import type { PaymentStreams } from './payment-streams';
 
-export const streamRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/payments/stream',
-    summary:
-      'Server-Sent Events: each payment credited to the stall (event `payment`, id = the stall account seq); resume with Last-Event-ID or ?since=; a token past the last seq gets event `reset` and the stream restarts from now',
-    tags: ['stalls'],
-    auth: true,
-  },
-];
+export const streamRoutes = [routes.paymentsStream];
 
 /** A resume token is a posting seq: a non-negative integer. `Last-Event-ID` (sent by EventSource on reconnect) wins. */
 export function resumePoint(lastEventId: string | undefined, since: unknown): number | null {
@@ -26,11 +18,13 @@ export function resumePoint(lastEventId: string | undefined, since: unknown): nu
 }
 
 export function paymentStreamRouter(deps: { streams: PaymentStreams; access: AccessControl }): Router {
+  const spec = routes.paymentsStream;
   const r = Router();
-  r.get('/stalls/:merchantId/payments/stream', deps.access.required, async (req, res) => {
-    const merchantId = String(req.params.merchantId);
+  r.get(spec.path, deps.access.required, async (req, res) => {
+    const { merchantId } = parsePart(spec, 'params', req.params);
     await deps.access.requireStall(req, merchantId);
-    const since = resumePoint(req.header('last-event-id'), req.query.since);
+    // The token is checked here, with the header it competes with, not by the spec (which reads it as text).
+    const since = resumePoint(req.header('last-event-id'), parsePart(spec, 'query', req.query).since);
     await deps.streams.open(req, res, accounts.stallPayable(merchantId), since);
   });
   return r;

@@ -1,17 +1,10 @@
 import { Router } from 'express';
-import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
+import { parsePart, reply } from '@marketqr/service-kit';
 import type { PaymentMeta } from '../ledger/entry-meta';
 import type { Models } from '../store/models';
 
-export const qrPaymentRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/qr/:qrId/payment',
-    summary:
-      'Public: whether a dynamic QR has been paid, and when ({qrId, paid, paidAt}); the shopper page asks before offering to pay it',
-    tags: ['qr'],
-  },
-];
+export const qrPaymentRoutes = [routes.qrPayment];
 
 /**
  * "Mã này đã được thanh toán lúc 08:55": a shopper holding a dynamic QR that was already paid must not pay it again.
@@ -19,10 +12,10 @@ export const qrPaymentRoutes: RouteDoc[] = [
  * holds the code may learn whether and when it was paid, nothing else (not who paid, not how much).
  */
 export function qrPaymentRouter(deps: { models: Models }): Router {
+  const spec = routes.qrPayment;
   const r = Router();
-  r.get('/qr/:qrId/payment', async (req, res) => {
-    const qrId = String(req.params.qrId);
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(qrId)) throw new AppError('LEDGER.INVALID_QR_ID', 'not a QR id', 400);
+  r.get(spec.path, async (req, res) => {
+    const { qrId } = parsePart(spec, 'params', req.params);
     const claim = await deps.models.qrClaims.findOne({ _id: qrId });
     // A claim is written just before its entry: until the entry is there the payment is not booked yet.
     const entry = claim
@@ -32,7 +25,8 @@ export function qrPaymentRouter(deps: { models: Models }): Router {
         )
       : null;
     const paidAt = entry ? String((entry.meta as Partial<PaymentMeta>).paidAt ?? entry.postedAt.toISOString()) : null;
-    res.set('Cache-Control', 'no-store').json({ qrId, paid: paidAt !== null, paidAt });
+    res.set('Cache-Control', 'no-store');
+    reply(res, spec, 200, { qrId, paid: paidAt !== null, paidAt });
   });
   return r;
 }

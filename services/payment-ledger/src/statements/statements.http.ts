@@ -1,41 +1,16 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { AppError, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
+import { parsePart, reply, toPage } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { accounts } from '../domain/accounts';
 import { businessDayOf } from '../domain/time';
 import type { Ledger } from '../ledger/ledger';
 import type { JournalEntry, Models, Posting } from '../store/models';
 
-export const statementRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/statement',
-    summary: "The stall's account statement, newest first, with its balance (?page=&pageSize=)",
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/payments',
-    summary: 'Payments credited to the stall after a sequence number, oldest first (?since=&page=&pageSize=)',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/payments/today',
-    summary:
-      "Today's takings: payments and their corrections (reversals, reallocations) made today, as the statement shows them",
-    tags: ['stalls'],
-    auth: true,
-  },
-];
+export const statementRoutes = [routes.stallStatement, routes.stallPayments, routes.paymentsToday];
 
 /** Postings that are takings: payments, and the corrections that move a payment in or out of a stall. */
 const TAKINGS: Posting['kind'][] = ['payment', 'reversal', 'reallocation'];
-
-const sinceSchema = z.object({ since: z.coerce.number().int().min(0).default(0) });
 
 /** A stall's money as its vendor reads it: credits to the vendor positive (the payable's postings negated). */
 export function vendorLine(p: Posting) {
@@ -46,7 +21,7 @@ export function vendorLine(p: Posting) {
     amount: -p.amount,
     balance: -p.balanceAfter,
     businessDay: p.businessDay,
-    postedAt: p.postedAt,
+    postedAt: p.postedAt.toISOString(),
     ...(p.memo ? { payment: p.memo } : {}),
   };
 }
@@ -56,10 +31,11 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
   const r = Router();
   const postings = models.postings;
 
-  r.get('/stalls/:merchantId/statement', access.required, async (req, res) => {
-    const merchantId = String(req.params.merchantId);
+  const statement = routes.stallStatement;
+  r.get(statement.path, access.required, async (req, res) => {
+    const { merchantId } = parsePart(statement, 'params', req.params);
     await access.requireStall(req, merchantId);
-    const page = parsePageQuery(req.query);
+    const page = parsePart(statement, 'query', req.query);
     const account = accounts.stallPayable(merchantId);
     const [rows, latest] = await Promise.all([
       postings
@@ -77,7 +53,7 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
         (e) => [e._id, e],
       ),
     );
-    res.json({
+    reply(res, statement, 200, {
       merchantId,
       account,
       balance: latest ? -latest.balanceAfter : 0,
@@ -92,8 +68,9 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     });
   });
 
-  r.get('/stalls/:merchantId/payments/today', access.required, async (req, res) => {
-    const merchantId = String(req.params.merchantId);
+  const today = routes.paymentsToday;
+  r.get(today.path, access.required, async (req, res) => {
+    const { merchantId } = parsePart(today, 'params', req.params);
     await access.requireStall(req, merchantId);
     const businessDay = businessDayOf(new Date());
     // Payments and the corrections of payments, each on the day it was booked, exactly as the statement (and so the
@@ -108,16 +85,15 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     // The payable is credited (negative) by a payment coming in, debited (positive) by one going out.
     const total = -rows.reduce((s, p) => s + p.amount, 0);
     const count = rows.reduce((n, p) => n + (p.amount < 0 ? 1 : -1), 0);
-    res.json({ merchantId, businessDay, total, count, currency: 'VND' });
+    reply(res, today, 200, { merchantId, businessDay, total, count, currency: 'VND' });
   });
 
-  r.get('/stalls/:merchantId/payments', access.required, async (req, res) => {
-    const merchantId = String(req.params.merchantId);
+  const payments = routes.stallPayments;
+  r.get(payments.path, access.required, async (req, res) => {
+    const { merchantId } = parsePart(payments, 'params', req.params);
     await access.requireStall(req, merchantId);
-    const page = parsePageQuery(req.query);
-    const q = sinceSchema.safeParse(req.query);
-    if (!q.success) throw new AppError('LEDGER.INVALID_QUERY', 'since must be a sequence number ≥ 0', 400);
-    const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, seq: { $gt: q.data.since } };
+    const { since, ...page } = parsePart(payments, 'query', req.query);
+    const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, seq: { $gt: since } };
     const [rows, total] = await Promise.all([
       postings
         .find(filter)
@@ -127,7 +103,7 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
         .toArray() as Promise<Posting[]>,
       postings.countDocuments(filter),
     ]);
-    res.json({ merchantId, since: q.data.since, ...toPage(rows.map(vendorLine), total, page) });
+    reply(res, payments, 200, { merchantId, since, ...toPage(rows.map(vendorLine), total, page) });
   });
 
   return r;

@@ -284,3 +284,10 @@ export const ADAPTERS: Record<Provider, ProviderAdapter> = {
   sepay: sepayAdapter,
   casso: cassoAdapter,
 };
+
+/** The formats as the adapters read them: the route specs document the same fields (a test keeps them in step). */
+export const BODY_SCHEMAS: Record<Provider, z.ZodObject> = {
+  'bank-sim': bankSimSchema,
+  sepay: sepaySchema,
+  casso: cassoSchema,
+};

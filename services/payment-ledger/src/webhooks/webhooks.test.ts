@@ -1,5 +1,7 @@
 import { sign, verifyCasso, verifyTimestampedSha256, sortKeysDeep, parseCassoHeader } from './signatures';
-import { bankSimAdapter, cassoAdapter, sepayAdapter } from './providers';
+import type { z } from 'zod';
+import { webhookBodies } from '@marketqr/contracts';
+import { ADAPTERS, BODY_SCHEMAS, bankSimAdapter, cassoAdapter, sepayAdapter } from './providers';
 
 const secret = 'unit-test-secret-0123456789';
 const now = Date.parse('2025-03-01T07:00:00Z');
@@ -142,5 +144,48 @@ describe('normalising each provider', () => {
         transferAmount: 1,
       }),
     ).toThrow(expect.objectContaining({ code: 'WEBHOOK.MALFORMED' }));
+  });
+});
+
+describe('the formats the route specs document are the ones the adapters read', () => {
+  const keys = (o: z.ZodObject) => Object.keys(o.shape).sort();
+  it.each(['bank-sim', 'sepay', 'casso'] as const)('%s: the same fields', (provider) => {
+    const documented = webhookBodies[provider];
+    expect(keys(documented)).toEqual(keys(BODY_SCHEMAS[provider]));
+    if (provider === 'casso') {
+      expect(keys(webhookBodies.casso.shape.data)).toEqual(keys(BODY_SCHEMAS.casso.shape.data as z.ZodObject));
+    }
+  });
+  it('a body an adapter takes is one the documented format describes', () => {
+    const bodies = {
+      'bank-sim': {
+        transactionId: 'FT123',
+        direction: 'in',
+        amount: 50000,
+        description: 'A-12 mua rau',
+        accountNumber: '2150001234',
+        virtualAccount: null,
+        bookedAt: '2025-03-01 06:30:00',
+        counterparty: { bin: '970436', accountNumber: '0011', name: null },
+      },
+      sepay: {
+        id: 92704,
+        transactionDate: '2023-03-25 14:02:37',
+        accountNumber: '0903252427',
+        code: null,
+        content: 'chuyen tien',
+        transferType: 'in',
+        transferAmount: 2277000,
+        subAccount: '961234000001',
+      },
+      casso: {
+        error: 0,
+        data: { id: 1, amount: 5000, transactionDateTime: '2025-03-01 10:00:00', accountNumber: '2150001234' },
+      },
+    } as const;
+    for (const provider of ['bank-sim', 'sepay', 'casso'] as const) {
+      expect(() => ADAPTERS[provider].normalise(bodies[provider])).not.toThrow();
+      expect(webhookBodies[provider].safeParse(bodies[provider]).success).toBe(true);
+    }
   });
 });

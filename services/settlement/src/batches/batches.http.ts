@@ -1,44 +1,13 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { notFound, parseBody, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { settlementRoutes as routes } from '@marketqr/contracts';
+import { notFound, parsePart, reply, toPage } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import type { CutoffService } from '../cutoff/cutoff.service';
-import { param, requestCause } from '../http/common';
+import { requestCause } from '../http/common';
 import { batchView, lineView } from '../lines/line.view';
 import type { BatchDoc, LineDoc, Models } from '../store/models';
 
-export const batchRoutes: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/markets/:marketId/settlements/cutoff',
-    summary: 'Cut a business day off now (admin): 201 with the new batch, 200 when that day already has one',
-    tags: ['batches'],
-    auth: true,
-    requestBody: {
-      content: {
-        'application/json': {
-          schema: { type: 'object', required: ['businessDay'], properties: { businessDay: { type: 'string' } } },
-        },
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/markets/:marketId/settlement-batches',
-    summary: 'A market’s batches, newest day first, with their lines counted by state (manager, admin)',
-    tags: ['batches'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/markets/:marketId/settlement-batches/:batchId',
-    summary: 'One batch with its lines (manager, admin)',
-    tags: ['batches'],
-    auth: true,
-  },
-];
-
-const cutoffBody = z.object({ businessDay: z.iso.date() });
+export const batchRoutes = [routes.cutoff, routes.listBatches, routes.getBatch];
 
 export function batchesRouter(deps: { models: Models; access: AccessControl; cutoff: CutoffService }): Router {
   const { models, access } = deps;
@@ -59,9 +28,10 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
     return out;
   };
 
-  r.post('/markets/:marketId/settlements/cutoff', access.required, access.role('admin'), async (req, res) => {
-    const marketId = param(req, 'marketId');
-    const body = parseBody(cutoffBody, req.body, 'SETTLEMENT.INVALID_REQUEST');
+  const cutoff = routes.cutoff;
+  r.post(cutoff.path, access.required, access.role('admin'), async (req, res) => {
+    const { marketId } = parsePart(cutoff, 'params', req.params);
+    const body = parsePart(cutoff, 'body', req.body);
     const result = await deps.cutoff.cutoff(
       marketId,
       body.businessDay,
@@ -69,13 +39,14 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
       requestCause(req),
     );
     const states = (await statesOf([result.batch._id])).get(result.batch._id) ?? {};
-    res.status(result.created ? 201 : 200).json({ created: result.created, batch: batchView(result.batch, states) });
+    reply(res, cutoff, result.created ? 201 : 200, { created: result.created, batch: batchView(result.batch, states) });
   });
 
-  r.get('/markets/:marketId/settlement-batches', access.required, async (req, res) => {
-    const marketId = param(req, 'marketId');
+  const list = routes.listBatches;
+  r.get(list.path, access.required, async (req, res) => {
+    const { marketId } = parsePart(list, 'params', req.params);
     access.requireMarket(req, marketId);
-    const page = parsePageQuery(req.query);
+    const page = parsePart(list, 'query', req.query);
     const [items, total] = await Promise.all([
       models.Batch.find({ marketId })
         .sort({ businessDay: -1 })
@@ -85,7 +56,10 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
       models.Batch.countDocuments({ marketId }),
     ]);
     const states = await statesOf(items.map((b) => b._id));
-    res.json(
+    reply(
+      res,
+      list,
+      200,
       toPage(
         items.map((b) => batchView(b, states.get(b._id) ?? {})),
         total,
@@ -94,16 +68,16 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
     );
   });
 
-  r.get('/markets/:marketId/settlement-batches/:batchId', access.required, async (req, res) => {
-    const marketId = param(req, 'marketId');
+  const one = routes.getBatch;
+  r.get(one.path, access.required, async (req, res) => {
+    const { marketId, batchId } = parsePart(one, 'params', req.params);
     access.requireMarket(req, marketId);
-    const batch = await models.Batch.findOne({ _id: param(req, 'batchId'), marketId }).lean<BatchDoc>();
-    if (!batch)
-      throw notFound('SETTLEMENT.BATCH_NOT_FOUND', `batch ${req.params.batchId} does not exist in ${marketId}`);
+    const batch = await models.Batch.findOne({ _id: batchId, marketId }).lean<BatchDoc>();
+    if (!batch) throw notFound('SETTLEMENT.BATCH_NOT_FOUND', `batch ${batchId} does not exist in ${marketId}`);
     const lines = await models.Line.find({ batchId: batch._id }).sort({ _id: 1 }).lean<LineDoc[]>();
     const states: Record<string, number> = {};
     for (const l of lines) states[l.state] = (states[l.state] ?? 0) + 1;
-    res.json({ batch: { ...batchView(batch, states), lines: lines.map(lineView) } });
+    reply(res, one, 200, { batch: { ...batchView(batch, states), lines: lines.map(lineView) } });
   });
 
   return r;

@@ -1,3 +1,4 @@
+import type { CARRY_REASONS, LineState } from '@marketqr/contracts';
 import { feeFor, type FeeSchedule } from './fees';
 import { backoffMs } from '@marketqr/service-kit';
 
@@ -10,15 +11,16 @@ import { backoffMs } from '@marketqr/service-kit';
  *   carried: nothing to pay now (net ≤ 0, or the stall cannot be paid); rolled whole into the stall's next line.
  * `submitted` means "sent, outcome not known yet": it is resolved by re-sending the same key.
  */
-export const LINE_STATES = ['pending', 'submitted', 'paid', 'failed', 'needs_attention', 'carried'] as const;
-export type LineState = (typeof LINE_STATES)[number];
+// The states and carry reasons are part of the API (pages filter and show them): listed beside the route specs in
+// @marketqr/contracts.
+export { LINE_STATES, type LineState } from '@marketqr/contracts';
 
 /** States the payout worker acts on when their time has come. */
 export const DUE_STATES: LineState[] = ['pending', 'submitted', 'failed'];
 /** States whose money has not reached the vendor yet but is on its way. */
 export const IN_PAYMENT_STATES: LineState[] = ['pending', 'submitted', 'failed', 'needs_attention'];
 
-export type CarryReason = 'not_positive' | 'stall_suspended' | 'no_verified_account' | 'unknown_stall';
+export type CarryReason = (typeof CARRY_REASONS)[number];
 
 /** What a payment event did to a stall's money, as counted by settlement. */
 export interface ContributionLike {

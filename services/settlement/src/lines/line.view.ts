@@ -1,6 +1,10 @@
 import { holdReason, IN_PAYMENT_STATES } from '../domain/line';
 import type { BatchDoc, ContributionDoc, LineDoc, Models, StallDoc } from '../store/models';
 
+/** An instant as the API shows it (what JSON made of a Date before; the route specs' type says so). */
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
 /** A line as the API shows it (no bookkeeping fields). */
 export function lineView(l: LineDoc) {
   const p = l.payout;
@@ -31,16 +35,16 @@ export function lineView(l: LineDoc) {
           idempotencyKey: p.key,
           attempts: p.attempts,
           failures: p.failures,
-          nextAttemptAt: p.nextAttemptAt,
-          lastError: p.lastError,
+          nextAttemptAt: isoOrNull(p.nextAttemptAt),
+          lastError: p.lastError ? { ...p.lastError, at: iso(p.lastError.at) } : null,
           payoutId: p.payoutId,
           bankReference: p.transactionId ?? p.payoutId,
-          paidAt: p.paidAt,
+          paidAt: isoOrNull(p.paidAt),
         }
       : null,
     contributionCount: l.contributionIds.length,
-    createdAt: l.createdAt,
-    updatedAt: l.updatedAt,
+    createdAt: iso(l.createdAt),
+    updatedAt: iso(l.updatedAt),
   };
 }
 
@@ -52,7 +56,7 @@ export function contributionView(c: ContributionDoc) {
     amount: c.amount,
     paymentId: c.paymentId,
     bankTransactionId: c.bankTransactionId,
-    recordedAt: c.recordedAt,
+    recordedAt: iso(c.recordedAt),
   };
 }
 
@@ -64,8 +68,8 @@ export function batchView(b: BatchDoc, states?: Record<string, number>) {
     state: b.state,
     trigger: b.trigger,
     createdBy: b.createdBy,
-    cutoffAt: b.cutoffAt,
-    closedAt: b.closedAt,
+    cutoffAt: iso(b.cutoffAt),
+    closedAt: isoOrNull(b.closedAt),
     lineCount: b.lineIds.length,
     payableCount: b.payableCount,
     carriedCount: b.carriedCount,

@@ -1,52 +1,18 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import { AppError, notFound, parsePageQuery, toPage, type RouteDoc } from '@marketqr/service-kit';
+import { settlementRoutes as routes } from '@marketqr/contracts';
+import { notFound, parsePart, reply, toPage } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
-import { LINE_STATES } from '../domain/line';
-import { param } from '../http/common';
 import type { PayoutService } from '../payouts/payout.service';
 import type { ContributionDoc, LineDoc, Models, StallDoc } from '../store/models';
 import { contributionView, lineView, stallSummary } from './line.view';
 
-export const lineRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/settlement-lines',
-    summary: 'A stall’s settlement history, newest day first, paged (its vendor, the market’s managers, admins)',
-    tags: ['settlement lines'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/stalls/:merchantId/settlement-summary',
-    summary: 'Where the stall’s money is: credited, paid out, in payment, carried, unsettled, fees, charges',
-    tags: ['settlement lines'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/settlement-lines/:lineId',
-    summary: 'One line with the payments it settles',
-    tags: ['settlement lines'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/settlement-lines/:lineId/retry',
-    summary: 'Pay a line that needs attention again (manager, admin): resolves the old key at the bank first',
-    tags: ['settlement lines'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/markets/:marketId/settlement-lines',
-    summary: 'A market’s lines, filtered by state (e.g. ?state=needs_attention), paged (manager, admin)',
-    tags: ['settlement lines'],
-    auth: true,
-  },
+export const lineRoutes = [
+  routes.stallLines,
+  routes.stallSummary,
+  routes.getLine,
+  routes.retryLine,
+  routes.marketLines,
 ];
-
-const stateQuery = z.object({ state: z.enum(LINE_STATES).optional(), day: z.iso.date().optional() });
 
 export function linesRouter(deps: { models: Models; access: AccessControl; payouts: PayoutService }): Router {
   const { models, access } = deps;
@@ -71,10 +37,11 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
     return line;
   };
 
-  r.get('/stalls/:merchantId/settlement-lines', access.required, async (req, res) => {
-    const merchantId = param(req, 'merchantId');
+  const stallLines = routes.stallLines;
+  r.get(stallLines.path, access.required, async (req, res) => {
+    const { merchantId } = parsePart(stallLines, 'params', req.params);
     await requireKnownStall(req, merchantId);
-    const page = parsePageQuery(req.query);
+    const page = parsePart(stallLines, 'query', req.query);
     const filter = { merchantId };
     const [items, total] = await Promise.all([
       models.Line.find(filter)
@@ -84,45 +51,44 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
         .lean<LineDoc[]>(),
       models.Line.countDocuments(filter),
     ]);
-    res.json(toPage(items.map(lineView), total, page));
+    reply(res, stallLines, 200, toPage(items.map(lineView), total, page));
   });
 
-  r.get('/stalls/:merchantId/settlement-summary', access.required, async (req, res) => {
-    const merchantId = param(req, 'merchantId');
+  r.get(routes.stallSummary.path, access.required, async (req, res) => {
+    const { merchantId } = parsePart(routes.stallSummary, 'params', req.params);
     await requireKnownStall(req, merchantId);
-    res.json({ summary: await stallSummary(models, merchantId) });
+    reply(res, routes.stallSummary, 200, { summary: await stallSummary(models, merchantId) });
   });
 
-  r.get('/settlement-lines/:lineId', access.required, async (req, res) => {
-    const line = await lineOr404(param(req, 'lineId'));
+  r.get(routes.getLine.path, access.required, async (req, res) => {
+    const line = await lineOr404(parsePart(routes.getLine, 'params', req.params).lineId);
     access.requireStall(req, line);
     const contributions = await models.Contribution.find({ _id: { $in: line.contributionIds } })
       .sort({ businessDay: 1, _id: 1 })
       .lean<ContributionDoc[]>();
-    res.json({ line: { ...lineView(line), contributions: contributions.map(contributionView) } });
+    reply(res, routes.getLine, 200, {
+      line: { ...lineView(line), contributions: contributions.map(contributionView) },
+    });
   });
 
-  r.post('/settlement-lines/:lineId/retry', access.required, async (req, res) => {
-    const line = await lineOr404(param(req, 'lineId'));
+  const retry = routes.retryLine;
+  r.post(retry.path, access.required, async (req, res) => {
+    const line = await lineOr404(parsePart(retry, 'params', req.params).lineId);
     access.requireStallManager(req, line);
     const result = await deps.payouts.retry(line._id);
-    res
-      .status(result.outcome === 'reissued' ? 202 : 200)
-      .json({ outcome: result.outcome, line: lineView(result.line) });
+    if (result.outcome === 'reissued') reply(res, retry, 202, { outcome: result.outcome, line: lineView(result.line) });
+    else reply(res, retry, 200, { outcome: result.outcome, line: lineView(result.line) });
   });
 
-  r.get('/markets/:marketId/settlement-lines', access.required, async (req, res) => {
-    const marketId = param(req, 'marketId');
+  const marketLines = routes.marketLines;
+  r.get(marketLines.path, access.required, async (req, res) => {
+    const { marketId } = parsePart(marketLines, 'params', req.params);
     access.requireMarket(req, marketId);
-    const q = stateQuery.safeParse(req.query);
-    if (!q.success) {
-      throw new AppError('SETTLEMENT.INVALID_REQUEST', `state must be one of ${LINE_STATES.join(', ')}`, 400);
-    }
-    const page = parsePageQuery(req.query);
+    const { state, day, ...page } = parsePart(marketLines, 'query', req.query);
     const filter = {
       marketId,
-      ...(q.data.state ? { state: q.data.state } : {}),
-      ...(q.data.day ? { businessDay: q.data.day } : {}),
+      ...(state ? { state } : {}),
+      ...(day ? { businessDay: day } : {}),
     };
     const [items, total] = await Promise.all([
       models.Line.find(filter)
@@ -132,7 +98,7 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
         .lean<LineDoc[]>(),
       models.Line.countDocuments(filter),
     ]);
-    res.json(toPage(items.map(lineView), total, page));
+    reply(res, marketLines, 200, toPage(items.map(lineView), total, page));
   });
 
   return r;

@@ -1,5 +1,5 @@
 import type { CheckAnswer } from '@marketqr/contracts/dist/http/qr-generation';
-import { get, post, paths, qrApi, type Json } from '../api';
+import { get, ledgerApi, post, paths, qrApi, type Json } from '../api';
 import { fill, h } from '../dom';
 import { businessDay, formatDate, formatTime, formatVnd } from '../format';
 import { lang, t } from '../i18n';
@@ -67,9 +67,9 @@ export function shopperPage(root: HTMLElement): void {
       const [bank, paid] = await Promise.all([
         get(paths.shopperDecode(payload)).catch(() => null),
         // Only a dynamic QR is paid once; a poster takes any number of payments.
-        qr?.kind === 'dynamic' ? get(paths.qrPayment(qr.id)).catch(() => null) : null,
+        qr?.kind === 'dynamic' ? ledgerApi.qrPayment({ params: { qrId: qr.id } }).catch(() => null) : null,
       ]);
-      go({ kind: 'confirm', payload, check: verdict, bank, paidAt: paid?.paid ? String(paid.paidAt) : null });
+      go({ kind: 'confirm', payload, check: verdict, bank, paidAt: paid?.paid ? paid.paidAt : null });
     } catch (e) {
       go({ kind: 'scan', message: errorMessage(e) });
     }

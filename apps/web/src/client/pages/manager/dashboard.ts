@@ -173,11 +173,7 @@ export async function dashboard(marketId: string): Promise<Node[]> {
           download(csv('stalls'), 'dash.csv.stalls', 'csv-stalls'),
           download(csv('zones'), 'dash.chart.zones', 'csv-zones'),
           download(csv('categories'), 'dash.chart.categories', 'csv-categories'),
-          download(
-            withToken(paths.reconciliation(marketId, d.to, 'csv')),
-            'dash.csv.reconciliation',
-            'csv-reconciliation',
-          ),
+          download(withToken(paths.reconciliationCsv(marketId, d.to)), 'dash.csv.reconciliation', 'csv-reconciliation'),
         ),
       ),
     ),

@@ -1,5 +1,6 @@
 /** The settlement tab: payout batches, their lines, and the bank's reconciliation with its differences. */
-import { get, itemsOf, paths, post, withToken, type Json } from '../../api';
+import type { SettlementLineView } from '@marketqr/contracts/dist/http/settlement';
+import { paths, settlementApi, withToken, type Json } from '../../api';
 import { h } from '../../dom';
 import { businessDay, formatCount, formatDate, formatDateTime, formatVnd } from '../../format';
 import { t, type MessageKey } from '../../i18n';
@@ -18,20 +19,21 @@ export async function settlement(marketId: string, focus: string | null, rerende
     }
   });
   const [batches, attention, recon, focused] = await Promise.all([
-    get(paths.batches(marketId)),
-    get(paths.marketLines(marketId, 'needs_attention')),
+    settlementApi.listBatches({ params: { marketId }, query: { pageSize: 14 } }),
+    settlementApi.marketLines({ params: { marketId }, query: { state: 'needs_attention', pageSize: 50 } }),
     // A reconciliation that could not be made (the bank's statement unreadable) is itself something to handle.
-    get(paths.reconciliation(marketId, day, 'json')).then(
-      (r) => ({ report: (r.reconciliation ?? null) as Json | null, error: null }),
+    settlementApi.reconciliation({ params: { marketId }, query: { day } }).then(
+      (r) => ({ report: r.reconciliation as Json | null, error: null }),
       (e: unknown) => ({ report: null, error: errorMessage(e) }),
     ),
-    focus ? get(paths.line(focus)).catch(() => null) : Promise.resolve(null),
+    focus ? settlementApi.getLine({ params: { lineId: focus } }).catch(() => null) : Promise.resolve(null),
   ]);
-  const lines = itemsOf(attention);
+  const lines: SettlementLineView[] = [...attention.items];
   const differences = reconDifferences(recon.report);
-  if (focused?.line && !lines.some((l) => l.id === focus)) lines.unshift(focused.line as Json);
+  if (focused?.line && !lines.some((l) => l.id === focus)) lines.unshift(focused.line);
   const retry = (id: string) =>
-    post(paths.retryLine(id))
+    settlementApi
+      .retryLine({ params: { lineId: id } })
       .then(rerender)
       .catch((e: unknown) => toast(errorMessage(e), 'error'));
   return [
@@ -44,7 +46,6 @@ export async function settlement(marketId: string, focus: string | null, rerende
             'ul',
             { class: 'plain', 'data-testid': 'attention-lines' },
             lines.map((l) => {
-              const payout = (l.payout ?? {}) as Json;
               return h(
                 'li',
                 { class: `line${focus === l.id ? ' focus' : ''}`, 'data-line-id': String(l.id) },
@@ -60,7 +61,8 @@ export async function settlement(marketId: string, focus: string | null, rerende
                   h('span', { class: 'muted' }, formatDate(String(l.businessDay))),
                   h('strong', {}, formatVnd(Number(l.netAmount ?? 0))),
                 ),
-                payout.lastError ? h('div', { class: 'muted' }, String(payout.lastError)) : null,
+                // What the bank said last, in words (the error is an object: its message is what a person reads).
+                l.payout?.lastError ? h('div', { class: 'muted' }, l.payout.lastError.message) : null,
                 l.state === 'needs_attention'
                   ? h(
                       'button',
@@ -88,11 +90,11 @@ export async function settlement(marketId: string, focus: string | null, rerende
       'section',
       { class: 'card' },
       h('h2', {}, t('settle.batches')),
-      itemsOf(batches).length
+      batches.items.length
         ? h(
             'ul',
             { class: 'plain', 'data-testid': 'batches' },
-            itemsOf(batches).map((b) =>
+            batches.items.map((b) =>
               h(
                 'li',
                 { class: 'batch' },
@@ -133,7 +135,7 @@ export async function settlement(marketId: string, focus: string | null, rerende
         'a',
         {
           class: 'btn block',
-          href: withToken(paths.reconciliation(marketId, day, 'csv')),
+          href: withToken(paths.reconciliationCsv(marketId, day)),
           download: true,
           'data-testid': 'recon-csv',
         },

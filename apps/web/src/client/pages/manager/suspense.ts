@@ -1,5 +1,6 @@
 /** The suspense tab: payments no stall could be matched to, held, and their reallocation. */
-import { get, itemsOf, paths, post, type Json } from '../../api';
+import type { JournalEntryView } from '@marketqr/contracts/dist/http/payment-ledger';
+import { get, itemsOf, ledgerApi, paths, type Json } from '../../api';
 import { h } from '../../dom';
 import { formatDateTime, formatVnd } from '../../format';
 import { t } from '../../i18n';
@@ -10,16 +11,22 @@ import { outcomeText } from './settlement';
 /** A payment the ledger holds on the market (no stall matched): `unmatched`, and not moved or reversed since. */
 async function heldPayments(marketId: string): Promise<Json[]> {
   // In suspense: payments that matched no stall, and those held for review (an amount or time the bank would not send).
-  const lists = await Promise.all(['unmatched', 'held_for_review'].map((o) => get(paths.marketPayments(marketId, o))));
+  const lists = await Promise.all(
+    (['unmatched', 'held_for_review'] as const).map((outcome) =>
+      ledgerApi.marketPayments({ params: { marketId }, query: { outcome, pageSize: 50 } }),
+    ),
+  );
   // Newest first, whichever list a payment came from.
-  const paidAt = (e: Json) => Date.parse(String((e.meta as Json | undefined)?.paidAt ?? e.postedAt ?? '')) || 0;
-  const entries = lists.flatMap((l) => itemsOf(l)).sort((a, b) => paidAt(b) - paidAt(a));
-  const views = await Promise.all(entries.map((e) => get(paths.payment(String(e.paymentId))).catch(() => null)));
+  const paidAt = (e: JournalEntryView) => Date.parse(String(e.meta.paidAt ?? e.postedAt)) || 0;
+  const entries = lists.flatMap((l) => l.items).sort((a, b) => paidAt(b) - paidAt(a));
+  const views = await Promise.all(
+    entries.map((e) => ledgerApi.getPayment({ params: { paymentId: String(e.paymentId) } }).catch(() => null)),
+  );
   return entries.flatMap((e, i) => {
     const v = views[i];
     if (v && (v.reversed || v.holderMerchantId)) return [];
-    const meta = (e.meta ?? {}) as Json;
-    const amount = Math.max(0, ...((e.postings ?? []) as Json[]).map((p) => Number(p.amount)));
+    const meta = e.meta;
+    const amount = Math.max(0, ...e.postings.map((p) => p.amount));
     return [
       {
         paymentId: e.paymentId,
@@ -94,7 +101,11 @@ export async function suspense(marketId: string, focus: string | null, rerender:
             code: String(stall?.stallCode ?? to),
           });
           if (!window.confirm(question)) return;
-          post(paths.reallocate(id), { toMerchantId: to, reason: String(data.get('reason') ?? '') })
+          ledgerApi
+            .reallocatePayment({
+              params: { paymentId: id },
+              body: { toMerchantId: to, reason: String(data.get('reason') ?? '') },
+            })
             .then(() => {
               toast(t('suspense.done', { amount: formatVnd(Number(p.amount)), code: String(stall?.stallCode ?? to) }));
               rerender();

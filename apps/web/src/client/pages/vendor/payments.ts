@@ -3,7 +3,7 @@
  * payments and total read from the ledger at every (re)connection, each new payment announced aloud and felt, and the
  * feed tab that lists them.
  */
-import { get, itemsOf, paths, withToken } from '../../api';
+import { ledgerApi, paths, withToken } from '../../api';
 import { buzz, BUZZ_CHECK, BUZZ_PAID } from '../../device';
 import { fill, h } from '../../dom';
 import { PaymentFeed, paymentFromEvent, type FeedPayment } from '../../feed';
@@ -109,21 +109,21 @@ export function paymentStream(s: VendorState): PaymentFeed {
 /** Today's payments and total: shown at once, and marked as seen so the stream does not announce them again. */
 async function loadToday(s: VendorState, feed: PaymentFeed): Promise<void> {
   const [statement, total] = await Promise.all([
-    get(paths.statement(s.merchantId, 'pageSize=100')).catch(() => null),
-    get(paths.paymentsToday(s.merchantId)).catch(() => null),
+    ledgerApi.stallStatement({ params: { merchantId: s.merchantId }, query: { pageSize: 100 } }).catch(() => null),
+    ledgerApi.paymentsToday({ params: { merchantId: s.merchantId } }).catch(() => null),
   ]);
   const today = businessDay();
-  for (const line of itemsOf(statement, 'items')) {
+  for (const line of statement?.items ?? []) {
     if (line.kind !== 'payment' || line.businessDay !== today) continue;
-    const p = paymentFromEvent('payment', String(line.seq ?? ''), line);
+    const p = paymentFromEvent('payment', String(line.seq), line);
     if (!p || s.payments.some((x) => x.id === p.id)) continue;
     feed.markSeen([p.id]);
     s.payments.push(p);
   }
   s.payments.sort((a, b) => Date.parse(b.paidAt) - Date.parse(a.paidAt));
   if (total && Number.isSafeInteger(total.total)) {
-    s.todayTotal = Number(total.total);
-    s.todayCount = Number(total.count);
+    s.todayTotal = total.total;
+    s.todayCount = total.count;
   } else {
     const todays = s.payments.filter((p) => businessDay(new Date(p.paidAt)) === today);
     s.todayTotal = todays.reduce((sum, p) => sum + p.amount, 0);

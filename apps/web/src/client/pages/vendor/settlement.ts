@@ -1,12 +1,12 @@
 /** The settle tab: the stall's payout history, one settlement line a business day (gross, fee, net, when paid). */
-import { get, itemsOf, paths, type Json } from '../../api';
+import { settlementApi } from '../../api';
 import { h } from '../../dom';
 import { formatDate, formatDateTime, formatVnd } from '../../format';
 import { t } from '../../i18n';
 import { statusPill } from '../../layout';
 
 export async function settlementView(merchantId: string): Promise<Node[]> {
-  const items = itemsOf(await get(paths.settlementLines(merchantId)));
+  const { items } = await settlementApi.stallLines({ params: { merchantId }, query: { pageSize: 30 } });
   return [
     h(
       'section',
@@ -20,39 +20,28 @@ export async function settlementView(merchantId: string): Promise<Node[]> {
               h(
                 'li',
                 { class: 'settlement' },
-                h(
-                  'div',
-                  { class: 'row spread' },
-                  h('strong', {}, formatDate(String(l.businessDay))),
-                  statusPill(String(l.state)),
-                ),
+                h('div', { class: 'row spread' }, h('strong', {}, formatDate(l.businessDay)), statusPill(l.state)),
                 h(
                   'div',
                   { class: 'row spread' },
                   h('span', {}, t('vendor.settle.gross')),
-                  h('span', {}, formatVnd(Number(l.grossAmount ?? 0))),
+                  h('span', {}, formatVnd(l.grossAmount)),
                 ),
                 h(
                   'div',
                   { class: 'row spread muted' },
                   h('span', {}, t('vendor.settle.fee')),
-                  h('span', {}, formatVnd(Number(l.feeAmount ?? 0))),
+                  h('span', {}, formatVnd(l.feeAmount)),
                 ),
                 h(
                   'div',
                   { class: 'row spread big' },
                   h('span', {}, t('vendor.settle.net')),
-                  h('strong', {}, formatVnd(Number(l.netAmount ?? 0))),
+                  h('strong', {}, formatVnd(l.netAmount)),
                 ),
-                (l.payout as Json | null)?.paidAt
-                  ? h('div', { class: 'muted' }, formatDateTime(String((l.payout as Json).paidAt)))
-                  : null,
+                l.payout?.paidAt ? h('div', { class: 'muted' }, formatDateTime(l.payout.paidAt)) : null,
                 l.payoutAccount
-                  ? h(
-                      'div',
-                      { class: 'muted' },
-                      t('vendor.settle.account', { account: String((l.payoutAccount as Json).accountNumber ?? '') }),
-                    )
+                  ? h('div', { class: 'muted' }, t('vendor.settle.account', { account: l.payoutAccount.accountNumber }))
                   : null,
               ),
             ),
