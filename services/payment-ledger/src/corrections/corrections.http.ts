@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router, type Request } from 'express';
 import { forbidden } from '@marketqr/auth';
 import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
@@ -141,16 +142,8 @@ export function correctionsRouter(deps: {
     const { outcome, ...page } = parsePart(market, 'query', req.query);
     const filter: Record<string, unknown> = { kind: 'payment', marketId };
     if (outcome) filter['meta.outcome'] = outcome;
-    const [items, total] = await Promise.all([
-      models.entries
-        .find(filter)
-        .sort({ postedAt: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .toArray(),
-      models.entries.countDocuments(filter),
-    ]);
-    reply(res, market, 200, toPage((items as JournalEntry[]).map(publicEntry), total, page));
+    const { items, total } = await findPage<JournalEntry>(models.entries, filter, page, { sort: { postedAt: -1 } });
+    reply(res, market, 200, toPage(items.map(publicEntry), total, page));
   });
 
   const unidentified = routes.unidentifiedPayments;
@@ -158,16 +151,8 @@ export function correctionsRouter(deps: {
     access.requireAdmin(req);
     const page = parsePart(unidentified, 'query', req.query);
     const filter = { kind: 'payment' as const, 'meta.outcome': 'unknown_account' };
-    const [items, total] = await Promise.all([
-      models.entries
-        .find(filter)
-        .sort({ postedAt: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .toArray(),
-      models.entries.countDocuments(filter),
-    ]);
-    reply(res, unidentified, 200, toPage((items as JournalEntry[]).map(publicEntry), total, page));
+    const { items, total } = await findPage<JournalEntry>(models.entries, filter, page, { sort: { postedAt: -1 } });
+    reply(res, unidentified, 200, toPage(items.map(publicEntry), total, page));
   });
 
   return r;

@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router } from 'express';
 import { paymentLedgerRoutes as routes } from '@marketqr/contracts';
 import { parsePart, reply, toPage } from '@marketqr/service-kit';
@@ -37,17 +38,13 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     await access.requireStall(req, merchantId);
     const page = parsePart(statement, 'query', req.query);
     const account = accounts.stallPayable(merchantId);
-    const [rows, latest] = await Promise.all([
-      postings
-        .find({ account })
-        .sort({ seq: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .toArray() as Promise<Posting[]>,
-      ledger.latest(account),
-    ]);
+    const latestPosting = ledger.latest(account);
     // An account's postings are numbered 1, 2, 3… without gaps, so the latest seq is their count (no counting scan).
-    const total = latest?.seq ?? 0;
+    const { items: rows, total } = await findPage<Posting>(postings, { account }, page, {
+      sort: { seq: -1 },
+      total: latestPosting.then((latest) => latest?.seq ?? 0),
+    });
+    const latest = await latestPosting;
     const entries = new Map(
       ((await models.entries.find({ _id: { $in: rows.map((p) => p.entryId) } }).toArray()) as JournalEntry[]).map(
         (e) => [e._id, e],
@@ -94,15 +91,7 @@ export function statementsRouter(deps: { models: Models; ledger: Ledger; access:
     await access.requireStall(req, merchantId);
     const { since, ...page } = parsePart(payments, 'query', req.query);
     const filter = { account: accounts.stallPayable(merchantId), kind: 'payment' as const, seq: { $gt: since } };
-    const [rows, total] = await Promise.all([
-      postings
-        .find(filter)
-        .sort({ seq: 1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .toArray() as Promise<Posting[]>,
-      postings.countDocuments(filter),
-    ]);
+    const { items: rows, total } = await findPage<Posting>(postings, filter, page, { sort: { seq: 1 } });
     reply(res, payments, 200, { merchantId, since, ...toPage(rows.map(vendorLine), total, page) });
   });
 

@@ -1,4 +1,5 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { findPage } from '@marketqr/mongo';
 import multer from 'multer';
 import { qrGenerationRoutes as routes } from '@marketqr/contracts';
 import { AppError, parsePart, reply, toPage, type Clock } from '@marketqr/service-kit';
@@ -82,15 +83,9 @@ export function genuineCheckRouter(deps: {
     const filter: Record<string, unknown> = {};
     if (marketId) filter.marketId = marketId;
     if (verdict) filter.verdict = verdict;
-    const [items, total] = await Promise.all([
-      deps.models.GenuineCheck.find(filter)
-        .sort({ at: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<GenuineCheckRecord[]>()
-        .exec(),
-      deps.models.GenuineCheck.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<GenuineCheckRecord>(deps.models.GenuineCheck.collection, filter, page, {
+      sort: { at: -1 },
+    });
     reply(
       res,
       routes.listGenuineChecks,

@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router } from 'express';
 import { qrGenerationRoutes as routes } from '@marketqr/contracts';
 import { parsePart, reply, toPage } from '@marketqr/service-kit';
@@ -21,15 +22,10 @@ export function qrCodesRouter(deps: Lookups & LinkBase & { models: Models }): Ro
     if (kind) filter.kind = kind;
     // Stored status: a dynamic QR past its expiry reads "expired" here once the sweeper has passed (seconds).
     if (status) filter.status = status;
-    const [items, total] = await Promise.all([
-      deps.models.Qr.find(filter, { outboxWriteIds: 0 })
-        .sort({ issuedAt: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<QrRecord[]>()
-        .exec(),
-      deps.models.Qr.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<QrRecord>(deps.models.Qr.collection, filter, page, {
+      sort: { issuedAt: -1 },
+      projection: { outboxWriteIds: 0 },
+    });
     reply(
       res,
       list,

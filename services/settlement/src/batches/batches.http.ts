@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router } from 'express';
 import { settlementRoutes as routes } from '@marketqr/contracts';
 import { notFound, parsePart, reply, toPage } from '@marketqr/service-kit';
@@ -47,14 +48,9 @@ export function batchesRouter(deps: { models: Models; access: AccessControl; cut
     const { marketId } = parsePart(list, 'params', req.params);
     access.requireMarket(req, marketId);
     const page = parsePart(list, 'query', req.query);
-    const [items, total] = await Promise.all([
-      models.Batch.find({ marketId })
-        .sort({ businessDay: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<BatchDoc[]>(),
-      models.Batch.countDocuments({ marketId }),
-    ]);
+    const { items, total } = await findPage<BatchDoc>(models.Batch.collection, { marketId }, page, {
+      sort: { businessDay: -1 },
+    });
     const states = await statesOf(items.map((b) => b._id));
     reply(
       res,

@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router, type Request } from 'express';
 import { settlementRoutes as routes } from '@marketqr/contracts';
 import { notFound, parsePart, reply, toPage } from '@marketqr/service-kit';
@@ -43,14 +44,9 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
     await requireKnownStall(req, merchantId);
     const page = parsePart(stallLines, 'query', req.query);
     const filter = { merchantId };
-    const [items, total] = await Promise.all([
-      models.Line.find(filter)
-        .sort({ businessDay: -1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<LineDoc[]>(),
-      models.Line.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<LineDoc>(models.Line.collection, filter, page, {
+      sort: { businessDay: -1 },
+    });
     reply(res, stallLines, 200, toPage(items.map(lineView), total, page));
   });
 
@@ -90,14 +86,9 @@ export function linesRouter(deps: { models: Models; access: AccessControl; payou
       ...(state ? { state } : {}),
       ...(day ? { businessDay: day } : {}),
     };
-    const [items, total] = await Promise.all([
-      models.Line.find(filter)
-        .sort({ businessDay: -1, _id: 1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<LineDoc[]>(),
-      models.Line.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<LineDoc>(models.Line.collection, filter, page, {
+      sort: { businessDay: -1, _id: 1 },
+    });
     reply(res, marketLines, 200, toPage(items.map(lineView), total, page));
   });
 
