@@ -10,3 +10,8 @@ export * from './http/route';
 export * from './http/page';
 export * from './http/qr-generation';
 export * from './http/qr-generation.endpoints';
+// merchant-onboarding's and market-insights' route specs (a block of their own, to merge beside other services').
+export * from './http/merchant-onboarding';
+export * from './http/merchant-onboarding.endpoints';
+export * from './http/market-insights';
+export * from './http/market-insights.endpoints';
