@@ -7,7 +7,7 @@ import { pageOf, pageQueryShape } from './page';
  * the web app calls them through market-insights.endpoints.ts (method and path, with these specs' types).
  *
  * Statistics, alert lists and the monthly report also answer CSV (and the report PDF), with ?format= or Accept; a
- * spec describes the JSON answer and names the others in its description. The period of a table
+ * spec's schema is the JSON answer's and its `alternatives` name the others. The period of a table
  * (?from=&to= or ?period=&date=) is checked by the service's domain parser (src/domain/period.ts), which names the
  * field at fault; the spec documents it.
  */
@@ -62,11 +62,6 @@ export type StatsTable = (typeof MARKET_STATS_TABLES)[number] | (typeof PROVINCE
 export const ALERTS_CSV_LIMIT = 10_000;
 
 const timestamp = z.iso.datetime();
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .meta({ description: 'a day YYYY-MM-DD (Asia/Ho_Chi_Minh)' });
-
 const tableFormat = z
   .enum(['json', 'csv', ''])
   .optional()
@@ -118,8 +113,11 @@ const alertListInvalid = {
   },
 };
 const alertList = {
-  description: `a page of alerts (CSV: every matching alert, up to ${ALERTS_CSV_LIMIT}, details as JSON text)`,
+  description: 'a page of alerts',
   schema: pageOf(alertViewSchema),
+  alternatives: {
+    'text/csv': `every matching alert (up to ${ALERTS_CSV_LIMIT}), details as JSON text; UTF-8 with BOM`,
+  },
 };
 const alertListErrors = { 400: ['INSIGHTS.INVALID_QUERY', 'INSIGHTS.INVALID_FORMAT', 'HTTP.INVALID_PAGE'] } as const;
 const oneAlert = z.object({ alert: alertViewSchema });
@@ -130,14 +128,15 @@ const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const row = z.record(z.string(), cell);
 export type StatsRow = z.output<typeof row>;
 
+// Strings here: the service's period parser checks them (an empty value is the default), naming the field at fault.
 const statsQuery = z.object({
-  from: day.optional(),
-  to: day.optional(),
+  from: z.string().optional().meta({ description: 'a day YYYY-MM-DD (Asia/Ho_Chi_Minh), with to' }),
+  to: z.string().optional().meta({ description: 'a day YYYY-MM-DD, at most the configured range after from' }),
   period: z
-    .enum(['day', 'week', 'month'])
+    .enum(['day', 'week', 'month', ''])
     .optional()
     .meta({ description: 'with date: the day, its ISO week, its month' }),
-  date: day.optional().meta({ description: 'default: today' }),
+  date: z.string().optional().meta({ description: 'a day YYYY-MM-DD; default: today' }),
   format: tableFormat,
   lang: csvLang,
 });
@@ -169,8 +168,12 @@ export type StatsAnswer = z.output<typeof statsAnswer>;
 const STATS_HELP =
   'Query: ?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?period=day|week|month&date=YYYY-MM-DD (default: today); ' +
   '?format=csv or Accept: text/csv for CSV (UTF-8 with BOM; Vietnamese headers and names, ?lang=en for the JSON ' +
-  'keys as headers and English names). The columns of each table are in the service README.';
-const statsOk = { description: 'the table (CSV: its rows)', schema: statsAnswer };
+  'keys as headers and English names).';
+const statsOk = {
+  description: 'the table',
+  schema: statsAnswer,
+  alternatives: { 'text/csv': 'its rows, UTF-8 with BOM; the columns in the description' },
+};
 const noTable = { code: 'HTTP.NOT_FOUND', status: 404, message: 'no such statistics table' };
 
 export const insightsRoutes = {
@@ -227,8 +230,6 @@ export const insightsRoutes = {
     summary:
       'The monthly report of a market, in Vietnamese: adoption (vs the month before), QR payments (by week, day, ' +
       'zone, category), fees and charges collected, payouts, alerts raised and handled. Managers of the market and admins.',
-    description:
-      '?format=pdf (A4, application/pdf) | csv (text/csv, UTF-8 with BOM, one block per section) | json, or by Accept.',
     tags: ['reports'],
     auth: true,
     request: {
@@ -248,12 +249,19 @@ export const insightsRoutes = {
       query: {
         code: 'INSIGHTS.INVALID_FORMAT',
         message: 'format must be pdf, csv or json',
-        fields: { month: { code: 'INSIGHTS.INVALID_MONTH', message: 'month must be YYYY-MM (e.g. 2025-03)' } },
+        fields: {
+          format: { code: 'INSIGHTS.INVALID_FORMAT', message: 'format must be pdf, csv or json' },
+          month: { code: 'INSIGHTS.INVALID_MONTH', message: 'month must be YYYY-MM (e.g. 2025-03)' },
+        },
       },
     },
     responses: {
       200: {
-        description: 'the report: figures with English keys (PDF or CSV with ?format=)',
+        description: 'the report: figures with English keys',
+        alternatives: {
+          'application/pdf': 'the report to print, A4, in Vietnamese',
+          'text/csv': 'the report for Excel, one block per section, UTF-8 with BOM',
+        },
         schema: z.object({
           report: z.looseObject({
             market: z.object({ id: z.string(), name: z.string().nullable() }),
