@@ -8,6 +8,10 @@ import {
   type RouteSpec,
 } from '@marketqr/contracts/dist/http/route';
 import { qrGenerationEndpoints } from '@marketqr/contracts/dist/http/qr-generation.endpoints';
+
+import { insightsEndpoints } from '@marketqr/contracts/dist/http/market-insights.endpoints';
+import type { MarketStatsTable } from '@marketqr/contracts/dist/http/market-insights';
+import { onboardingEndpoints } from '@marketqr/contracts/dist/http/merchant-onboarding.endpoints';
 import { clearSession, loadSession } from './session';
 
 /**
@@ -97,15 +101,7 @@ export function itemsOf(data: unknown, ...keys: string[]): Json[] {
 
 /** Routes of the services, as the pages call them (through the proxy). */
 export const paths = {
-  login: `${API.onboarding}/auth/login`,
-  stall: (id: string) => `${API.onboarding}/stalls/${enc(id)}`,
-  market: (id: string) => `${API.onboarding}/markets/${enc(id)}`,
-  markets: `${API.onboarding}/markets`,
-  banks: `${API.onboarding}/banks`,
-  marketStalls: (id: string, query: string) => `${API.onboarding}/markets/${enc(id)}/stalls?${query}`,
-  approve: (id: string) => `${API.onboarding}/stalls/${enc(id)}/approve`,
-  review: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/review`,
-  retryVerification: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/retry`,
+  // merchant-onboarding's routes are called through `onboardingApi` (typed from its route specs).
 
   // qr-generation's routes are called through `qrApi` (typed from its route specs).
   /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
@@ -130,15 +126,7 @@ export const paths = {
   reconciliation: (marketId: string, day: string, format: 'json' | 'csv') =>
     `${API.settlement}/markets/${enc(marketId)}/reconciliation?day=${enc(day)}${format === 'csv' ? '&format=csv' : ''}`,
 
-  /** A market-insights table (`adoption`, `payments`, `zones`, `categories`, `hours`, `stalls` …). */
-  stats: (marketId: string, table: string, query = '') =>
-    `${API.insights}/markets/${enc(marketId)}/stats/${enc(table)}${query ? `?${query}` : ''}`,
-  alerts: (marketId: string, query = '') =>
-    `${API.insights}/markets/${enc(marketId)}/alerts${query ? `?${query}` : ''}`,
-  acknowledge: (alertId: string) => `${API.insights}/alerts/${enc(alertId)}/acknowledge`,
-  /** The market's monthly report (`YYYY-MM`), a PDF to print or a CSV for Excel. */
-  monthlyReport: (marketId: string, month: string, format: 'pdf' | 'csv') =>
-    `${API.insights}/markets/${enc(marketId)}/reports/monthly?month=${enc(month)}&format=${format}`,
+  // market-insights' routes are called through `insightsApi`, its downloads linked through `insightsLinks`.
 
   shopperDecode: (payload: string) => `${API.bank}/shopper/decode?payload=${encodeURIComponent(payload)}`,
   shopperPay: `${API.bank}/shopper/pay`,
@@ -193,3 +181,30 @@ export function clientFor<E extends Record<string, Endpoint>>(base: string, endp
 
 /** qr-generation, through the proxy. */
 export const qrApi = clientFor(API.qr, qrGenerationEndpoints);
+
+// merchant-onboarding and market-insights (a block of their own, to merge beside other services').
+
+/** merchant-onboarding, through the proxy. */
+export const onboardingApi = clientFor(API.onboarding, onboardingEndpoints);
+
+/** market-insights, through the proxy. */
+export const insightsApi = clientFor(API.insights, insightsEndpoints);
+
+/** The URL of a call, typed like the call: for links the browser follows itself (a CSV to save, a PDF to print). */
+function linkTo<S extends RouteSpec>(base: string, endpoint: Endpoint<S>, input: CallInput<S>): string {
+  return urlOf(base, endpoint, input as RawInput);
+}
+
+/** market-insights' CSV and PDF answers, as links (each needs `withToken`). */
+export const insightsLinks = {
+  statsCsv: (marketId: string, table: MarketStatsTable, period: { from: string; to: string }) =>
+    linkTo(API.insights, insightsEndpoints.marketStats, {
+      params: { marketId, table },
+      query: { ...period, format: 'csv' },
+    }),
+  alertsCsv: (marketId: string) =>
+    linkTo(API.insights, insightsEndpoints.listMarketAlerts, { params: { marketId }, query: { format: 'csv' } }),
+  /** The market's monthly report (`YYYY-MM`), a PDF to print or a CSV for Excel. */
+  monthlyReport: (marketId: string, month: string, format: 'pdf' | 'csv') =>
+    linkTo(API.insights, insightsEndpoints.monthlyReport, { params: { marketId }, query: { month, format } }),
+};

@@ -56,6 +56,7 @@ export const PROVINCE_STATS_TABLES = [
   'payers',
   'settlement',
 ] as const;
+export type MarketStatsTable = (typeof MARKET_STATS_TABLES)[number];
 export type StatsTable = (typeof MARKET_STATS_TABLES)[number] | (typeof PROVINCE_STATS_TABLES)[number];
 
 /** A CSV export of alerts is every matching alert, not a page; past this many, narrow the filter. */
