@@ -160,7 +160,7 @@ const statsAnswer = z.object({
     asOf: z.string().meta({ description: 'the day stall counts are taken at: to, or today if earlier' }),
   }),
   rows: z.array(row),
-  totals: row.optional().meta({ description: 'payments, zones, categories, markets: the rows summed' }),
+  totals: row.optional().meta({ description: 'the rows summed, where a table has totals' }),
   busiestHour: z.int().nullable().optional().meta({ description: 'hours' }),
   payableBalanceNow: z.int().optional().meta({ description: "settlement: the stalls' payable balances now" }),
 });
