@@ -15,3 +15,8 @@ export * from './http/settlement';
 export * from './http/settlement.endpoints';
 export * from './http/payment-ledger';
 export * from './http/payment-ledger.endpoints';
+// merchant-onboarding's and market-insights' route specs (a block of their own, to merge beside other services').
+export * from './http/merchant-onboarding';
+export * from './http/merchant-onboarding.endpoints';
+export * from './http/market-insights';
+export * from './http/market-insights.endpoints';

@@ -148,7 +148,12 @@ export function operationOf(spec: RouteSpec): JsonSchema {
       : r.contentType
         ? { [r.contentType]: { schema: { type: 'string', format: 'binary' } } }
         : undefined;
-    responses[status] = { description: r.description, ...(media ? { content: media } : {}) };
+    const alternatives = Object.entries(r.alternatives ?? {}).map(([type, description]) => [
+      type,
+      { schema: { type: 'string', ...(type.startsWith('text/') ? {} : { format: 'binary' }), description } },
+    ]);
+    const answers = { ...media, ...Object.fromEntries(alternatives) };
+    responses[status] = { description: r.description, ...(Object.keys(answers).length ? { content: answers } : {}) };
   }
   for (const [status, codes] of Object.entries(spec.errors ?? {})) {
     responses[status] = { description: codes.join(', '), 'x-error-codes': [...codes], ...errorResponse };

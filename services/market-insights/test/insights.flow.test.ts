@@ -903,20 +903,19 @@ describe('redelivery straight into the projections', () => {
 test('every route is in the OpenAPI document', async () => {
   const doc = (await get('/openapi.json', null)).body;
   for (const path of [
-    '/markets/{marketId}/stats/adoption',
-    '/markets/{marketId}/stats/payments',
-    '/markets/{marketId}/stats/zones',
-    '/markets/{marketId}/stats/categories',
-    '/markets/{marketId}/stats/hours',
-    '/markets/{marketId}/stats/payers',
-    '/markets/{marketId}/stats/settlement',
-    '/markets/{marketId}/stats/stalls',
-    '/province/stats/adoption',
-    '/province/stats/markets',
+    '/markets/{marketId}/stats/{table}',
+    '/province/stats/{table}',
     '/markets/{marketId}/alerts',
     '/province/alerts',
     '/alerts/{alertId}/acknowledge',
   ])
     expect(Object.keys(doc.paths)).toContain(path);
-  expect(doc.paths['/markets/{marketId}/stats/payments'].get.responses['200'].content['text/csv']).toBeDefined();
+  // The statistics tables are one route a level, the table a path parameter (routes as data: one spec each).
+  const tables = (path: string) =>
+    (doc.paths[path].get.parameters as Json[]).find((p) => p.name === 'table')!.schema.enum as string[];
+  expect(tables('/markets/{marketId}/stats/{table}')).toEqual(
+    expect.arrayContaining(['adoption', 'payments', 'zones', 'categories', 'hours', 'payers', 'settlement', 'stalls']),
+  );
+  expect(tables('/province/stats/{table}')).toEqual(expect.arrayContaining(['adoption', 'markets']));
+  expect(doc.paths['/markets/{marketId}/stats/{table}'].get.responses['200'].content['text/csv']).toBeDefined();
 });

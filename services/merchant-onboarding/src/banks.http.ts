@@ -1,21 +1,16 @@
 import { Router } from 'express';
 import { BANKS } from '@marketqr/vietqr';
-import type { RouteDoc } from '@marketqr/service-kit';
+import { onboardingRoutes as routes } from '@marketqr/contracts';
+import { reply } from '@marketqr/service-kit';
 
-export const bankRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/banks',
-    summary: 'Banks a vendor can be paid out to (BIN, short name, full Vietnamese name)',
-    tags: ['banks'],
-  },
-];
+export const bankRoutes = [routes.listBanks];
 
 /** Public: the registration form's bank picker. */
 export function banksRouter(): Router {
   const r = Router();
-  r.get('/banks', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=3600').json({ items: BANKS });
+  const banks = { items: [...BANKS] };
+  r.get(routes.listBanks.path, (_req, res) => {
+    reply(res.set('Cache-Control', 'public, max-age=3600'), routes.listBanks, 200, banks);
   });
   return r;
 }

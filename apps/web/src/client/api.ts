@@ -8,9 +8,13 @@ import {
   type RouteSpec,
 } from '@marketqr/contracts/dist/http/route';
 import { qrGenerationEndpoints } from '@marketqr/contracts/dist/http/qr-generation.endpoints';
-import { clearSession, loadSession } from './session';
+
+import { insightsEndpoints } from '@marketqr/contracts/dist/http/market-insights.endpoints';
+import type { MarketStatsTable } from '@marketqr/contracts/dist/http/market-insights';
+import { onboardingEndpoints } from '@marketqr/contracts/dist/http/merchant-onboarding.endpoints';
 import { settlementEndpoints } from '@marketqr/contracts/dist/http/settlement.endpoints';
 import { paymentLedgerEndpoints } from '@marketqr/contracts/dist/http/payment-ledger.endpoints';
+import { clearSession, loadSession } from './session';
 
 /**
  * Every call the pages make, through the web server's proxy (`/api/<service>/…`, one origin). The paths of routes
@@ -97,46 +101,23 @@ export function itemsOf(data: unknown, ...keys: string[]): Json[] {
   return [];
 }
 
-/** Routes of the services, as the pages call them (through the proxy). */
+/**
+ * What the pages reach without a typed call. Every service's JSON routes are called through `onboardingApi`, `qrApi`,
+ * `ledgerApi`, `settlementApi` and `insightsApi` (typed from their route specs); what is not a fetch (an EventSource,
+ * a download, an image) is a URL built here or in `insightsLinks` from the same endpoint tables. The bank simulator's
+ * shopper routes are the demo's, not the product's: plain URLs.
+ */
 export const paths = {
-  login: `${API.onboarding}/auth/login`,
-  stall: (id: string) => `${API.onboarding}/stalls/${enc(id)}`,
-  market: (id: string) => `${API.onboarding}/markets/${enc(id)}`,
-  markets: `${API.onboarding}/markets`,
-  banks: `${API.onboarding}/banks`,
-  marketStalls: (id: string, query: string) => `${API.onboarding}/markets/${enc(id)}/stalls?${query}`,
-  approve: (id: string) => `${API.onboarding}/stalls/${enc(id)}/approve`,
-  review: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/review`,
-  retryVerification: (id: string) => `${API.onboarding}/stalls/${enc(id)}/verification/retry`,
-
-  // qr-generation's routes are called through `qrApi` (typed from its route specs).
   /** Image and poster links come from the QR's own `links` (relative to the service), prefixed with the proxy. */
   qrLink: (link: string) => (link.startsWith('/') ? `${API.qr}${link}` : link),
-  // payment-ledger's and settlement's routes are called through `ledgerApi` and `settlementApi` (typed from their
-  // route specs); what is not a fetch (an EventSource, a download link) is a URL built from the same endpoints.
   paymentsStream: (merchantId: string) =>
     urlOf(API.ledger, paymentLedgerEndpoints.paymentsStream, { params: { merchantId } }),
   /** The reconciliation as CSV, a download link. */
   reconciliationCsv: (marketId: string, day: string) =>
     urlOf(API.settlement, settlementEndpoints.reconciliation, { params: { marketId }, query: { day, format: 'csv' } }),
-
-  /** A market-insights table (`adoption`, `payments`, `zones`, `categories`, `hours`, `stalls` …). */
-  stats: (marketId: string, table: string, query = '') =>
-    `${API.insights}/markets/${enc(marketId)}/stats/${enc(table)}${query ? `?${query}` : ''}`,
-  alerts: (marketId: string, query = '') =>
-    `${API.insights}/markets/${enc(marketId)}/alerts${query ? `?${query}` : ''}`,
-  acknowledge: (alertId: string) => `${API.insights}/alerts/${enc(alertId)}/acknowledge`,
-  /** The market's monthly report (`YYYY-MM`), a PDF to print or a CSV for Excel. */
-  monthlyReport: (marketId: string, month: string, format: 'pdf' | 'csv') =>
-    `${API.insights}/markets/${enc(marketId)}/reports/monthly?month=${enc(month)}&format=${format}`,
-
   shopperDecode: (payload: string) => `${API.bank}/shopper/decode?payload=${encodeURIComponent(payload)}`,
   shopperPay: `${API.bank}/shopper/pay`,
 };
-
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
 
 /** What a call of a route takes: its path parameters, query and JSON body, as the route's spec describes them. */
 export type CallInput<S extends RouteSpec> = (undefined extends PartInput<S, 'params'>
@@ -191,3 +172,30 @@ export const settlementApi = clientFor(API.settlement, settlementEndpoints);
 
 /** payment-ledger, through the proxy. */
 export const ledgerApi = clientFor(API.ledger, paymentLedgerEndpoints);
+
+// merchant-onboarding and market-insights (a block of their own, to merge beside other services').
+
+/** merchant-onboarding, through the proxy. */
+export const onboardingApi = clientFor(API.onboarding, onboardingEndpoints);
+
+/** market-insights, through the proxy. */
+export const insightsApi = clientFor(API.insights, insightsEndpoints);
+
+/** The URL of a call, typed like the call: for links the browser follows itself (a CSV to save, a PDF to print). */
+function linkTo<S extends RouteSpec>(base: string, endpoint: Endpoint<S>, input: CallInput<S>): string {
+  return urlOf(base, endpoint, input as RawInput);
+}
+
+/** market-insights' CSV and PDF answers, as links (each needs `withToken`). */
+export const insightsLinks = {
+  statsCsv: (marketId: string, table: MarketStatsTable, period: { from: string; to: string }) =>
+    linkTo(API.insights, insightsEndpoints.marketStats, {
+      params: { marketId, table },
+      query: { ...period, format: 'csv' },
+    }),
+  alertsCsv: (marketId: string) =>
+    linkTo(API.insights, insightsEndpoints.listMarketAlerts, { params: { marketId }, query: { format: 'csv' } }),
+  /** The market's monthly report (`YYYY-MM`), a PDF to print or a CSV for Excel. */
+  monthlyReport: (marketId: string, month: string, format: 'pdf' | 'csv') =>
+    linkTo(API.insights, insightsEndpoints.monthlyReport, { params: { marketId }, query: { month, format } }),
+};

@@ -43,6 +43,11 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** Media type of a non-JSON answer (`image/png`); JSON when absent. */
   contentType?: string;
+  /**
+   * Other media types the same status may answer with, chosen by the caller (`?format=csv`, Accept): media type →
+   * what it holds. Documented, not typed: a client asking for one reads the body as it comes.
+   */
+  alternatives?: Record<string, string>;
 }
 
 export interface RouteSpec {

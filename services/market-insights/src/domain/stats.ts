@@ -110,7 +110,8 @@ export function hasPrintedQrAt(stall: StallInfo, day: string): boolean {
   return stall.staticQrs.some((q) => q.day <= day && !revoked.has(q.qrId));
 }
 
-export interface AdoptionCounts {
+// A type rather than an interface, so a totals row of these counts is a JSON row (an index signature) as it stands.
+export type AdoptionCounts = {
   registered: number;
   active: number;
   withPrintedQr: number;
@@ -118,7 +119,7 @@ export interface AdoptionCounts {
   withPayment30d: number;
   activeWithPayment7d: number;
   activeWithPayment30d: number;
-}
+};
 
 export const emptyAdoption = (): AdoptionCounts => ({
   registered: 0,

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import { insightsRoutes as routes } from '@marketqr/contracts';
+import { AppError, parsePart, reply } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { localTime } from '../domain/time';
 import type { StatsService } from '../stats/stats.service';
@@ -9,46 +10,14 @@ import { reportPdf } from './report-pdf';
 
 type Format = 'json' | 'csv' | 'pdf';
 
-/** `?format=pdf|csv|json`, or no format and an Accept header that prefers one of them (JSON by default). */
-function formatOf(req: Request): Format {
-  const f = req.query.format;
-  if (f === undefined || f === '') {
-    const accepted = req.accepts(['application/json', 'application/pdf', 'text/csv']);
-    return accepted === 'application/pdf' ? 'pdf' : accepted === 'text/csv' ? 'csv' : 'json';
-  }
-  if (f === 'json' || f === 'csv' || f === 'pdf') return f;
-  throw new AppError('INSIGHTS.INVALID_FORMAT', 'format must be pdf, csv or json', 400, { field: 'format' });
+/** `?format=pdf|csv|json` (checked by the spec), or no format and an Accept header that prefers one (JSON by default). */
+function formatOf(req: Request, format: Format | '' | undefined): Format {
+  if (format) return format;
+  const accepted = req.accepts(['application/json', 'application/pdf', 'text/csv']);
+  return accepted === 'application/pdf' ? 'pdf' : accepted === 'text/csv' ? 'csv' : 'json';
 }
 
-export const reportRoutes: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/markets/:marketId/reports/monthly',
-    summary:
-      'The monthly report of a market, in Vietnamese: adoption (vs the month before), QR payments (by week, day, ' +
-      'zone, category), fees and charges collected, payouts, alerts raised and handled. ?month=YYYY-MM (Asia/Ho_Chi_Minh; ' +
-      'default: last month; the current month gives the figures so far); ?format=pdf (A4) | csv (UTF-8 with BOM, one ' +
-      'block per section) | json, or Accept. Managers of the market and admins.',
-    tags: ['reports'],
-    auth: true,
-    responses: {
-      '200': {
-        description: 'the report',
-        content: {
-          'application/json': { schema: { type: 'object', description: 'figures with English keys (MonthlyReport)' } },
-          'application/pdf': { schema: { type: 'string', format: 'binary' } },
-          'text/csv': { schema: { type: 'string' } },
-        },
-      },
-      '400': {
-        description:
-          'INSIGHTS.INVALID_MONTH (not YYYY-MM), INSIGHTS.MONTH_IN_FUTURE (after the current month), INSIGHTS.INVALID_FORMAT',
-      },
-      '403': { description: 'AUTH.FORBIDDEN: not a manager of this market (nor an admin)' },
-      '404': { description: 'INSIGHTS.MARKET_NOT_FOUND (admins: no event ever named the market)' },
-    },
-  },
-];
+export const reportRoutes = [routes.monthlyReport];
 
 export function reportRouter(deps: {
   reports: MonthlyReportService;
@@ -59,13 +28,16 @@ export function reportRouter(deps: {
   const { reports, stats, access } = deps;
   const r = Router();
 
-  r.get('/markets/:marketId/reports/monthly', access.required, async (req, res) => {
-    const marketId = String(req.params.marketId);
+  const spec = routes.monthlyReport;
+  r.get(spec.path, access.required, async (req, res) => {
+    const { marketId } = parsePart(spec, 'params', req.params);
     access.requireMarket(req, marketId);
     const now = deps.clock();
     const today = localTime(now).day;
-    const format = formatOf(req);
-    const month = req.query.month === undefined || req.query.month === '' ? lastMonth(today) : req.query.month;
+    // The format before the month (the spec's field order); the month's calendar rules in monthPeriod.
+    const q = parsePart(spec, 'query', req.query);
+    const format = formatOf(req, q.format);
+    const month = q.month || lastMonth(today);
     let period;
     try {
       period = monthPeriod(month, today);
@@ -81,7 +53,8 @@ export function reportRouter(deps: {
     const report = await reports.build(marketId, period, now);
     const filename = `bao-cao-thang-${marketId.replace(/[^A-Za-z0-9._-]/g, '_')}-${period.month}`;
     res.set('Vary', 'Accept');
-    if (format === 'json') return void res.json({ report });
+    // Spread: the spec's report is an open object, which an interface is not assignable to as it stands.
+    if (format === 'json') return reply(res, spec, 200, { report: { ...report } });
     if (format === 'csv') {
       return void res
         .status(200)

@@ -1,10 +1,18 @@
-import { Router, type Request, type Response } from 'express';
-import { AppError, type RouteDoc } from '@marketqr/service-kit';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import {
+  insightsRoutes as routes,
+  MARKET_STATS_TABLES,
+  PROVINCE_STATS_TABLES,
+  type RouteSpec,
+  type StatsRow,
+  type StatsTable,
+} from '@marketqr/contracts';
+import { AppError, parsePart, reply } from '@marketqr/service-kit';
 import type { AccessControl } from '../access';
 import { parsePeriod, PeriodError, type Period } from '../domain/period';
 import { dayCount, localTime } from '../domain/time';
 import { categoryText, stallStatusText, yesNo, zoneText, type CellText } from '../http/csv-text';
-import { pick, rowSchema, sendTable, wantsCsv, type Column } from '../http/table';
+import { pick, sendCsv, wantsCsv, type Column } from '../http/table';
 import type { Scope, StatsService } from './stats.service';
 
 const int = (name: string, vi: string, description?: string): Column => ({ name, vi, type: 'integer', description });
@@ -106,18 +114,16 @@ const SETTLEMENT_COLUMNS: Column[] = [
   int('failedAttempts', 'Số lần chi trả lỗi', 'payout attempts that failed (settlement.failed)'),
 ];
 
-type Built = { rows: object[]; [extra: string]: unknown };
+/** A table's rows and what comes with them (the JSON answer only): as the route spec's answer names them. */
+type Built = { rows: object[]; totals?: StatsRow; busiestHour?: number | null; payableBalanceNow?: number };
 
 interface Table {
-  name: string;
+  name: StatsTable;
   summary: string;
   /** Columns at market level; at province level when `provinceColumns` is absent too. */
   columns?: Column[];
   provinceColumns?: Column[];
   build: (stats: StatsService, scope: Scope, period: Period) => Promise<Built>;
-  /** Only at one level. */
-  only?: 'market' | 'province';
-  extraSchema?: Record<string, unknown>;
 }
 
 const TABLES: Table[] = [
@@ -139,7 +145,6 @@ const TABLES: Table[] = [
     summary: 'Cashless payments per day of the period (count, value, average ticket, dynamic vs static)',
     columns: [DAY, ...PAYMENT_COLUMNS],
     build: (s, scope, p) => s.payments(scope, p),
-    extraSchema: { totals: rowSchema(PAYMENT_COLUMNS) },
   },
   {
     name: 'zones',
@@ -147,28 +152,23 @@ const TABLES: Table[] = [
     columns: [ZONE, ...ADOPTION_COLUMNS],
     provinceColumns: [MARKET_ID, MARKET_NAME, ZONE, ...ADOPTION_COLUMNS],
     build: (s, scope, p) => s.zones(scope, p),
-    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
   {
     name: 'categories',
     summary: 'Adoption and payments per goods category',
     columns: [text('category', 'Ngành hàng', undefined, false, categoryText), ...ADOPTION_COLUMNS],
     build: (s, scope, p) => s.categories(scope, p),
-    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
   {
     name: 'markets',
     summary: 'Adoption and payments per market of the province',
-    only: 'province',
     columns: [MARKET_ID, MARKET_NAME, ...ADOPTION_COLUMNS],
     build: (s, _scope, p) => s.markets(p),
-    extraSchema: { totals: rowSchema(ADOPTION_COLUMNS) },
   },
   {
     name: 'stalls',
     summary:
       'Per stall: status, printed QR, paid in 7/30 days and last payment day as of the as-of day; payments in it',
-    only: 'market',
     columns: [
       text('merchantId', 'Mã sạp (hệ thống)'),
       text('stallCode', 'Sạp', undefined, true),
@@ -201,7 +201,6 @@ const TABLES: Table[] = [
     summary: 'Busiest hours: payments per hour of the day (0–23, Asia/Ho_Chi_Minh) over the period',
     columns: [int('hour', 'Giờ'), int('paymentCount', 'Số giao dịch'), int('paymentValue', 'Tổng tiền (đồng)')],
     build: (s, scope, p) => s.hours(scope, p),
-    extraSchema: { busiestHour: { type: ['integer', 'null'] } },
   },
   {
     name: 'payers',
@@ -222,60 +221,42 @@ const TABLES: Table[] = [
     summary: 'Settlement per business day: batched, paid (gross, fees, charges, net), failed attempts',
     columns: SETTLEMENT_COLUMNS,
     build: (s, scope, p) => s.settlement(scope, p),
-    extraSchema: { payableBalanceNow: { type: 'integer', description: "sum of the stalls' payable balances now" } },
   },
 ];
 
-const QUERY_HELP =
-  'Query: ?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?period=day|week|month&date=YYYY-MM-DD (default: today); ' +
-  '?format=csv or Accept: text/csv for CSV (UTF-8 with BOM; Vietnamese headers and names, ?lang=en for the JSON ' +
-  'keys as headers and English names).';
+const atLevel: Record<'market' | 'province', readonly StatsTable[]> = {
+  market: MARKET_STATS_TABLES,
+  province: PROVINCE_STATS_TABLES,
+};
+const specOf = { market: routes.marketStats, province: routes.provinceStats } as const;
 
-function docFor(t: Table, level: 'market' | 'province'): RouteDoc {
-  const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
-  return {
-    method: 'get',
-    path: level === 'market' ? `/markets/:marketId/stats/${t.name}` : `/province/stats/${t.name}`,
-    summary: `${t.summary}${level === 'province' ? ' — every market (admin)' : ''}. ${QUERY_HELP}`,
-    tags: ['statistics'],
-    auth: true,
-    responses: {
-      '200': {
-        description: 'the table',
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['scope', 'period', 'rows'],
-              properties: {
-                scope: { type: 'object' },
-                period: {
-                  type: 'object',
-                  properties: {
-                    from: { type: 'string' },
-                    to: { type: 'string' },
-                    days: { type: 'integer' },
-                    asOf: { type: 'string', description: 'the day stall counts are taken at: to, or today if earlier' },
-                  },
-                },
-                rows: { type: 'array', items: rowSchema(columns) },
-                ...(t.extraSchema ?? {}),
-              },
-            },
-          },
-          'text/csv': { schema: { type: 'string', description: `columns: ${columns.map((c) => c.name).join(', ')}` } },
-        },
-      },
-      '400': { description: 'INSIGHTS.INVALID_PERIOD or INSIGHTS.INVALID_FORMAT' },
-      '403': { description: 'AUTH.FORBIDDEN: not this market (managers), or not an administrator (province)' },
-    },
-  };
+function tableAt(name: string, level: 'market' | 'province'): Table {
+  const t = TABLES.find((x) => x.name === name);
+  // The contract lists a level's tables; each must be built here (checked at start, not on a caller's request).
+  if (!t) throw new Error(`statistics table ${name} (${level}) is in the route spec but not built`);
+  return t;
+}
+for (const level of ['market', 'province'] as const) for (const name of atLevel[level]) tableAt(name, level);
+
+const columnsOf = (t: Table, level: 'market' | 'province') =>
+  (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
+
+/**
+ * The specs as /openapi.json shows them: the contract's, with each table's summary and columns (which the service
+ * knows, and the rows' schema in the contract leaves open) added to the description.
+ */
+function documented(level: 'market' | 'province'): RouteSpec {
+  const spec = specOf[level];
+  const tables = atLevel[level].map((name) => {
+    const t = tableAt(name, level);
+    return `- \`${name}\`: ${t.summary}. Columns: ${columnsOf(t, level)
+      .map((c) => c.name)
+      .join(', ')}`;
+  });
+  return { ...spec, description: `${spec.description}\n\nTables:\n${tables.join('\n')}` };
 }
 
-export const statsRoutes: RouteDoc[] = [
-  ...TABLES.filter((t) => t.only !== 'province').map((t) => docFor(t, 'market')),
-  ...TABLES.filter((t) => t.only !== 'market').map((t) => docFor(t, 'province')),
-];
+export const statsRoutes: RouteSpec[] = [documented('market'), documented('province')];
 
 export function statsRouter(deps: {
   stats: StatsService;
@@ -296,44 +277,53 @@ export function statsRouter(deps: {
     }
   };
 
-  const serve = (t: Table, level: 'market' | 'province') => async (req: Request, res: Response) => {
+  const serve = (level: 'market' | 'province') => async (req: Request, res: Response) => {
+    const spec = specOf[level];
+    const params = parsePart(spec, 'params', req.params);
+    const t = tableAt(params.table, level);
     let scope: Scope;
-    if (level === 'market') {
-      const marketId = String(req.params.marketId);
+    if ('marketId' in params) {
+      const { marketId } = params;
       access.requireMarket(req, marketId);
       // Authorized first. A manager's own market is real even before its first stall reaches us (zeros are the
       // truth then); an admin naming a market no event ever mentioned gets 404, not a table of zeros.
       if (access.principal(req).role !== 'market_manager' && !(await stats.marketKnown(marketId))) {
         throw new AppError('INSIGHTS.MARKET_NOT_FOUND', `no market ${marketId} is known to market-insights`, 404);
       }
-      scope = { level, marketId };
+      scope = { level: 'market', marketId };
     } else {
       access.requireProvince(req);
-      scope = { level };
+      scope = { level: 'province' };
     }
+    // The period first, by the domain parser that names the field at fault; then the rest of the query.
     const p = period(req);
-    const csv = wantsCsv(req); // a bad ?format= fails before any work
-    const columns = (level === 'province' ? (t.provinceColumns ?? t.columns) : t.columns)!;
+    parsePart(spec, 'query', req.query);
+    const csv = wantsCsv(req); // a bad ?format= or a CSV's ?lang= fails before any work
+    const columns = columnsOf(t, level);
     // The scope's description (a `distinct` over stalls for the province) is only in the JSON answer.
     const [built, info] = await Promise.all([t.build(stats, scope, p), csv ? undefined : stats.scopeInfo(scope)]);
     const { rows: raw, ...extra } = built;
     const rows = raw.map((row) => pick(columns, row));
-    sendTable(req, res, {
-      filename: `${t.name}-${scope.level === 'market' ? scope.marketId : 'province'}-${p.from}_${p.to}`,
-      columns,
+    if (csv) {
+      const filename = `${t.name}-${scope.level === 'market' ? scope.marketId : 'province'}-${p.from}_${p.to}`;
+      return sendCsv(req, res, { filename, columns, rows });
+    }
+    reply(res.set('Vary', 'Accept'), spec, 200, {
+      scope: info!,
+      period: { from: p.from, to: p.to, days: dayCount(p.from, p.to), asOf: p.asOf ?? p.to },
       rows,
-      json: {
-        scope: info,
-        period: { from: p.from, to: p.to, days: dayCount(p.from, p.to), asOf: p.asOf ?? p.to },
-        rows,
-        ...extra,
-      },
+      ...extra,
     });
   };
 
-  for (const t of TABLES) {
-    if (t.only !== 'province') r.get(`/markets/:marketId/stats/${t.name}`, access.required, serve(t, 'market'));
-    if (t.only !== 'market') r.get(`/province/stats/${t.name}`, access.required, serve(t, 'province'));
-  }
+  // An unknown table is not found before anything else is asked (the token included), as when each had a path.
+  const knownTable =
+    (spec: RouteSpec): RequestHandler =>
+    (req, _res, next) => {
+      parsePart(spec, 'params', req.params);
+      next();
+    };
+  r.get(routes.marketStats.path, knownTable(routes.marketStats), access.required, serve('market'));
+  r.get(routes.provinceStats.path, knownTable(routes.provinceStats), access.required, serve('province'));
   return r;
 }

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { z } from 'zod';
-import { createEvent, merchantLoginAttackV1 } from '@marketqr/contracts';
+import { createEvent, merchantLoginAttackV1, onboardingRoutes as routes } from '@marketqr/contracts';
 import type { Outbox } from '@marketqr/messaging';
-import { AppError, isDuplicateKey, maskAllButLast, parseBody, type Logger, type RouteDoc } from '@marketqr/service-kit';
+import { AppError, isDuplicateKey, maskAllButLast, parsePart, reply, type Logger } from '@marketqr/service-kit';
 import {
   verifySecret,
   type FailureResult,
@@ -14,27 +13,7 @@ import {
 } from '@marketqr/auth';
 import type { Models, User } from '../store/models';
 
-export const loginRoutes: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/auth/login',
-    summary:
-      'Log in with username (a vendor: the phone number) and password or PIN, and the deviceToken this device was given at its last login; returns a JWT (and a deviceToken the first time)',
-    tags: ['auth'],
-    responses: {
-      '200': { description: 'token, expiresAt, user, deviceToken (a new device only)' },
-      '401': { description: 'AUTH.INVALID_CREDENTIALS' },
-      '429': { description: 'AUTH.LOCKED (Retry-After; details.reason too_many_failures or account_under_attack)' },
-    },
-  },
-];
-
-const loginSchema = z.object({
-  username: z.string().min(1).max(100),
-  password: z.string().min(1).max(200),
-  /** Given by an earlier successful login on this device: its failures are counted apart from strangers'. */
-  deviceToken: z.string().min(1).max(200).optional(),
-});
+export const loginRoutes = [routes.login];
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -98,8 +77,8 @@ export function loginRouter(deps: {
     });
   };
 
-  r.post('/auth/login', async (req, res) => {
-    const body = parseBody(loginSchema, req.body, 'AUTH.INVALID_REQUEST');
+  r.post(routes.login.path, async (req, res) => {
+    const body = parsePart(routes.login, 'body', req.body);
     const username = normaliseUsername(body.username);
     // Throttled per (account, device or address): a stranger's failures lock the stranger out, not the owner.
     const client: LoginClient = {
@@ -132,7 +111,7 @@ export function loginRouter(deps: {
     }
     const claims = claimsOf(user);
     const issued = deps.issuer.issue(claims);
-    res.json({
+    reply(res, routes.login, 200, {
       ...(deviceToken ? { deviceToken } : {}),
       token: issued.token,
       expiresAt: issued.expiresAt.toISOString(),

@@ -1,67 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { z } from 'zod';
-import {
-  AppError,
-  conflict,
-  notFound,
-  parseBody,
-  parsePageQuery,
-  toPage,
-  type RouteDoc,
-  isDuplicateKey,
-} from '@marketqr/service-kit';
+import { onboardingRoutes as routes } from '@marketqr/contracts';
+import { AppError, conflict, notFound, parsePart, reply, toPage, isDuplicateKey } from '@marketqr/service-kit';
 import { requireAccountNumber, requireKnownBin, requirePersonName } from '../domain/validation';
 import type { AccessControl } from '../access';
 import type { Market, Models, User } from '../store/models';
 
-export const marketRoutes: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/markets',
-    summary: 'Create a market with its zones and collection account (admin)',
-    tags: ['markets'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/markets',
-    summary: 'List markets (admin: all; manager: their own)',
-    tags: ['markets'],
-    auth: true,
-  },
-  { method: 'get', path: '/markets/:marketId', summary: 'One market', tags: ['markets'] },
-  {
-    method: 'post',
-    path: '/markets/:marketId/managers',
-    summary: 'Create a market manager login (admin)',
-    tags: ['markets'],
-    auth: true,
-  },
-];
+export const marketRoutes = [routes.createMarket, routes.listMarkets, routes.getMarket, routes.createManager];
 
-const marketSchema = z.object({
-  /** A readable id: lower-case words joined by dashes ("cho-nenh"). */
-  id: z
-    .string()
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and dashes')
-    .max(64),
-  name: z.string().trim().min(3).max(200),
-  province: z.string().trim().min(2).max(100),
-  district: z.string().trim().min(2).max(100),
-  address: z.string().trim().min(3).max(300),
-  zones: z
-    .array(z.object({ code: z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,9}$/), name: z.string().trim().min(1).max(100) }))
-    .min(1)
-    .max(100),
-  collectionAccount: z.object({ bin: z.string(), accountNumber: z.string() }),
-});
-
-const managerSchema = z.object({
-  username: z.string().regex(/^[a-z0-9._-]{3,40}$/, '3-40 lower-case letters, digits, dots, dashes'),
-  fullName: z.string(),
-  password: z.string().min(10, 'at least 10 characters').max(200),
-});
+/** A market as the API shows it: its id under `id` too, instants as ISO strings (what JSON made of them before). */
+const marketView = (m: Market) => ({ ...m, id: m._id, createdAt: m.createdAt.toISOString() });
 
 export function marketsRouter(deps: {
   models: Models;
@@ -71,8 +19,8 @@ export function marketsRouter(deps: {
   const { models, access } = deps;
   const r = Router();
 
-  r.post('/markets', access.required, access.role('admin'), async (req, res) => {
-    const body = parseBody(marketSchema, req.body, 'MERCHANT.INVALID_REQUEST');
+  r.post(routes.createMarket.path, access.required, access.role('admin'), async (req, res) => {
+    const body = parsePart(routes.createMarket, 'body', req.body);
     const codes = body.zones.map((z) => z.code);
     if (new Set(codes).size !== codes.length) {
       throw new AppError('MERCHANT.DUPLICATE_ZONE', 'zone codes must be unique within a market', 400, {
@@ -99,11 +47,11 @@ export function marketsRouter(deps: {
       if (isDuplicateKey(e)) throw conflict('MERCHANT.MARKET_EXISTS', `market ${body.id} already exists`);
       throw e;
     }
-    res.status(201).json({ market: { ...market, id: market._id } });
+    reply(res, routes.createMarket, 201, { market: marketView(market) });
   });
 
-  r.get('/markets', access.required, access.role('admin', 'market_manager'), async (req, res) => {
-    const page = parsePageQuery(req.query);
+  r.get(routes.listMarkets.path, access.required, access.role('admin', 'market_manager'), async (req, res) => {
+    const page = parsePart(routes.listMarkets, 'query', req.query);
     const claims = access.claims(req)!;
     const filter = claims.role === 'market_manager' ? { _id: claims.marketId } : {};
     const [items, total] = await Promise.all([
@@ -114,25 +62,20 @@ export function marketsRouter(deps: {
         .lean<Market[]>(),
       models.Market.countDocuments(filter),
     ]);
-    res.json(
-      toPage(
-        items.map((m) => ({ ...m, id: m._id })),
-        total,
-        page,
-      ),
-    );
+    reply(res, routes.listMarkets, 200, toPage(items.map(marketView), total, page));
   });
 
   // Public: the self-registration form needs the market's name and zones.
-  r.get('/markets/:marketId', async (req, res) => {
-    const market = await models.Market.findById(String(req.params.marketId)).lean<Market>();
-    if (!market) throw notFound('MERCHANT.MARKET_NOT_FOUND', `market ${req.params.marketId} does not exist`);
-    res.json({ market: { ...market, id: market._id } });
+  r.get(routes.getMarket.path, async (req, res) => {
+    const { marketId } = parsePart(routes.getMarket, 'params', req.params);
+    const market = await models.Market.findById(marketId).lean<Market>();
+    if (!market) throw notFound('MERCHANT.MARKET_NOT_FOUND', `market ${marketId} does not exist`);
+    reply(res, routes.getMarket, 200, { market: marketView(market) });
   });
 
-  r.post('/markets/:marketId/managers', access.required, access.role('admin'), async (req, res) => {
-    const body = parseBody(managerSchema, req.body, 'MERCHANT.INVALID_REQUEST');
-    const marketId = String(req.params.marketId);
+  r.post(routes.createManager.path, access.required, access.role('admin'), async (req, res) => {
+    const body = parsePart(routes.createManager, 'body', req.body);
+    const { marketId } = parsePart(routes.createManager, 'params', req.params);
     if (!(await models.Market.exists({ _id: marketId }))) {
       throw notFound('MERCHANT.MARKET_NOT_FOUND', `market ${marketId} does not exist`);
     }
@@ -152,9 +95,9 @@ export function marketsRouter(deps: {
       if (isDuplicateKey(e)) throw conflict('MERCHANT.USERNAME_TAKEN', `username ${body.username} is taken`);
       throw e;
     }
-    res
-      .status(201)
-      .json({ user: { id: user._id, username: user.username, fullName: user.fullName, role: user.role, marketId } });
+    reply(res, routes.createManager, 201, {
+      user: { id: user._id, username: user.username, fullName: user.fullName, role: 'market_manager', marketId },
+    });
   });
 
   return r;

@@ -1,18 +1,8 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import { loadStallFor } from '@marketqr/auth';
+import { onboardingRoutes as routes } from '@marketqr/contracts';
+import { AppError, notFound, parsePart, reply, toPage, type Logger, isDuplicateKey } from '@marketqr/service-kit';
 import {
-  AppError,
-  notFound,
-  parseBody,
-  parsePageQuery,
-  toPage,
-  type Logger,
-  type RouteDoc,
-  isDuplicateKey,
-} from '@marketqr/service-kit';
-import {
-  CATEGORIES,
   normalisePhone,
   normaliseStallCode,
   requireAccountNumber,
@@ -25,95 +15,27 @@ import { publicStall } from './public-stall';
 import { newStallId, type Actor, type StallService } from './stall.service';
 import type { Stall } from '../domain/stall';
 
-export const stallRoutes: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/markets/:marketId/stalls',
-    summary: 'Register a stall: a vendor for themself (public), or a manager for a vendor',
-    tags: ['stalls'],
-  },
-  {
-    method: 'get',
-    path: '/markets/:marketId/stalls',
-    summary: "List the market's stalls (?status=&page=&pageSize=)",
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'get',
-    path: '/stalls/:stallId',
-    summary: 'One stall (its vendor, its manager, an admin)',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/stalls/:stallId/approve',
-    summary: 'Approve a verified stall: it becomes active',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/stalls/:stallId/suspend',
-    summary: 'Suspend a stall with a reason',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/stalls/:stallId/reactivate',
-    summary: 'Reactivate a suspended stall',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/stalls/:stallId/verification/review',
-    summary: 'Accept or reject a holder-name mismatch',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'post',
-    path: '/stalls/:stallId/verification/retry',
-    summary: 'Retry a pending verification now',
-    tags: ['stalls'],
-    auth: true,
-  },
-  {
-    method: 'put',
-    path: '/stalls/:stallId/payout-account',
-    summary: 'Change the payout account (verified again)',
-    tags: ['stalls'],
-    auth: true,
-  },
+export const stallRoutes = [
+  routes.registerStall,
+  routes.listMarketStalls,
+  routes.getStall,
+  routes.approveStall,
+  routes.suspendStall,
+  routes.reactivateStall,
+  routes.reviewVerification,
+  routes.retryVerification,
+  routes.changePayoutAccount,
 ];
 
-const registerSchema = z.object({
-  stallCode: z.string(),
-  zone: z.string().min(1).max(50),
-  category: z.enum(CATEGORIES),
-  vendor: z.object({
-    fullName: z.string(),
-    phone: z.string(),
-    /** The vendor's login PIN: 6 digits. */
-    pin: z.string().regex(/^\d{6}$/, 'a 6-digit PIN'),
-  }),
-  payoutAccount: z.object({ bin: z.string(), accountNumber: z.string() }),
-  /** Demo only (BACKDATED_ONBOARDING_DAYS): a registration dated in the past, by a manager or admin. */
-  registeredAt: z.iso.datetime({ offset: true }).optional(),
-});
-const accountSchema = z.object({ bin: z.string(), accountNumber: z.string() });
-const suspendSchema = z.object({
-  reasonCode: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a snake_case reason code such as suspected_fake_qr'),
-  reason: z.string().min(3).max(500),
-});
-const reviewSchema = z.object({ decision: z.enum(['accept', 'reject']), note: z.string().min(3).max(500) });
-const listQuerySchema = z.object({
-  status: z.enum(['pending_verification', 'verified', 'active', 'suspended']).optional(),
-  verification: z.enum(['pending', 'verified', 'name_mismatch', 'rejected']).optional(),
-});
+/** The routes that act on one stall, by its id in the path. */
+type StallRoute = (typeof routes)[
+  | 'getStall'
+  | 'approveStall'
+  | 'suspendStall'
+  | 'reactivateStall'
+  | 'reviewVerification'
+  | 'retryVerification'
+  | 'changePayoutAccount'];
 
 export function stallsRouter(deps: {
   stalls: StallService;
@@ -130,8 +52,8 @@ export function stallsRouter(deps: {
    * The stall, once the caller may act on it (its vendor, a manager of its market, an admin): authorised before the
    * body is validated and before anyone but an admin can tell an unknown stall from someone else's (loadStallFor).
    */
-  const stallFor = (req: Request, allowVendor: boolean): Promise<Stall> => {
-    const id = String(req.params.stallId);
+  const stallFor = (spec: StallRoute, req: Request, allowVendor: boolean): Promise<Stall> => {
+    const id = parsePart(spec, 'params', req.params).stallId;
     return loadStallFor(req, id, () => stalls.find(id), {
       marketOf: (s) => s.marketId,
       allowVendor,
@@ -139,9 +61,10 @@ export function stallsRouter(deps: {
     });
   };
 
-  r.post('/markets/:marketId/stalls', access.optional, async (req, res) => {
-    const body = parseBody(registerSchema, req.body, 'MERCHANT.INVALID_REQUEST');
-    const marketId = String(req.params.marketId);
+  const register = routes.registerStall;
+  r.post(register.path, access.optional, async (req, res) => {
+    const body = parsePart(register, 'body', req.body);
+    const { marketId } = parsePart(register, 'params', req.params);
     const caller = access.claims(req);
     // Anyone may register their own stall; a logged-in caller registering for someone else must manage this market.
     if (caller && caller.role !== 'vendor') access.requireMarket(req, marketId);
@@ -212,18 +135,17 @@ export function stallsRouter(deps: {
       );
       return stall;
     });
-    res.status(201).json({ stall: publicStall(verified) });
+    reply(res, register, 201, { stall: publicStall(verified) });
   });
 
-  r.get('/markets/:marketId/stalls', access.required, async (req, res) => {
-    const marketId = String(req.params.marketId);
+  const list = routes.listMarketStalls;
+  r.get(list.path, access.required, async (req, res) => {
+    const { marketId } = parsePart(list, 'params', req.params);
     access.requireMarket(req, marketId);
-    const page = parsePageQuery(req.query);
-    const q = listQuerySchema.safeParse(req.query);
-    if (!q.success) throw new AppError('MERCHANT.INVALID_QUERY', 'unknown status or verification filter', 400);
+    const { status, verification, ...page } = parsePart(list, 'query', req.query);
     const filter: Record<string, unknown> = { marketId };
-    if (q.data.status) filter.status = q.data.status;
-    if (q.data.verification) filter['verification.state'] = q.data.verification;
+    if (status) filter.status = status;
+    if (verification) filter['verification.state'] = verification;
     const [items, total] = await Promise.all([
       models.Stall.find(filter, { outboxWriteIds: 0 })
         .sort({ stallCode: 1 })
@@ -232,54 +154,64 @@ export function stallsRouter(deps: {
         .lean<Stall[]>(),
       models.Stall.countDocuments(filter),
     ]);
-    res.json(toPage(items.map(publicStall), total, page));
+    reply(res, list, 200, toPage(items.map(publicStall), total, page));
   });
 
-  r.get('/stalls/:stallId', access.required, async (req, res) => {
-    res.json({ stall: publicStall(await stallFor(req, true)) });
+  r.get(routes.getStall.path, access.required, async (req, res) => {
+    reply(res, routes.getStall, 200, { stall: publicStall(await stallFor(routes.getStall, req, true)) });
   });
 
-  r.post('/stalls/:stallId/approve', access.required, async (req, res) => {
-    const stall = await stallFor(req, false);
-    res.json({ stall: publicStall(await stalls.activate(stall._id, access.actor(req), correlation(req))) });
+  const approve = routes.approveStall;
+  r.post(approve.path, access.required, async (req, res) => {
+    const stall = await stallFor(approve, req, false);
+    const after = await stalls.activate(stall._id, access.actor(req), correlation(req));
+    reply(res, approve, 200, { stall: publicStall(after) });
   });
 
-  r.post('/stalls/:stallId/reactivate', access.required, async (req, res) => {
-    const stall = await stallFor(req, false);
+  const reactivate = routes.reactivateStall;
+  r.post(reactivate.path, access.required, async (req, res) => {
+    const stall = await stallFor(reactivate, req, false);
     if (stall.status !== 'suspended')
       throw new AppError('MERCHANT.NOT_SUSPENDED', 'only a suspended stall is reactivated', 409);
-    res.json({ stall: publicStall(await stalls.activate(stall._id, access.actor(req), correlation(req))) });
+    const after = await stalls.activate(stall._id, access.actor(req), correlation(req));
+    reply(res, reactivate, 200, { stall: publicStall(after) });
   });
 
-  r.post('/stalls/:stallId/suspend', access.required, async (req, res) => {
-    const stall = await stallFor(req, false);
-    const body = parseBody(suspendSchema, req.body, 'MERCHANT.INVALID_REQUEST');
+  // The stall before the body, in every route below: who may act on it is settled before what was asked.
+  const suspend = routes.suspendStall;
+  r.post(suspend.path, access.required, async (req, res) => {
+    const stall = await stallFor(suspend, req, false);
+    const body = parsePart(suspend, 'body', req.body);
     const after = await stalls.suspend(stall._id, body.reasonCode, body.reason, access.actor(req), correlation(req));
-    res.json({ stall: publicStall(after) });
+    reply(res, suspend, 200, { stall: publicStall(after) });
   });
 
-  r.post('/stalls/:stallId/verification/review', access.required, async (req, res) => {
-    const stall = await stallFor(req, false);
-    const body = parseBody(reviewSchema, req.body, 'MERCHANT.INVALID_REQUEST');
+  const review = routes.reviewVerification;
+  r.post(review.path, access.required, async (req, res) => {
+    const stall = await stallFor(review, req, false);
+    const body = parsePart(review, 'body', req.body);
     const after = await stalls.review(stall._id, body.decision, body.note, access.actor(req), correlation(req));
     const next =
       after.verification.state === 'verified' && !after.virtualAccount ? await stalls.verify(after._id) : after;
-    res.json({ stall: publicStall(next) });
+    reply(res, review, 200, { stall: publicStall(next) });
   });
 
-  r.post('/stalls/:stallId/verification/retry', access.required, async (req, res) => {
-    const stall = await stallFor(req, true);
-    res.json({ stall: publicStall(await stalls.verify(stall._id, correlation(req))) });
+  const retry = routes.retryVerification;
+  r.post(retry.path, access.required, async (req, res) => {
+    const stall = await stallFor(retry, req, true);
+    reply(res, retry, 200, { stall: publicStall(await stalls.verify(stall._id, correlation(req))) });
   });
 
-  r.put('/stalls/:stallId/payout-account', access.required, async (req, res) => {
-    const stall = await stallFor(req, true);
-    const body = parseBody(accountSchema, req.body, 'MERCHANT.INVALID_REQUEST');
+  const payout = routes.changePayoutAccount;
+  r.put(payout.path, access.required, async (req, res) => {
+    const stall = await stallFor(payout, req, true);
+    const body = parsePart(payout, 'body', req.body);
     const account = {
       bin: requireKnownBin(body.bin, 'bin'),
       accountNumber: requireAccountNumber(body.accountNumber, 'accountNumber'),
     };
-    res.json({ stall: publicStall(await stalls.changePayoutAccount(stall._id, account, access.actor(req))) });
+    const after = await stalls.changePayoutAccount(stall._id, account, access.actor(req));
+    reply(res, payout, 200, { stall: publicStall(after) });
   });
 
   return r;

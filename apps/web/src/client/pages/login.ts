@@ -1,8 +1,8 @@
-import { api, ApiError } from '../api';
+import { ApiError, onboardingApi } from '../api';
 import { fill, h } from '../dom';
 import { t } from '../i18n';
 import { errorMessage, header } from '../layout';
-import { homeOf, saveSession, type Session } from '../session';
+import { homeOf, saveSession } from '../session';
 
 export function loginPage(root: HTMLElement): void {
   const params = new URLSearchParams(location.search);
@@ -75,12 +75,9 @@ export function loginPage(root: HTMLElement): void {
       // This device's token for this account (given at its first login here): failed attempts by strangers never lock
       // the owner's own phone out.
       const deviceToken = deviceTokenFor(user);
-      const s = await api<Session & { deviceToken?: string }>(
-        'POST',
-        '/api/onboarding/auth/login',
-        { username: user, password, ...(deviceToken ? { deviceToken } : {}) },
-        { auth: false },
-      );
+      const s = await onboardingApi.login({
+        body: { username: user, password, ...(deviceToken ? { deviceToken } : {}) },
+      });
       if (s.deviceToken) rememberDevice(user, s.deviceToken);
       saveSession(s);
       location.href = params.get('next') ?? homeOf(s.user.role);

@@ -1,5 +1,6 @@
 /** The alerts tab: what market-insights flagged, and what the manager did about it. */
-import { get, itemsOf, paths, post, withToken, type Json } from '../../api';
+import type { AlertView } from '@marketqr/contracts/dist/http/market-insights';
+import { insightsApi, insightsLinks, withToken } from '../../api';
 import { h } from '../../dom';
 import { formatDateTime } from '../../format';
 import { t, type MessageKey } from '../../i18n';
@@ -8,15 +9,19 @@ import { labelOf } from '../../labels';
 
 /** market-insights links alerts to `/manager/...` paths: followed inside this page. */
 export async function alerts(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
-  const list = itemsOf(await get(paths.alerts(marketId, 'status=unresolved&pageSize=50')));
+  const { items: list } = await insightsApi.listMarketAlerts({
+    params: { marketId },
+    query: { status: 'unresolved', pageSize: 50 },
+  });
   const csv = h(
     'a',
-    { class: 'btn block', href: withToken(paths.alerts(marketId, 'format=csv')), download: true },
+    { class: 'btn block', href: withToken(insightsLinks.alertsCsv(marketId)), download: true },
     t('dash.csv'),
   );
   if (!list.length) return [h('p', { class: 'muted card' }, t('alerts.empty')), csv];
   const ack = (id: string) =>
-    post(paths.acknowledge(id))
+    insightsApi
+      .acknowledgeAlert({ params: { alertId: id } })
       .then(rerender)
       .catch((e: unknown) => toast(errorMessage(e), 'error'));
   return [
@@ -31,14 +36,14 @@ export async function alerts(marketId: string, focus: string | null, rerender: (
             'div',
             { class: 'row spread' },
             h('span', { class: `pill sev-${a.severity}` }, t(`alerts.severity.${a.severity}` as MessageKey)),
-            h('time', { class: 'muted' }, formatDateTime(String(a.raisedAt))),
+            h('time', { class: 'muted' }, formatDateTime(a.raisedAt)),
           ),
-          h('strong', {}, String(a.title ?? a.kind)),
+          h('strong', {}, a.title),
           a.stallCode
             ? h(
                 'div',
                 { class: 'muted' },
-                `${t('common.stall', { code: String(a.stallCode) })}${a.zone ? ` · ${labelOf('zone', String(a.zone))}` : ''}`,
+                `${t('common.stall', { code: a.stallCode })}${a.zone ? ` · ${labelOf('zone', a.zone)}` : ''}`,
               )
             : null,
           alertFacts(a),
@@ -47,15 +52,11 @@ export async function alerts(marketId: string, focus: string | null, rerender: (
             'div',
             { class: 'row wrap' },
             // An alert that links to itself is already open here when focused.
-            a.link && !(focus === a.id && String(a.link).startsWith('/manager/alerts/'))
-              ? h('a', { class: 'btn primary', href: String(a.link) }, actionLabel(String(a.kind)))
+            a.link && !(focus === a.id && a.link.startsWith('/manager/alerts/'))
+              ? h('a', { class: 'btn primary', href: a.link }, actionLabel(a.kind))
               : null,
             a.status === 'open'
-              ? h(
-                  'button',
-                  { type: 'button', class: 'btn', onclick: () => void ack(String(a.id)) },
-                  t('alerts.acknowledge'),
-                )
+              ? h('button', { type: 'button', class: 'btn', onclick: () => void ack(a.id) }, t('alerts.acknowledge'))
               : null,
           ),
         ),
@@ -76,9 +77,9 @@ function actionLabel(kind: string): string {
  * What a manager needs to act on a QR alert without opening anything else: where the money would go (account and
  * bank) and every time the code was scanned, repeats on one alert.
  */
-function alertFacts(a: Json): HTMLElement | null {
-  const d = (a.details ?? {}) as Json;
-  const times = Array.isArray(a.occurredAt) ? (a.occurredAt as string[]) : [];
+function alertFacts(a: AlertView): HTMLElement | null {
+  const d = a.details;
+  const times = a.occurredAt;
   if (!d.accountNumber && times.length <= 1) return null;
   return h(
     'dl',
@@ -95,7 +96,7 @@ function alertFacts(a: Json): HTMLElement | null {
             'dt',
             {},
             t(a.kind === 'qr_reported' ? 'alerts.reports' : 'alerts.scans', {
-              n: Number(a.occurrences ?? times.length),
+              n: a.occurrences,
             }),
           ),
           h('dd', {}, times.slice(-10).map(formatDateTime).join(', ')),

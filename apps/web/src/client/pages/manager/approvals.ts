@@ -1,31 +1,33 @@
 /** The approvals tab: stalls waiting for the market's approval, and the decision. */
-import { get, itemsOf, paths, post, type Json } from '../../api';
+import type { StallView } from '@marketqr/contracts/dist/http/merchant-onboarding';
+import { onboardingApi } from '../../api';
 import { h } from '../../dom';
 import { t, type MessageKey } from '../../i18n';
 import { errorMessage, statusPill, toast } from '../../layout';
 import { categoryName, labelOf } from '../../labels';
 
 export async function approvals(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
+  const list = (query: { status?: 'verified' | 'pending_verification'; verification?: 'name_mismatch' }) =>
+    onboardingApi.listMarketStalls({ params: { marketId }, query: { ...query, pageSize: 100 } });
   const [verified, pending, mismatch, banks] = await Promise.all([
-    get(paths.marketStalls(marketId, 'status=verified&pageSize=100')),
-    get(paths.marketStalls(marketId, 'status=pending_verification&pageSize=100')),
-    get(paths.marketStalls(marketId, 'verification=name_mismatch&pageSize=100')),
-    get(paths.banks).catch(() => null),
+    list({ status: 'verified' }),
+    list({ status: 'pending_verification' }),
+    list({ verification: 'name_mismatch' }),
+    onboardingApi.listBanks({}).catch(() => null),
   ]);
-  const bankNames = new Map(itemsOf(banks).map((b) => [String(b.bin), String(b.shortName)]));
+  const bankNames = new Map((banks?.items ?? []).map((b) => [b.bin, b.shortName]));
   const seen = new Set<string>();
-  const stalls = [...itemsOf(mismatch), ...itemsOf(verified), ...itemsOf(pending)].filter((s) => {
-    const id = String(s.id);
-    if (seen.has(id)) return false;
-    seen.add(id);
+  const stalls: StallView[] = [...mismatch.items, ...verified.items, ...pending.items].filter((s) => {
+    if (seen.has(s.id)) return false;
+    seen.add(s.id);
     return true;
   });
   if (focus && !seen.has(focus)) {
-    const one = await get(paths.stall(focus)).catch(() => null);
-    if (one?.stall) stalls.unshift(one.stall as Json);
+    const one = await onboardingApi.getStall({ params: { stallId: focus } }).catch(() => null);
+    if (one?.stall) stalls.unshift(one.stall);
   }
   if (!stalls.length) return [h('p', { class: 'muted card' }, t('approvals.empty'))];
-  const act = async (fn: () => Promise<Json>, code: string) => {
+  const act = async (fn: () => Promise<unknown>, code: string) => {
     try {
       await fn();
       toast(t('approvals.done', { code }));
@@ -43,43 +45,40 @@ export async function approvals(marketId: string, focus: string | null, rerender
       'ul',
       { class: 'cards', 'data-testid': 'approval-queue' },
       stalls.map((s) => {
-        const v = (s.verification ?? {}) as Json;
-        const code = String(s.stallCode);
-        const state = String(v.state ?? '');
-        const vendor = (s.vendor ?? {}) as Json;
-        const account = (s.payoutAccount ?? {}) as Json;
+        const v = s.verification;
+        const code = s.stallCode;
+        const state = v.state;
+        const vendor = s.vendor;
+        const account = s.payoutAccount;
+        const stallId = s.id;
         return h(
           'li',
           {
             class: `card stall${focus === s.id ? ' focus' : ''}${state === 'name_mismatch' ? ' warn' : ''}`,
-            'data-stall-id': String(s.id),
+            'data-stall-id': s.id,
           },
           h(
             'div',
             { class: 'stall-head' },
-            h('strong', { class: 'big' }, `${code} · ${vendor.fullName ?? ''}`),
-            statusPill(String(s.status)),
+            h('strong', { class: 'big' }, `${code} · ${vendor.fullName}`),
+            statusPill(s.status),
           ),
-          h(
-            'div',
-            { class: 'muted' },
-            `${labelOf('zone', String(s.zone))} · ${categoryName(String(s.category))} · ${vendor.phone ?? ''}`,
-          ),
+          h('div', { class: 'muted' }, `${labelOf('zone', s.zone)} · ${categoryName(s.category)} · ${vendor.phone}`),
           h('div', {}, t(`verification.${state}` as MessageKey)),
           state === 'name_mismatch'
             ? h(
                 'div',
                 { class: 'notice warn' },
-                h('div', {}, t('approvals.typed', { name: String(vendor.fullName ?? '') })),
-                h('div', {}, t('approvals.bank', { name: String(v.bankHolderName ?? '—') })),
+                h('div', {}, t('approvals.typed', { name: vendor.fullName })),
+                h('div', {}, t('approvals.bank', { name: v.bankHolderName ?? '—' })),
               )
             : null,
           h(
             'div',
             { class: 'muted' },
             t('approvals.account', {
-              bank: bankNames.get(String(account.bin)) ?? String(account.bin ?? ''),
-              account: String(account.accountNumber ?? ''),
+              bank: bankNames.get(account.bin) ?? account.bin,
+              account: account.accountNumber,
             }),
           ),
           h(
@@ -92,7 +91,7 @@ export async function approvals(marketId: string, focus: string | null, rerender
                     type: 'button',
                     class: 'btn primary',
                     'data-action': 'approve',
-                    onclick: () => void act(() => post(paths.approve(String(s.id))), code),
+                    onclick: () => void act(() => onboardingApi.approveStall({ params: { stallId } }), code),
                   },
                   t('approvals.approve'),
                 )
@@ -107,7 +106,7 @@ export async function approvals(marketId: string, focus: string | null, rerender
                       'data-action': 'accept',
                       onclick: () => {
                         const note = askNote();
-                        if (note) void act(() => post(paths.review(String(s.id)), { decision: 'accept', note }), code);
+                        if (note) void act(() => review(stallId, 'accept', note), code);
                       },
                     },
                     t('approvals.accept'),
@@ -120,7 +119,7 @@ export async function approvals(marketId: string, focus: string | null, rerender
                       'data-action': 'reject',
                       onclick: () => {
                         const note = askNote();
-                        if (note) void act(() => post(paths.review(String(s.id)), { decision: 'reject', note }), code);
+                        if (note) void act(() => review(stallId, 'reject', note), code);
                       },
                     },
                     t('approvals.reject'),
@@ -133,7 +132,7 @@ export async function approvals(marketId: string, focus: string | null, rerender
                   {
                     type: 'button',
                     class: 'btn',
-                    onclick: () => void act(() => post(paths.retryVerification(String(s.id))), code),
+                    onclick: () => void act(() => onboardingApi.retryVerification({ params: { stallId } }), code),
                   },
                   t('approvals.retry'),
                 )
@@ -144,3 +143,6 @@ export async function approvals(marketId: string, focus: string | null, rerender
     ),
   ];
 }
+
+const review = (stallId: string, decision: 'accept' | 'reject', note: string) =>
+  onboardingApi.reviewVerification({ params: { stallId }, body: { decision, note } });

@@ -1,5 +1,6 @@
 /** The dashboard tab: adoption, payments per day, zones, categories, busiest hours, the monthly report. */
-import { get, itemsOf, paths, withToken, type Json } from '../../api';
+import type { MarketStatsTable, StatsAnswer, StatsRow } from '@marketqr/contracts/dist/http/market-insights';
+import { insightsApi, insightsLinks, paths, withToken } from '../../api';
 import { barChart, emptyChart, hbarChart, hoursChart, lineChart, type Point } from '../../charts';
 import { h } from '../../dom';
 import {
@@ -44,19 +45,20 @@ function addDays(day: string, n: number): string {
 export async function loadDashboard(marketId: string): Promise<DashboardData> {
   const today = businessDay();
   const days = Array.from({ length: 14 }, (_, i) => addDays(today, i - 13));
-  const range = `from=${days[0]}&to=${today}`;
-  const rows = (data: Json) => itemsOf(data, 'rows');
+  const table = (name: MarketStatsTable) =>
+    insightsApi.marketStats({ params: { marketId, table: name }, query: { from: days[0], to: today } });
+  const rows = (data: StatsAnswer) => data.rows;
   const [adoptionDays, payments, zones, categories, hours] = await Promise.all([
     // Adoption as of each day of the chart (each looks back 30 days), today's last: one request for the series.
-    get(paths.stats(marketId, 'adoption-days', range)),
-    get(paths.stats(marketId, 'payments', range)),
-    get(paths.stats(marketId, 'zones', range)),
-    get(paths.stats(marketId, 'categories', range)),
-    get(paths.stats(marketId, 'hours', range)),
+    table('adoption-days'),
+    table('payments'),
+    table('zones'),
+    table('categories'),
+    table('hours'),
   ]);
   const byDay = new Map(rows(adoptionDays).map((r) => [String(r.day), r]));
-  const now = (byDay.get(today) ?? {}) as Json;
-  const group = (data: Json, key: string) =>
+  const now: StatsRow = byDay.get(today) ?? {};
+  const group = (data: StatsAnswer, key: string) =>
     rows(data).map((r) => ({ label: labelOf(key, String(r[key])), value: num(r.paymentCount) ?? 0 }));
   return {
     from: days[0]!,
@@ -99,7 +101,8 @@ export async function dashboard(marketId: string): Promise<Node[]> {
       note ? h('p', { class: 'muted small' }, note) : null,
     );
   // The downloads cover the period the charts show.
-  const csv = (table: string) => withToken(paths.stats(marketId, table, `from=${d.from}&to=${d.to}&format=csv`));
+  const csv = (table: MarketStatsTable) =>
+    withToken(insightsLinks.statsCsv(marketId, table, { from: d.from, to: d.to }));
   const download = (href: string, key: MessageKey, testid?: string) =>
     h('a', { class: 'btn block', href, download: true, ...(testid ? { 'data-testid': testid } : {}) }, t(key));
   // One definition for the count and the rate: active stalls paid by QR in 7 days, over the active stalls.
@@ -211,8 +214,8 @@ function monthlyReport(marketId: string): HTMLElement {
   const update = () => {
     // A month typed by hand that is not YYYY-MM, or in the future, keeps the links on last month.
     const m = /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value) && month.value <= thisMonth ? month.value : lastMonth();
-    pdf.setAttribute('href', withToken(paths.monthlyReport(marketId, m, 'pdf')));
-    csv.setAttribute('href', withToken(paths.monthlyReport(marketId, m, 'csv')));
+    pdf.setAttribute('href', withToken(insightsLinks.monthlyReport(marketId, m, 'pdf')));
+    csv.setAttribute('href', withToken(insightsLinks.monthlyReport(marketId, m, 'csv')));
   };
   month.addEventListener('change', update);
   month.addEventListener('input', update);

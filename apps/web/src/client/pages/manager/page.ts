@@ -1,4 +1,5 @@
-import { get, itemsOf, paths, type Json } from '../../api';
+import type { MarketView } from '@marketqr/contracts/dist/http/merchant-onboarding';
+import { onboardingApi } from '../../api';
 import { fill, h } from '../../dom';
 import { t } from '../../i18n';
 import { header, section, tabs } from '../../layout';
@@ -57,7 +58,7 @@ export function managerPage(root: HTMLElement): void {
   }
   let { tab, focus } = routeOf(location.pathname);
   let marketId: string | null = session.user.marketId ?? new URLSearchParams(location.search).get('market');
-  let market: Json | null = null;
+  let market: MarketView | null = null;
   const body = h('div', { class: 'tab-body' });
 
   // The dashboard's figures follow the market while the tab is on screen: one refresh a minute, none while another tab
@@ -82,7 +83,7 @@ export function managerPage(root: HTMLElement): void {
 
   const render = () => {
     stopRefresh();
-    const name = market ? String(market.name) : (marketId ?? '');
+    const name = market ? market.name : (marketId ?? '');
     document.title = `${t('manager.title', { market: name })} · ${t('app.name')}`;
     fill(
       root,
@@ -132,10 +133,10 @@ export function managerPage(root: HTMLElement): void {
   void (async () => {
     if (!marketId) {
       // An admin has no market of their own: the first one (or ?market=).
-      const list = itemsOf(await get(paths.markets).catch(() => ({ items: [] })));
-      marketId = list[0] ? String(list[0].id ?? list[0]._id) : null;
+      const list = (await onboardingApi.listMarkets({}).catch(() => ({ items: [] }))).items;
+      marketId = list[0]?.id ?? null;
     }
-    if (marketId) market = ((await get(paths.market(marketId)).catch(() => null))?.market as Json | undefined) ?? null;
+    if (marketId) market = (await onboardingApi.getMarket({ params: { marketId } }).catch(() => null))?.market ?? null;
     render();
   })();
 }

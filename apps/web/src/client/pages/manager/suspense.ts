@@ -1,6 +1,6 @@
 /** The suspense tab: payments no stall could be matched to, held, and their reallocation. */
 import type { JournalEntryView } from '@marketqr/contracts/dist/http/payment-ledger';
-import { get, itemsOf, ledgerApi, paths, type Json } from '../../api';
+import { ledgerApi, onboardingApi, type Json } from '../../api';
 import { h } from '../../dom';
 import { formatDateTime, formatVnd } from '../../format';
 import { t } from '../../i18n';
@@ -43,9 +43,9 @@ async function heldPayments(marketId: string): Promise<Json[]> {
 export async function suspense(marketId: string, focus: string | null, rerender: () => void): Promise<Node[]> {
   const [items, active] = await Promise.all([
     heldPayments(marketId),
-    get(paths.marketStalls(marketId, 'status=active&pageSize=100')),
+    onboardingApi.listMarketStalls({ params: { marketId }, query: { status: 'active', pageSize: 100 } }),
   ]);
-  const stalls = itemsOf(active);
+  const stalls = active.items;
   const intro = h('p', { class: 'muted' }, t('suspense.hint'));
   if (!items.length) return [intro, h('p', { class: 'muted card' }, t('suspense.empty'))];
   return [
@@ -57,7 +57,7 @@ export async function suspense(marketId: string, focus: string | null, rerender:
         const id = String(p.paymentId ?? p.id);
         const suggested = suggestStall(
           String(p.description ?? ''),
-          stalls.map((s) => String(s.stallCode)),
+          stalls.map((s) => s.stallCode),
         );
         const form = h(
           'form',

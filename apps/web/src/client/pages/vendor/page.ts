@@ -1,4 +1,4 @@
-import { get, paths, type Json } from '../../api';
+import { onboardingApi } from '../../api';
 import { fill, h } from '../../dom';
 import { t } from '../../i18n';
 import { header, section, tabs } from '../../layout';
@@ -25,7 +25,7 @@ export function vendorPage(root: HTMLElement): void {
 
   const render = () => {
     document.title = `${t('vendor.tab.sell')} · ${t('app.name')}`;
-    const title = s.stall ? t('common.stall', { code: String(s.stall.stallCode) }) : '';
+    const title = s.stall ? t('common.stall', { code: s.stall.stallCode }) : '';
     fill(
       root,
       header(title, render),
@@ -58,9 +58,10 @@ export function vendorPage(root: HTMLElement): void {
   window.addEventListener('offline', () => renderTotal(s));
   render();
   feed.start();
-  get(paths.stall(s.merchantId))
+  onboardingApi
+    .getStall({ params: { stallId: s.merchantId } })
     .then((r) => {
-      s.stall = r.stall as Json;
+      s.stall = r.stall;
       render();
     })
     .catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Json } from '../../api';
+import type { StallView } from '@marketqr/contracts/dist/http/merchant-onboarding';
 import { ScreenWake } from '../../device';
 import { h } from '../../dom';
 import type { FeedPayment, FeedStatus } from '../../feed';
@@ -25,7 +25,7 @@ export interface VendorState {
   tab: Tab;
   /** The amount being typed on the keypad, in đồng. */
   amount: number;
-  stall: Json | null;
+  stall: StallView | null;
   status: FeedStatus;
   openQr: OpenQr | null;
   countdown: ReturnType<typeof setInterval> | undefined;
