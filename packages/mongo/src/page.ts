@@ -10,7 +10,7 @@ import { toPage, type Page, type PageQuery } from '@marketqr/service-kit';
 export async function findPage<T extends mongo.Document>(
   // A mongoose model's `.collection` or a driver collection, whatever its declared document type: T says what is read.
   col: mongo.Collection<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-  filter: mongo.Filter<mongo.Document>,
+  filter: Record<string, unknown>,
   q: PageQuery,
   opts: { sort: mongo.Sort; projection?: mongo.Document; total?: Promise<number> },
 ): Promise<Page<T>> {

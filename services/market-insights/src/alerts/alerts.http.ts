@@ -86,8 +86,8 @@ export function alertsRouter(deps: { alerts: AlertService; access: AccessControl
       marketId,
       status,
       kind,
-      skip: csv ? 0 : (page.page - 1) * page.pageSize,
-      limit: csv ? CSV_LIMIT : page.pageSize,
+      // A CSV is every alert up to CSV_LIMIT: one page that large.
+      page: csv ? { page: 1, pageSize: CSV_LIMIT } : page,
     });
     const shown = items.map(publicAlert);
     if (csv) {

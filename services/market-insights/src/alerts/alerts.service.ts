@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { applyOnce } from '@marketqr/messaging';
-import { AppError, KeyedMutex, notFound } from '@marketqr/service-kit';
+import { findPage } from '@marketqr/mongo';
+import { AppError, KeyedMutex, notFound, type Page, type PageQuery } from '@marketqr/service-kit';
 import { insertOnce, type AlertDoc, type AlertKind, type AlertStatus, type Store } from '../store/models';
 
 /**
@@ -171,18 +172,13 @@ export class AlertService {
     marketId?: string;
     status?: StatusFilter;
     kind?: AlertKind;
-    skip: number;
-    limit: number;
-  }): Promise<{ items: AlertDoc[]; total: number }> {
+    page: PageQuery;
+  }): Promise<Page<AlertDoc>> {
     const filter: Record<string, unknown> = {};
     if (q.marketId !== undefined) filter.marketId = q.marketId;
     if (q.status) filter.status = q.status === 'unresolved' ? { $in: UNRESOLVED } : q.status;
     if (q.kind) filter.kind = q.kind;
-    const [items, total] = await Promise.all([
-      this.store.alerts.find(filter).sort({ raisedAt: -1, _id: 1 }).skip(q.skip).limit(q.limit).toArray(),
-      this.store.alerts.countDocuments(filter),
-    ]);
-    return { items, total };
+    return findPage<AlertDoc>(this.store.alerts, filter, q.page, { sort: { raisedAt: -1, _id: 1 } });
   }
 
   /** A market's alerts raised from `from` (included) to `to` (excluded): what the monthly report counts. */

@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { onboardingRoutes as routes } from '@marketqr/contracts';
@@ -54,14 +55,7 @@ export function marketsRouter(deps: {
     const page = parsePart(routes.listMarkets, 'query', req.query);
     const claims = access.claims(req)!;
     const filter = claims.role === 'market_manager' ? { _id: claims.marketId } : {};
-    const [items, total] = await Promise.all([
-      models.Market.find(filter)
-        .sort({ _id: 1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<Market[]>(),
-      models.Market.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<Market>(models.Market.collection, filter, page, { sort: { _id: 1 } });
     reply(res, routes.listMarkets, 200, toPage(items.map(marketView), total, page));
   });
 

@@ -1,3 +1,4 @@
+import { findPage } from '@marketqr/mongo';
 import { Router, type Request } from 'express';
 import { loadStallFor } from '@marketqr/auth';
 import { onboardingRoutes as routes } from '@marketqr/contracts';
@@ -146,14 +147,10 @@ export function stallsRouter(deps: {
     const filter: Record<string, unknown> = { marketId };
     if (status) filter.status = status;
     if (verification) filter['verification.state'] = verification;
-    const [items, total] = await Promise.all([
-      models.Stall.find(filter, { outboxWriteIds: 0 })
-        .sort({ stallCode: 1 })
-        .skip((page.page - 1) * page.pageSize)
-        .limit(page.pageSize)
-        .lean<Stall[]>(),
-      models.Stall.countDocuments(filter),
-    ]);
+    const { items, total } = await findPage<Stall>(models.Stall.collection, filter, page, {
+      sort: { stallCode: 1 },
+      projection: { outboxWriteIds: 0 },
+    });
     reply(res, list, 200, toPage(items.map(publicStall), total, page));
   });
 
