@@ -79,3 +79,4 @@ export async function waitForProgress(
   }
 }
 export { collectTopic, type CollectedMessage } from './kafka-collector';
+export { specsMissingFrom } from './openapi';

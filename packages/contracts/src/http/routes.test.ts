@@ -2,17 +2,24 @@ import { insightsEndpoints } from './market-insights.endpoints';
 import { insightsRoutes, MARKET_STATS_TABLES } from './market-insights';
 import { onboardingEndpoints } from './merchant-onboarding.endpoints';
 import { onboardingRoutes } from './merchant-onboarding';
-import type { Endpoint, RouteSpec } from './route';
+import { paymentLedgerEndpoints } from './payment-ledger.endpoints';
+import { paymentLedgerRoutes } from './payment-ledger';
+import { qrGenerationEndpoints } from './qr-generation.endpoints';
+import { qrGenerationRoutes } from './qr-generation';
+import { fillPath, type Endpoint, type RouteSpec } from './route';
+import { settlementEndpoints } from './settlement.endpoints';
+import { settlementRoutes } from './settlement';
 
-// The checks qr-generation.test.ts makes of its specs, for merchant-onboarding's and market-insights'.
-describe.each([
-  [
-    'merchant-onboarding',
-    onboardingRoutes as Record<string, RouteSpec>,
-    onboardingEndpoints as Record<string, Endpoint>,
-  ],
-  ['market-insights', insightsRoutes as Record<string, RouteSpec>, insightsEndpoints as Record<string, Endpoint>],
-])('%s', (_service, routes, endpoints) => {
+// Every service's specs, checked the same way: what each service's test/routes.test.ts then holds its answers to.
+const services: [string, Record<string, RouteSpec>, Record<string, Endpoint>][] = [
+  ['merchant-onboarding', onboardingRoutes, onboardingEndpoints],
+  ['qr-generation', qrGenerationRoutes, qrGenerationEndpoints],
+  ['payment-ledger', paymentLedgerRoutes, paymentLedgerEndpoints],
+  ['settlement', settlementRoutes, settlementEndpoints],
+  ['market-insights', insightsRoutes, insightsEndpoints],
+];
+
+describe.each(services)('%s', (_service, routes, endpoints) => {
   const specs = Object.values(routes);
 
   test('each route is named once, by its key, and is one method and path', () => {
@@ -55,6 +62,11 @@ describe.each([
       expect(Object.keys(spec.responses).length).toBeGreaterThan(0);
     }
   });
+});
+
+test('fillPath encodes each parameter and refuses a missing one', () => {
+  expect(fillPath('/qr/:qrId/cancel', { qrId: 'a/b c' })).toBe('/qr/a%2Fb%20c/cancel');
+  expect(() => fillPath('/stalls/:merchantId/qr', {})).toThrow(/merchantId/);
 });
 
 test('an unknown statistics table is not found, whatever else the request says', () => {
