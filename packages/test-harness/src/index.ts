@@ -80,3 +80,23 @@ export async function waitForProgress(
 }
 export { collectTopic, type CollectedMessage } from './kafka-collector';
 export { specsMissingFrom } from './openapi';
+
+/**
+ * The environment of a service started in this process for a test (`runService(definition, {env})`): the test
+ * infrastructure, a database and topic prefix of its own, a free port on loopback, and logs at `TEST_LOG_LEVEL`
+ * (warn by default; they go to the services' log file, not the test output). Tests add what is their own.
+ */
+export function serviceTestEnv(opts: { dbName: string; topicPrefix: string }): NodeJS.ProcessEnv {
+  const { kafkaBrokers, mongoUrl } = testInfra();
+  return {
+    ...process.env,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    MONGO_URL: mongoUrl,
+    MONGO_DB: opts.dbName,
+    KAFKA_TOPIC_PREFIX: opts.topicPrefix,
+  };
+}

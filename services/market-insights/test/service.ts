@@ -3,7 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { topicsConsumedBy } from '@marketqr/contracts';
 import { runService } from '@marketqr/service-runtime';
 import type { Logger, RunningService } from '@marketqr/service-kit';
-import { testInfra } from '@marketqr/test-harness';
+import { testInfra, serviceTestEnv } from '@marketqr/test-harness';
 import { createDefinition } from '../src/service';
 
 /**
@@ -19,18 +19,10 @@ export async function startInsights(opts: {
   logger: Logger;
   env?: Record<string, string>;
 }): Promise<{ svc: RunningService; base: string; db: Connection }> {
-  const { kafkaBrokers, mongoUrl } = testInfra();
+  const { mongoUrl } = testInfra();
   const svc = await runService(createDefinition({ clock: opts.clock }), {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: opts.dbName,
-      KAFKA_TOPIC_PREFIX: opts.prefix,
+      ...serviceTestEnv({ dbName: opts.dbName, topicPrefix: opts.prefix }),
       JWT_SECRET: opts.jwtSecret,
       INSIGHTS_PAYER_SALT: opts.payerSalt,
       ...opts.env,

@@ -13,7 +13,7 @@ import {
 } from '@marketqr/auth';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { testInfra, uniqueName } from '@marketqr/test-harness';
+import { uniqueName, serviceTestEnv } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
 const ADMIN_PASSWORD = 'jwks-test-admin-password';
@@ -23,18 +23,9 @@ let svc: RunningService;
 let base: string;
 
 beforeAll(async () => {
-  const { kafkaBrokers, mongoUrl } = testInfra();
   svc = await runService(definition, {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: uniqueName('test_onboarding_jwks'),
-      KAFKA_TOPIC_PREFIX: `${uniqueName('mo-jwks')}.`,
+      ...serviceTestEnv({ dbName: uniqueName('test_onboarding_jwks'), topicPrefix: `${uniqueName('mo-jwks')}.` }),
       // The deployment shape: the private key here only, the key being retired as a previous public key.
       JWT_ALGORITHM: 'EdDSA',
       JWT_PRIVATE_KEY: current.privateKeyPem,

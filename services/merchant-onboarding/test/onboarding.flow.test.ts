@@ -8,7 +8,14 @@ import { startBankSimulator, type RunningBankSimulator } from '@marketqr/bank-si
 import { TOPICS } from '@marketqr/contracts';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { collectTopic, testInfra, uniqueName, waitFor, type CollectedMessage } from '@marketqr/test-harness';
+import {
+  collectTopic,
+  testInfra,
+  uniqueName,
+  waitFor,
+  type CollectedMessage,
+  serviceTestEnv,
+} from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
 const ADMIN_PASSWORD = 'test-admin-password-1';
@@ -55,19 +62,11 @@ const vendor = (phone: string, fullName: string, account: string, stallCode: str
 });
 
 beforeAll(async () => {
-  const { kafkaBrokers, mongoUrl } = testInfra();
+  const { kafkaBrokers } = testInfra();
   sim = await startBankSimulator({ seed: 'onboarding-flow' });
   svc = await runService(definition, {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
+      ...serviceTestEnv({ dbName: dbName, topicPrefix: prefix }),
       BANK_BASE_URL: sim.url,
       // Far above a local answer even on a busy machine: these tests fault the bank with 503s, not with slowness.
       BANK_TIMEOUT_MS: '5000',

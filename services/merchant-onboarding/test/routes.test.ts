@@ -8,7 +8,7 @@ import { startBankSimulator, type RunningBankSimulator } from '@marketqr/bank-si
 import { onboardingRoutes, type ResponseOf, type RouteSpec } from '@marketqr/contracts';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { testInfra, uniqueName, specsMissingFrom } from '@marketqr/test-harness';
+import { uniqueName, specsMissingFrom, serviceTestEnv } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
 const ADMIN_PASSWORD = 'routes-test-admin-password';
@@ -38,19 +38,10 @@ function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unkno
 }
 
 beforeAll(async () => {
-  const { kafkaBrokers, mongoUrl } = testInfra();
   sim = await startBankSimulator({ seed: 'onboarding-routes' });
   svc = await runService(definition, {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: uniqueName('test_onboarding_routes'),
-      KAFKA_TOPIC_PREFIX: `${uniqueName('mo-routes')}.`,
+      ...serviceTestEnv({ dbName: uniqueName('test_onboarding_routes'), topicPrefix: `${uniqueName('mo-routes')}.` }),
       BANK_BASE_URL: sim.url,
       BANK_TIMEOUT_MS: '5000',
       VERIFY_RETRY_BASE_MS: '50',

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { openEventStream, testInfra, waitFor } from '@marketqr/test-harness';
+import { openEventStream, testInfra, waitFor, serviceTestEnv } from '@marketqr/test-harness';
 import { entryHash } from '../src/ledger/chain';
 import { definition } from '../src/service';
 import { paymentIdFor } from '../src/webhooks/webhook.service';
@@ -396,18 +396,9 @@ describe('live payment stream (SSE)', () => {
   });
 
   test('a second replica: a stream on one sees payments posted by the other', async () => {
-    const { kafkaBrokers, mongoUrl } = testInfra();
     replicaB = await runService(definition, {
       env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        KAFKA_BROKERS: kafkaBrokers.join(','),
-        MONGO_URL: mongoUrl,
-        MONGO_DB: h.dbName,
-        KAFKA_TOPIC_PREFIX: h.prefix,
+        ...serviceTestEnv({ dbName: h.dbName, topicPrefix: h.prefix }),
         JWT_SECRET: 'a-test-secret-that-is-at-least-32-characters-long',
         WEBHOOK_SECRET_BANKSIM: SECRETS.bankSim,
         COLLECTION_ACCOUNTS: `${MARKETS.nenh.collection}=${MARKETS.nenh.marketId}`,

@@ -26,6 +26,7 @@ import {
   uniqueName,
   waitFor,
   type CollectedMessage,
+  serviceTestEnv,
 } from '@marketqr/test-harness';
 import { definition } from '../src/service';
 import { registerModels, type Models } from '../src/store/models';
@@ -73,15 +74,7 @@ export async function startLedger(label: string, env: Record<string, string> = {
   const clock = new OffsetClock();
   const svc = await runService(definition, {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: kafkaBrokers.join(','),
-      MONGO_URL: mongoUrl,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
+      ...serviceTestEnv({ dbName: dbName, topicPrefix: prefix }),
       JWT_SECRET,
       WEBHOOK_SECRET_BANKSIM: SECRETS.bankSim,
       WEBHOOK_SECRET_SEPAY: SECRETS.sepay,

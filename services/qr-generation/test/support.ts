@@ -20,7 +20,7 @@ import {
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
 import { runService } from '@marketqr/service-runtime';
 import { OffsetClock } from '@marketqr/service-kit';
-import { testInfra, uniqueName, waitFor } from '@marketqr/test-harness';
+import { testInfra, uniqueName, waitFor, serviceTestEnv } from '@marketqr/test-harness';
 
 // pdf.js text extraction moved to the test harness (market-insights' report is a PDF too); re-exported for the tests here.
 export { pdfText } from '@marketqr/test-harness';
@@ -150,15 +150,7 @@ export async function startQrService(env: Record<string, string> = {}): Promise<
   const dbName = uniqueName('test_qr_generation');
   const running = await runService(definition, {
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      MONGO_URL: infra.mongoUrl,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
-      PORT: '0',
-      HOST: '127.0.0.1',
+      ...serviceTestEnv({ dbName: dbName, topicPrefix: prefix }),
       JWT_SECRET: SECRET,
       QR_EXPIRY_SWEEP_MS: '150',
       QR_MIN_TTL_SECONDS: '60',

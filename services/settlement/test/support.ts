@@ -21,7 +21,14 @@ import { createTokenIssuer, loadAuthConfig, type PrincipalClaims } from '@market
 import { createIdempotentProducer, createKafka } from '@marketqr/messaging';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
-import { collectTopic, testInfra, uniqueName, waitFor, type CollectedMessage } from '@marketqr/test-harness';
+import {
+  collectTopic,
+  testInfra,
+  uniqueName,
+  waitFor,
+  type CollectedMessage,
+  serviceTestEnv,
+} from '@marketqr/test-harness';
 import { definition } from '../src/service';
 
 export const SECRET = 'settlement-test-secret-0123456789abcdef';
@@ -42,17 +49,8 @@ export function settlementEnv(opts: {
   bankUrl: string;
   extra?: Record<string, string>;
 }) {
-  const { kafkaBrokers, mongoUrl } = testInfra();
   return {
-    ...process.env,
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    KAFKA_BROKERS: kafkaBrokers.join(','),
-    MONGO_URL: mongoUrl,
-    MONGO_DB: opts.dbName,
-    KAFKA_TOPIC_PREFIX: opts.prefix,
+    ...serviceTestEnv({ dbName: opts.dbName, topicPrefix: opts.prefix }),
     JWT_SECRET: SECRET,
     BANK_BASE_URL: opts.bankUrl,
     BANK_TIMEOUT_MS: '3000',
