@@ -36,9 +36,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * After a cycle that published, wait this long before the next read, so that one read, one Kafka send and one
-   * delete carry the group commits of that time instead of one each (default 10 ms; 0 reads again at once).
+   * delete carry the group commits of that time instead of one each. 0 (the default) reads again at once; see
+   * `markerLingerMs` (outbox.ts) for where a linger paid and where it did not.
    */
   lingerMs?: number;
+  /** The outbox's `markerLingerMs`, for `createOutboxWithRelay`. */
+  markerLingerMs?: number;
   /** A record still `staged` after this long belongs to a writer that crashed: verify it against its aggregate. */
   verifyAfterMs?: number;
   /** Identifies this replica in the lease; default host-pid-random. */
@@ -87,7 +90,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = opts.pollIntervalMs ?? 500;
   const leaseMs = opts.leaseMs ?? 15_000;
   const batchSize = opts.batchSize ?? 500;
-  const lingerMs = opts.lingerMs ?? 10;
+  const lingerMs = opts.lingerMs ?? 0;
   const verifyAfterMs = opts.verifyAfterMs ?? 10_000;
   const metrics = new MetricsHolder(opts.registry);
   const records = outboxModel(opts.db);
@@ -299,7 +302,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
  */
 export function createOutboxWithRelay(opts: OutboxRelayOptions): { outbox: Outbox; relay: OutboxRelay } {
   const relay = createOutboxRelay(opts);
-  const outbox = createOutbox(opts.db, { onReady: () => relay.nudge(), verifyAfterMs: opts.verifyAfterMs });
+  const outbox = createOutbox(opts.db, {
+    onReady: () => relay.nudge(),
+    verifyAfterMs: opts.verifyAfterMs,
+    markerLingerMs: opts.markerLingerMs,
+  });
   // The last batches' commit markers are written before the relay's final cycle, which then publishes their events.
   const stop = relay.stop.bind(relay);
   relay.stop = async () => {
