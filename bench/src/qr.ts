@@ -65,7 +65,10 @@ export async function qrBench(
   }));
   // node:http with kept-alive sockets rather than fetch: fetch cost the generator about 1.3 ms of CPU per request,
   // CPU taken from the service it measures on a 2-core machine.
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Kept-alive sockets, but none idle past 3 s: the server closes a socket idle for 5 s (Node's keepAliveTimeout), and
+  // a request sent on it at that instant fails with ECONNRESET, a race of this client's own making (the web app's
+  // proxy opens a connection per request). The agent destroys a free socket when its timeout passes.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 3_000 });
   /** The answer's status, or what went wrong on the way (a connection error's code). */
   const issue = (r: (typeof requests)[number], amount: number): Promise<string> =>
     new Promise((done) => {
