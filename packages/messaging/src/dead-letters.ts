@@ -5,7 +5,7 @@ import { deadLetterTopic } from '@marketqr/contracts';
 import { findIn } from '@marketqr/mongo';
 import { unlessDuplicate } from '@marketqr/service-kit';
 import { DLQ_HEADERS } from './consumer';
-import { createIdempotentProducer } from './kafka';
+import { createIdempotentProducer, topicOffsets } from './kafka';
 import { withPrefix } from './metrics';
 
 /**
@@ -93,7 +93,7 @@ export function deadLetterTools(opts: {
     try {
       const topics = await admin.listTopics();
       if (!topics.includes(topic)) return [];
-      const ends = (await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low));
+      const ends = (await topicOffsets(admin, topic)).filter((p) => BigInt(p.high) > BigInt(p.low));
       if (ends.length === 0) return [];
       const groupId = `marketqr.dlq-reader.${randomUUID()}`;
       const consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 200 });

@@ -151,3 +151,24 @@ async function waitForTopicLeaders(admin: Admin, topics: TopicRequest[], timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A topic's offsets per partition (low and high). Just after a topic is created a partition can answer "not the
+ * leader" for a moment, which kafkajs does not retry for offsets: a retriable answer is asked again, for up to
+ * `withinMs`.
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+  withinMs = 30_000,
+): ReturnType<Admin['fetchTopicOffsets']> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

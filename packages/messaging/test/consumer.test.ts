@@ -16,6 +16,7 @@ import {
   ensureTopics,
   NonRetryableError,
   RetryableError,
+  topicOffsets,
   type EventConsumer,
   type EventConsumerOptions,
 } from '../src/index';
@@ -108,7 +109,7 @@ const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 /** True once the group has committed every partition of the topic up to its end. */
 async function caughtUp(groupId: string): Promise<boolean> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const ends = await admin.fetchTopicOffsets(topic);
+  const ends = await topicOffsets(admin, topic);
   return ends.every((end) => {
     const c = committed!.partitions.find((p) => p.partition === end.partition);
     return end.high === '0' || c?.offset === end.high;

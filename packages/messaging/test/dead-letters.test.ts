@@ -19,6 +19,7 @@ import {
   createKafka,
   ensureTopics,
   NonRetryableError,
+  topicOffsets,
   type EventConsumer,
 } from '../src/index';
 
@@ -98,7 +99,7 @@ async function dlq(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-const endOf = async (t: string) => (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0);
+const endOf = async (t: string) => (await topicOffsets(admin, t)).reduce((n, p) => n + Number(p.high), 0);
 
 test('list, show, replay once, discard with a reason; refusals with stable codes', async () => {
   const first = payment('first');

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { topicsConsumedBy } from '@marketqr/contracts';
+import { topicOffsets } from '@marketqr/messaging';
 import { runService } from '@marketqr/service-runtime';
 import type { Logger, RunningService } from '@marketqr/service-kit';
 import { testInfra, serviceTestEnv } from '@marketqr/test-harness';
@@ -55,7 +56,7 @@ export function consumerProgress(kafka: Kafka, prefix: string) {
     },
     async end(): Promise<number> {
       let n = 0;
-      for (const t of topics) n += sum(await admin.fetchTopicOffsets(t), 'high');
+      for (const t of topics) n += sum(await topicOffsets(admin, t), 'high');
       return n;
     },
     disconnect: () => admin.disconnect(),
