@@ -6,13 +6,7 @@
  */
 import type { Connection } from 'mongoose';
 import { createTokenIssuer, loadAuthConfig } from '@marketqr/auth';
-import {
-  insightsRoutes,
-  MARKET_STATS_TABLES,
-  PROVINCE_STATS_TABLES,
-  type ResponseOf,
-  type RouteSpec,
-} from '@marketqr/contracts';
+import { insightsRoutes, MARKET_STATS_TABLES, PROVINCE_STATS_TABLES, conforms } from '@marketqr/contracts';
 import { createLogger, type RunningService } from '@marketqr/service-kit';
 import { uniqueName, specsMissingFrom } from '@marketqr/test-harness';
 import { startInsights } from './service';
@@ -33,14 +27,6 @@ async function call(method: string, path: string, token: string | null = manager
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
   return { status: res.status, type, body: (type.includes('json') ? JSON.parse(text) : text) as Json };
-}
-
-/** The answer, parsed by the spec's schema for its status: throws (with zod's issues) when it does not match. */
-function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {
-  const schema = (spec as RouteSpec).responses[r.status]?.schema;
-  if (!schema)
-    throw new Error(`${spec.operationId}: no JSON answer ${r.status} in the spec (${JSON.stringify(r.body)})`);
-  return schema.parse(r.body) as ResponseOf<S>;
 }
 
 beforeAll(async () => {

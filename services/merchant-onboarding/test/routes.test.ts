@@ -5,7 +5,7 @@
  * is answered with the codes it always was.
  */
 import { startBankSimulator, type RunningBankSimulator } from '@marketqr/bank-simulator';
-import { onboardingRoutes, type ResponseOf, type RouteSpec } from '@marketqr/contracts';
+import { onboardingRoutes, conforms } from '@marketqr/contracts';
 import { runService } from '@marketqr/service-runtime';
 import type { RunningService } from '@marketqr/service-kit';
 import { uniqueName, specsMissingFrom, serviceTestEnv } from '@marketqr/test-harness';
@@ -27,14 +27,6 @@ async function call(method: string, path: string, body?: unknown, token?: string
   });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : null) as Json };
-}
-
-/** The answer, parsed by the spec's schema for its status: throws (with zod's issues) when it does not match. */
-function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {
-  const schema = (spec as RouteSpec).responses[r.status]?.schema;
-  if (!schema)
-    throw new Error(`${spec.operationId}: no JSON answer ${r.status} in the spec (${JSON.stringify(r.body)})`);
-  return schema.parse(r.body) as ResponseOf<S>;
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { specsMissingFrom } from '@marketqr/test-harness';
  * (request and response schemas included), and what the service really answers matches the specs' response schemas
  * (handlers are typed against them; this checks the values too, e.g. timestamps in ISO form).
  */
-import { qrGenerationRoutes, type ResponseOf, type RouteSpec } from '@marketqr/contracts';
+import { qrGenerationRoutes, conforms } from '@marketqr/contracts';
 import { activated, startQrService, stall, type Harness, vendorOf, adminToken } from './support';
 
 let h: Harness;
@@ -18,14 +18,6 @@ afterAll(async () => {
 });
 
 const admin = adminToken();
-
-/** The answer, parsed by the spec's schema for its status: throws (with zod's issues) when it does not match. */
-function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {
-  const schema = (spec as RouteSpec).responses[r.status]?.schema;
-  if (!schema)
-    throw new Error(`${spec.operationId}: no JSON answer ${r.status} in the spec (${JSON.stringify(r.body)})`);
-  return schema.parse(r.body) as ResponseOf<S>;
-}
 
 describe('the OpenAPI document is derived from the route specs', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document walked by path

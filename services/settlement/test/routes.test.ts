@@ -5,7 +5,7 @@ import { specsMissingFrom } from '@marketqr/test-harness';
  * (handlers are typed against them; this checks the values too, e.g. instants in ISO form).
  */
 import { startBankSimulator, type RunningBankSimulator } from '@marketqr/bank-simulator';
-import { settlementRoutes, type ResponseOf, type RouteSpec } from '@marketqr/contracts';
+import { settlementRoutes, conforms } from '@marketqr/contracts';
 import mongoose from 'mongoose';
 import { businessDayOf } from '../src/domain/business-day';
 import {
@@ -46,14 +46,6 @@ afterAll(async () => {
   await conn.dropDatabase();
   await conn.close();
 });
-
-/** The answer, parsed by the spec's schema for its status: throws (with zod's issues) when it does not match. */
-function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {
-  const schema = (spec as RouteSpec).responses[r.status]?.schema;
-  if (!schema)
-    throw new Error(`${spec.operationId}: no JSON answer ${r.status} in the spec (${JSON.stringify(r.body)})`);
-  return schema.parse(r.body) as ResponseOf<S>;
-}
 
 describe('the OpenAPI document is derived from the route specs', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document walked by path

@@ -143,3 +143,16 @@ export function endpointsFor<R extends Record<string, RouteSpec>>() {
     table: T,
   ): { readonly [K in keyof R]: Endpoint<R[K]> } => table as unknown as { readonly [K in keyof R]: Endpoint<R[K]> };
 }
+
+/**
+ * An answer as the spec says it looks for its status: parsed by that status's schema (defaults filled), or an error
+ * with zod's issues when it does not match, or when the spec has no JSON answer for the status. Each service's
+ * test/routes.test.ts holds real answers to their specs with it. The schema's own `parse` is called, so this file
+ * still needs no zod at run time.
+ */
+export function conforms<S extends RouteSpec>(spec: S, r: { status: number; body: unknown }): ResponseOf<S> {
+  const schema = (spec as RouteSpec).responses[r.status]?.schema;
+  if (!schema)
+    throw new Error(`${spec.operationId}: no JSON answer ${r.status} in the spec (${JSON.stringify(r.body)})`);
+  return schema.parse(r.body) as ResponseOf<S>;
+}
